@@ -1,0 +1,178 @@
+"""Composition root of the Team app and the diary server: the CLI and the wiring, nothing else.
+
+    python app.py [options]                          the Team app (embedded diary if no --diary-url)
+    python app.py diary-server [options]             the diary server alone
+    python app.py diary-server create-user ...       add an account to the diary server
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import logging.handlers
+import signal
+import sys
+import threading
+from pathlib import Path
+from typing import TextIO
+
+import settings as settings_mod
+from settings import Settings, SettingsError, ensure_private_dir
+
+log = logging.getLogger("teamapp")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="app.py",
+        description="Team: log time on hourly contracts; keep a shared Work Diary with your client.",
+        epilog="Every option is also a setting: TEAMAPP_<NAME> in the environment, or NAME = value "
+        "in settings.toml in the data dir (command line > environment > file > default).",
+    )
+    settings_mod.add_arguments(parser, "app")
+    parser.add_argument(
+        "--no-window", dest="window", action="store_const", const="none",
+        help="Only serve and print the URL to open (same as --window none).",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    diary = commands.add_parser(
+        "diary-server",
+        help="Run the diary server (the shared Work Diary) alone. See: app.py diary-server --help",
+        description="Run the diary server: the Work Diary shared by clients and freelancers. "
+        "For a team, run it under gunicorn with PostgreSQL (see the README).",
+        epilog="Every option is also a setting: TEAMAPP_<NAME> in the environment, or NAME = value "
+        "in settings.toml in the diary data dir.",
+    )
+    settings_mod.add_arguments(diary, "diary")
+    diary_commands = diary.add_subparsers(dest="diary_command", metavar="COMMAND")
+    create = diary_commands.add_parser(
+        "create-user",
+        help="Add an account (the password is read from a prompt, or from stdin when piped).",
+        description="Add an account to the diary server. The password is read from a prompt, "
+        "or from the first line of stdin when it is not a terminal.",
+    )
+    create.add_argument("--role", required=True, choices=("client", "freelancer"), help="Kind of account.")
+    create.add_argument("--email", required=True, help="E-mail address used to sign in.")
+    create.add_argument("--name", required=True, help="Full name shown to the other side.")
+    settings_mod.add_arguments(create, "diary")
+    return parser
+
+
+def setup_logging(level: str, log_dir: Path | None) -> None:
+    root = logging.getLogger()
+    root.setLevel(level.upper())
+    if not any(isinstance(h, logging.StreamHandler) for h in root.handlers):
+        stream = logging.StreamHandler(sys.stderr)
+        stream.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        root.addHandler(stream)
+    if log_dir is not None:
+        ensure_private_dir(log_dir)
+        path = log_dir / "teamapp.log"
+        path.touch(mode=0o600, exist_ok=True)
+        handler = logging.handlers.RotatingFileHandler(path, maxBytes=2_000_000, backupCount=3)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        root.addHandler(handler)
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+
+
+def cli_values(namespace: argparse.Namespace) -> dict:
+    return {k: v for k, v in vars(namespace).items() if k in settings_mod.BY_NAME}
+
+
+def main(argv: list[str] | None = None, out: TextIO = sys.stdout) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "diary-server":
+            settings = settings_mod.load("diary", cli_values(args))
+            setup_logging(settings.log_level, None)
+            from diary_server import cli as diary_cli
+
+            if args.diary_command == "create-user":
+                return diary_cli.create_user_command(settings, args.role, args.email, args.name, out=out)
+            return diary_cli.serve(settings, out=out)
+        settings = settings_mod.load("app", cli_values(args))
+    except SettingsError as exc:
+        parser.error(str(exc))
+    except ValueError as exc:  # e.g. an unsupported database URL
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return run_team_app(settings, out)
+
+
+def start_embedded_diary(data_dir: Path, out: TextIO):
+    """The diary server in-process on a free port, with demo accounts on first start."""
+    from diary_server.demo import DEMO_FILE_NAME, ensure_demo_accounts, format_demo_accounts
+    from diary_server.factory import create_app as create_diary_app
+    from diary_server.factory import utc_now
+    from web.serving import ServerThread
+
+    diary_dir = ensure_private_dir(data_dir / "diary")
+    diary_app = create_diary_app({"DATA_DIR": diary_dir})
+    created = ensure_demo_accounts(diary_app.extensions["diary_db"], diary_dir, utc_now())
+    if created:
+        out.write(format_demo_accounts(created))
+        out.write(f"(saved in {diary_dir / DEMO_FILE_NAME})\n")
+    server = ServerThread(diary_app, "127.0.0.1", 0, name="embedded-diary").start()
+    out.write(f"Embedded Work Diary running at {server.base_url}/\n")
+    return server, diary_app, diary_dir / DEMO_FILE_NAME
+
+
+def run_team_app(settings: Settings, out: TextIO = sys.stdout) -> int:
+    from models.database import close_cleanly
+    from ui import ICON_PNG
+    from web import window
+    from web.factory import create_app
+    from web.serving import ServerThread
+
+    data_dir = ensure_private_dir(Path(settings.data_dir))
+    setup_logging(settings.log_level, data_dir / "logs")
+    stop = threading.Event()
+    embedded = diary_app = demo_file = None
+    diary_url = settings.diary_url
+    if not diary_url:
+        embedded, diary_app, demo_file = start_embedded_diary(data_dir, out)
+        diary_url = embedded.base_url
+    app = create_app(settings, diary_url=diary_url, demo_accounts_file=demo_file)
+    app.extensions["teamapp"]["embedded_diary"] = embedded is not None
+    server = ServerThread(app, "127.0.0.1", settings.port, name="teamapp-web").start()
+    url = f"{server.base_url}/?key={app.config['LAUNCH_SECRET']}"
+    out.write(f"Team app running at {url}\n")
+    out.flush()
+
+    def request_stop(signum=None, frame=None) -> None:
+        stop.set()
+        window.close_native_windows()
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+    mode = window.resolve_mode(settings.window)
+    try:
+        if mode == "native":
+            try:
+                window.run_native_window(url, ICON_PNG)
+                stop.set()  # the user closed the window: quit
+            except window.NativeWindowUnavailable as exc:
+                log.warning("%s; opening the default browser instead", exc)
+                mode = "browser"
+        if mode == "browser" and not window.open_in_browser(url):
+            out.write("Could not open a browser: open the URL above yourself.\n")
+        if mode in ("browser", "none"):
+            out.write("Press Ctrl-C to stop.\n")
+            out.flush()
+        while not stop.wait(0.5 if sys.platform.startswith("win") else None):
+            pass
+    finally:
+        out.write("Stopping…\n")
+        server.stop()
+        if embedded is not None:
+            embedded.stop()
+            close_cleanly(diary_app.extensions["diary_db"])
+        close_cleanly(app.extensions["teamapp"]["db"])
+        out.write("Team app stopped.\n")
+        out.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

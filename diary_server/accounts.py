@@ -1,0 +1,158 @@
+"""Accounts, passwords, API tokens and the sign-in limit of the diary server."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import peewee
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from diary_server.models import ROLES, ApiToken, LoginAttempt, User, diary_db
+
+_hasher = PasswordHasher()
+#: Verified against when the e-mail is unknown, so timing does not reveal which e-mails exist.
+_DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+MIN_PASSWORD_LENGTH = 10
+MAX_PASSWORD_LENGTH = 1024
+LOGIN_WINDOW = timedelta(minutes=15)
+_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
+
+
+class AccountError(ValueError):
+    """Bad input for an account operation; ``code`` is stable, the message is for people."""
+
+    def __init__(self, code: str, message: str, field: str | None = None):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.field = field
+
+
+class TooManyAttempts(Exception):
+    def __init__(self, retry_after: int):
+        super().__init__(f"too many failed sign-ins; try again in {retry_after} s")
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class NewAccount:
+    email: str
+    name: str
+    role: str
+    password: str
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def validate_new_account(email: str, name: str, role: str, password: str) -> NewAccount:
+    """Check sign-up input; raise AccountError naming the first bad field."""
+    email = normalize_email(email)
+    name = " ".join(name.split())
+    if not _EMAIL.match(email) or len(email) > 254:
+        raise AccountError("invalid_email", "Enter a valid e-mail address, like ana@example.com.", "email")
+    if not name or len(name) > 100:
+        raise AccountError("invalid_name", "Enter your name (up to 100 characters).", "name")
+    if role not in ROLES:
+        raise AccountError("invalid_role", "Choose whether you are a client or a freelancer.", "role")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(
+            "weak_password", f"Use a password of at least {MIN_PASSWORD_LENGTH} characters.", "password"
+        )
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise AccountError("invalid_password", "That password is too long.", "password")
+    return NewAccount(email, name, role, password)
+
+
+def create_user(email: str, name: str, role: str, password: str, now: datetime) -> User:
+    account = validate_new_account(email, name, role, password)
+    try:
+        with diary_db.atomic():
+            return User.create(
+                email=account.email,
+                name=account.name,
+                role=account.role,
+                password_hash=_hasher.hash(account.password),
+                created_at=now,
+            )
+    except peewee.IntegrityError:
+        raise AccountError(
+            "email_taken", "An account with this e-mail already exists; sign in instead.", "email"
+        ) from None
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def issue_token(user: User, label: str, now: datetime) -> str:
+    token = secrets.token_urlsafe(32)
+    ApiToken.create(user=user, token_hash=hash_token(token), label=label[:100], created_at=now)
+    return token
+
+
+def user_for_token(token: str, now: datetime) -> User | None:
+    if not token or len(token) > 200:
+        return None
+    row = (
+        ApiToken.select(ApiToken, User)
+        .join(User)
+        .where(ApiToken.token_hash == hash_token(token))
+        .first()
+    )
+    if row is None:
+        return None
+    # Record use at most once a minute, so reads do not turn into writes on every request.
+    if row.last_used_at is None or now - _naive(row.last_used_at) > timedelta(minutes=1):
+        ApiToken.update(last_used_at=now).where(ApiToken.id == row.id).execute()
+    return row.user
+
+
+def revoke_token(token: str) -> bool:
+    return ApiToken.delete().where(ApiToken.token_hash == hash_token(token)).execute() > 0
+
+
+def blocked_for(failures_email: int, failures_ip: int, limit: int) -> bool:
+    """The sign-in limit as a pure rule: per e-mail, and a looser one per address."""
+    return failures_email >= limit or failures_ip >= 4 * limit
+
+
+def authenticate(email: str, password: str, ip: str, now: datetime, limit: int) -> User:
+    """Return the user for a correct e-mail and password; count and limit failures."""
+    email = normalize_email(email)[:254]
+    since = now - LOGIN_WINDOW
+    recent = LoginAttempt.select().where(LoginAttempt.at > since)
+    by_email = recent.where(LoginAttempt.email == email)
+    by_ip = recent.where(LoginAttempt.ip == ip)
+    if blocked_for(by_email.count(), by_ip.count(), limit):
+        oldest = min(
+            [_naive(a.at) for a in by_email.order_by(LoginAttempt.at).limit(1)]
+            + [_naive(a.at) for a in by_ip.order_by(LoginAttempt.at).limit(1)]
+        )
+        retry_after = max(1, int((oldest + LOGIN_WINDOW - now).total_seconds()) + 1)
+        raise TooManyAttempts(retry_after)
+    user = User.get_or_none(User.email == email)
+    try:
+        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password[:MAX_PASSWORD_LENGTH])
+        ok = user is not None
+    except (VerificationError, InvalidHashError):
+        ok = False
+    if not ok:
+        LoginAttempt.create(email=email, ip=ip[:64], at=now)
+        raise AccountError("invalid_credentials", "Wrong e-mail or password.")
+    LoginAttempt.delete().where(LoginAttempt.email == email).execute()
+    if _hasher.check_needs_rehash(user.password_hash):
+        User.update(password_hash=_hasher.hash(password)).where(User.id == user.id).execute()
+    return user
+
+
+def _naive(value: datetime) -> datetime:
+    """Stored datetimes are naive UTC on every backend; compare them as such."""
+    return value.replace(tzinfo=None) if value.tzinfo else value

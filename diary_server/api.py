@@ -1,0 +1,138 @@
+"""The versioned JSON API (``/api/v1``) used by the Team app.
+
+Every body is validated against a schema, and the OpenAPI document is generated from the
+same schemas. Errors are JSON ``{"code", "message"}`` with a stable code.
+"""
+
+from __future__ import annotations
+
+from apiflask import APIBlueprint, HTTPTokenAuth, Schema, abort
+from apiflask.fields import Integer, Nested, String
+from apiflask.validators import Length, OneOf
+from flask import g, request
+
+from diary_server.accounts import (
+    AccountError,
+    TooManyAttempts,
+    authenticate,
+    issue_token,
+    revoke_token,
+    user_for_token,
+)
+from diary_server.models import ROLES
+
+api_bp = APIBlueprint("api", __name__, url_prefix="/api/v1", tag="Accounts")
+auth = HTTPTokenAuth(scheme="Bearer", description="A token from POST /api/v1/sessions")
+
+
+@auth.verify_token
+def _verify(token: str):
+    user = user_for_token(token, g.now)
+    if user is not None:
+        g.token = token
+    return user
+
+
+class SignInIn(Schema):
+    email = String(required=True, validate=Length(min=1, max=254))
+    password = String(required=True, validate=Length(min=1, max=1024))
+    device = String(load_default="Team app", validate=Length(max=100))
+
+
+class UserOut(Schema):
+    id = Integer(required=True)
+    email = String(required=True)
+    name = String(required=True)
+    role = String(required=True, validate=OneOf(ROLES))
+
+
+class SessionOut(Schema):
+    token = String(required=True)
+    user = Nested(UserOut, required=True)
+
+
+class ErrorOut(Schema):
+    code = String(required=True)
+    message = String(required=True)
+
+
+@api_bp.post("/sessions")
+@api_bp.input(SignInIn, arg_name="body")
+@api_bp.output(SessionOut, status_code=201, description="Signed in")
+@api_bp.doc(
+    summary="Sign in with e-mail and password",
+    responses={401: "Wrong e-mail or password", 429: "Too many failed attempts"},
+)
+def sign_in(body):
+    try:
+        user = authenticate(
+            body["email"],
+            body["password"],
+            request.remote_addr or "unknown",
+            g.now,
+            _limit(),
+        )
+    except TooManyAttempts as exc:
+        abort(
+            429,
+            message=str(exc),
+            extra_data={"code": "too_many_attempts"},
+            headers={"Retry-After": str(exc.retry_after)},
+        )
+    except AccountError as exc:
+        abort(401, message=exc.message, extra_data={"code": exc.code})
+    token = issue_token(user, body["device"], g.now)
+    return {"token": token, "user": user.public()}
+
+
+@api_bp.get("/me")
+@api_bp.auth_required(auth)
+@api_bp.output(UserOut)
+@api_bp.doc(summary="The signed-in account")
+def me():
+    return auth.current_user.public()
+
+
+@api_bp.delete("/sessions/current")
+@api_bp.auth_required(auth)
+@api_bp.output({}, status_code=204)
+@api_bp.doc(summary="Sign out: revoke this token")
+def sign_out():
+    revoke_token(g.token)
+    return ""
+
+
+def _limit() -> int:
+    from flask import current_app
+
+    return current_app.config["LOGIN_ATTEMPTS"]
+
+
+_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    429: "too_many_attempts",
+}
+
+
+def register_error_processor(app) -> None:
+    @auth.error_processor
+    @app.error_processor
+    def _error(error):
+        message = error.message
+        if error.status_code == 401 and not (error.extra_data or {}).get("code"):
+            message = "Sign in first: send 'Authorization: Bearer <token>'."
+        body = {
+            "code": (error.extra_data or {}).get("code") or _CODES.get(error.status_code, "error"),
+            "message": message,
+        }
+        if error.detail:
+            body["detail"] = error.detail
+        return body, error.status_code, error.headers

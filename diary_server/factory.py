@@ -1,0 +1,148 @@
+"""The diary server's application factory."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from apiflask import APIFlask
+from flask import g, request
+from flask_wtf.csrf import CSRFError, CSRFProtect
+
+from diary_server import migrations as migrations_package
+from diary_server.models import diary_db
+from models.database import open_database
+from models.migrate import discover, migrate
+
+log = logging.getLogger(__name__)
+
+API_VERSION = "1.0.0"
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+)
+
+
+def utc_now() -> datetime:
+    """The server's clock: naive UTC, as every timestamp is stored."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def diary_migrations():
+    return discover(migrations_package)
+
+
+def secret_key_for(data_dir: Path, configured: str) -> str:
+    """The configured key, else one made once and kept 0600 in the data dir."""
+    if configured:
+        return configured
+    path = data_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    return key
+
+
+def create_app(config: Mapping[str, Any]) -> APIFlask:
+    """Build the diary server.
+
+    ``config`` keys: DATA_DIR (Path), DATABASE_URL (str; default SQLite in DATA_DIR),
+    SECRET_KEY, LOGIN_ATTEMPTS (int), CLOCK (callable returning naive UTC), TESTING.
+    The database is opened and migrated here, so a fresh database is ready at once.
+    """
+    data_dir = Path(config["DATA_DIR"])
+    data_dir.mkdir(parents=True, exist_ok=True)
+    database_url = config.get("DATABASE_URL") or f"sqlite:///{data_dir / 'diary.sqlite3'}"
+
+    app = APIFlask(
+        __name__,
+        title="Team app Work Diary API",
+        version=API_VERSION,
+        spec_path="/api/v1/openapi.json",
+        docs_path=None,
+        json_errors=False,
+    )
+    app.config.update(
+        SECRET_KEY=secret_key_for(data_dir, config.get("SECRET_KEY", "")),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_NAME="diary_session",
+        MAX_CONTENT_LENGTH=1024 * 1024,
+        WTF_CSRF_TIME_LIMIT=None,
+        LOGIN_ATTEMPTS=int(config.get("LOGIN_ATTEMPTS", 5)),
+        DATA_DIR=data_dir,
+        DATABASE_URL=database_url,
+        TESTING=bool(config.get("TESTING", False)),
+        VALIDATION_ERROR_STATUS_CODE=422,
+        AUTH_ERROR_DESCRIPTION="Sign in first: send 'Authorization: Bearer <token>'.",
+    )
+    clock: Callable[[], datetime] = config.get("CLOCK") or utc_now
+    app.extensions["diary_clock"] = clock
+
+    db = open_database(database_url)
+    with db.connection_context():
+        migrate(db, diary_migrations())
+    diary_db.initialize(db)
+    app.extensions["diary_db"] = db
+
+    @app.before_request
+    def _open_db() -> None:
+        g.now = clock()
+        db.connect(reuse_if_open=True)
+
+    @app.teardown_request
+    def _close_db(exc: BaseException | None) -> None:
+        if not db.is_closed():
+            db.close()
+
+    @app.after_request
+    def _security_headers(response):
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        return response
+
+    @app.get("/healthz")
+    @app.doc(hide=True)
+    def healthz():
+        db.execute_sql("SELECT 1")
+        return {"status": "ok", "service": "diary-server"}
+
+    import ui
+    from diary_server.api import api_bp, register_error_processor
+    from diary_server.pages import pages_bp
+
+    ui.install(app)
+    csrf = CSRFProtect(app)
+    csrf.exempt(api_bp)
+    register_error_processor(app)
+    app.register_blueprint(api_bp)
+    app.register_blueprint(pages_bp)
+
+    @app.errorhandler(CSRFError)
+    def _csrf_failed(error):
+        from flask import render_template
+
+        message = "This form was open too long or came from another site. Reload the page and try again."
+        return render_template("error.html", title="Please try again", message=message), 400
+
+    @app.errorhandler(404)
+    def _not_found(error):
+        if request.path.startswith("/api/"):
+            return {"code": "not_found", "message": "No such resource."}, 404
+        from flask import render_template
+
+        return render_template("error.html", title="Not found", message="There is no page here."), 404
+
+    return app

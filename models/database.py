@@ -1,0 +1,76 @@
+"""Database opening helpers shared by the Team app cache and the diary server.
+
+Both programs keep their models on a :class:`peewee.DatabaseProxy` so that importing a
+model module never opens a file; the composition root binds the proxy once it knows the
+settings. Imports only peewee, so the diary server may use it without pulling in the
+Team app's tables.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import peewee
+from playhouse.db_url import connect as connect_url
+
+#: Milliseconds a writer waits for a lock before SQLite gives up. Long enough for the
+#: capture loop, the sync worker and the web server to take turns without errors.
+SQLITE_BUSY_TIMEOUT_MS = 5000
+
+SQLITE_PRAGMAS = {
+    "journal_mode": "wal",
+    "foreign_keys": 1,
+    "busy_timeout": SQLITE_BUSY_TIMEOUT_MS,
+    "synchronous": "normal",
+}
+
+
+def open_sqlite(path: Path | str) -> peewee.SqliteDatabase:
+    """Open (creating if needed) a SQLite file with WAL, foreign keys and a busy timeout.
+
+    The file is created 0600 before SQLite touches it: it holds the user's diary.
+    """
+    path = Path(path)
+    if str(path) != ":memory:":
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.exists():
+            fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
+            os.close(fd)
+    db = peewee.SqliteDatabase(str(path), pragmas=SQLITE_PRAGMAS, check_same_thread=False)
+    return db
+
+
+def open_database(url: str) -> peewee.Database:
+    """Open a database from a URL: ``sqlite:///path`` or ``postgresql://user@host/db``.
+
+    Raises ValueError with a message a person can act on for anything else.
+    """
+    if url.startswith("sqlite:///"):
+        return open_sqlite(url[len("sqlite:///") :])
+    if url.startswith(("postgresql://", "postgres://")):
+        try:
+            import psycopg2  # noqa: F401  (checked here so the error names the fix)
+        except ImportError as exc:  # pragma: no cover - psycopg2 is in requirements.txt
+            raise ValueError("PostgreSQL needs psycopg2: pip install psycopg2-binary") from exc
+        url = "postgresql://" + url.split("://", 1)[1]
+        return connect_url(url, autorollback=True)
+    raise ValueError(
+        f"unsupported database URL {url!r}: use sqlite:///PATH or postgresql://USER:PASS@HOST/DB"
+    )
+
+
+def is_postgres(db: peewee.Database) -> bool:
+    return isinstance(db, peewee.PostgresqlDatabase)
+
+
+def close_cleanly(db: peewee.Database) -> None:
+    """Close a database so nothing is left for recovery on the next start.
+
+    For SQLite this folds the WAL back into the main file (a checkpoint) first.
+    """
+    if db.is_closed():
+        db.connect()
+    if isinstance(db, peewee.SqliteDatabase):
+        db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.close()

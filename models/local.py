@@ -1,0 +1,60 @@
+"""Peewee models of the Team app's local cache.
+
+The models sit on :data:`local_db`, a proxy bound by :func:`open_local_database`; the
+schema itself is created by the numbered migrations in ``models/migrations``, never by
+``create_tables``, so an old cache is always upgraded the same way a new one is built.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import peewee
+
+from models import migrations as migrations_package
+from models.database import open_sqlite
+from models.migrate import Migration, discover, migrate
+
+local_db = peewee.DatabaseProxy()
+
+
+class BaseModel(peewee.Model):
+    class Meta:
+        database = local_db
+
+
+class AppState(BaseModel):
+    """Small named values the app remembers between launches (e.g. the last contract)."""
+
+    key = peewee.CharField(primary_key=True)
+    value = peewee.TextField()
+
+    class Meta:
+        table_name = "app_state"
+
+
+class Account(BaseModel):
+    """Who is signed in, on which diary server. The token itself is never stored here."""
+
+    diary_url = peewee.TextField()
+    user_id = peewee.IntegerField()
+    email = peewee.TextField()
+    name = peewee.TextField()
+    role = peewee.TextField()
+    signed_in_at = peewee.DateTimeField()
+
+    class Meta:
+        table_name = "account"
+
+
+def local_migrations() -> list[Migration]:
+    return discover(migrations_package)
+
+
+def open_local_database(path: Path) -> peewee.SqliteDatabase:
+    """Open the cache at ``path``, apply pending migrations and bind the models to it."""
+    db = open_sqlite(path)
+    db.connect(reuse_if_open=True)
+    migrate(db, local_migrations())
+    local_db.initialize(db)
+    return db

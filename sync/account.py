@@ -1,0 +1,71 @@
+"""Signing the Team app in and out of a diary server.
+
+The signed-in identity lives in the local cache (so the app knows who it is offline); the
+token lives in the token store. Both change together or not at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from models.local import Account, local_db
+from sync.credentials import TokenStore
+from sync.diary_client import DiaryClient, DiaryError, normalize_server_url
+
+ClientFactory = Callable[..., DiaryClient]
+
+
+@dataclass(frozen=True)
+class SignOutResult:
+    revoked_on_server: bool
+    note: str | None = None
+
+
+def current_account() -> Account | None:
+    return Account.select().order_by(Account.id.desc()).first()
+
+
+def sign_in(
+    server_url: str,
+    email: str,
+    password: str,
+    *,
+    client_factory: ClientFactory,
+    token_store: TokenStore,
+    now: datetime,
+) -> Account:
+    """Sign in; raise a DiaryError subclass with a user-facing message on any failure."""
+    url = normalize_server_url(server_url)
+    email = email.strip()
+    if not email or not password:
+        raise DiaryError("Enter your e-mail and password.")
+    with client_factory(url) as client:
+        token, user = client.sign_in(email, password)
+    token_store.set(url, token)
+    with local_db.atomic():
+        Account.delete().execute()
+        return Account.create(
+            diary_url=url, user_id=user.id, email=user.email, name=user.name, role=user.role, signed_in_at=now
+        )
+
+
+def sign_out(*, client_factory: ClientFactory, token_store: TokenStore) -> SignOutResult:
+    """Forget the account locally in every case; revoke the token on the server when reachable."""
+    account = current_account()
+    if account is None:
+        return SignOutResult(False)
+    token = token_store.get(account.diary_url)
+    result = SignOutResult(False)
+    if token:
+        try:
+            with client_factory(account.diary_url, token=token) as client:
+                client.sign_out()
+            result = SignOutResult(True)
+        except DiaryError as exc:
+            result = SignOutResult(False, f"Signed out on this computer only: {exc}")
+    token_store.delete(account.diary_url)
+    with local_db.atomic():
+        Account.delete().execute()
+    return result

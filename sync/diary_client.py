@@ -1,0 +1,158 @@
+"""HTTP client of the diary server's JSON API.
+
+Every failure becomes a :class:`DiaryError` subclass whose message can be shown to the
+user as it is; callers never see raw httpx exceptions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import httpx
+
+DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+
+
+class DiaryError(Exception):
+    """Something went wrong talking to the diary; ``str()`` is a user-facing message."""
+
+    code = "diary_error"
+
+
+class BadServerURL(DiaryError):
+    code = "bad_url"
+
+
+class DiaryUnreachable(DiaryError):
+    code = "unreachable"
+
+
+class InvalidCredentials(DiaryError):
+    code = "invalid_credentials"
+
+
+class NotSignedIn(DiaryError):
+    code = "unauthorized"
+
+
+class RateLimited(DiaryError):
+    code = "too_many_attempts"
+
+
+@dataclass(frozen=True)
+class DiaryUser:
+    id: int
+    email: str
+    name: str
+    role: str
+
+    @classmethod
+    def from_json(cls, data: dict) -> DiaryUser:
+        return cls(int(data["id"]), str(data["email"]), str(data["name"]), str(data["role"]))
+
+
+def normalize_server_url(raw: str) -> str:
+    """Validate a diary server URL typed by a person; return it without a trailing slash.
+
+    Accepts http(s)://host[:port][/path]. Raises BadServerURL saying what is wrong.
+    """
+    text = (raw or "").strip()
+    if not text:
+        raise BadServerURL("Enter the diary server's address, like https://diary.example.com.")
+    if "://" not in text:
+        raise BadServerURL(
+            f"“{text}” is not a web address: it should start with https:// (or http:// on this computer)."
+        )
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https"):
+        raise BadServerURL(f"“{text}” uses {parts.scheme}://; the diary server is reached with https:// or http://.")
+    try:
+        port = parts.port
+    except ValueError:
+        raise BadServerURL(f"“{text}” has an invalid port number.") from None
+    if not parts.hostname or " " in text or parts.query or parts.fragment:
+        raise BadServerURL(f"“{text}” is not a valid server address, e.g. https://diary.example.com.")
+    if port == 0:
+        raise BadServerURL(f"“{text}” has an invalid port number.")
+    return text.rstrip("/")
+
+
+class DiaryClient:
+    """A thin, typed wrapper over the diary API; one instance per server URL."""
+
+    def __init__(self, base_url: str, token: str | None = None, transport: httpx.BaseTransport | None = None):
+        self.base_url = normalize_server_url(base_url)
+        self.token = token
+        self._client = httpx.Client(
+            base_url=self.base_url,
+            timeout=DEFAULT_TIMEOUT,
+            transport=transport,
+            headers={"User-Agent": "TeamApp/0.1", "Accept": "application/json"},
+            follow_redirects=False,
+        )
+
+    def close(self) -> None:
+        self._client.close()
+
+    def __enter__(self) -> DiaryClient:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def _request(self, method: str, path: str, **kwargs) -> httpx.Response:
+        headers = kwargs.pop("headers", {})
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        try:
+            return self._client.request(method, path, headers=headers, **kwargs)
+        except httpx.TimeoutException:
+            raise DiaryUnreachable(f"The diary server at {self.base_url} did not answer in time.") from None
+        except httpx.TransportError:
+            raise DiaryUnreachable(
+                f"Cannot reach the diary server at {self.base_url}. Check the address and your connection."
+            ) from None
+
+    def _error_from(self, response: httpx.Response) -> DiaryError:
+        try:
+            body = response.json()
+            message = body.get("message") or response.reason_phrase
+        except (ValueError, AttributeError):
+            return DiaryError(
+                f"{self.base_url} answered with HTTP {response.status_code}; is this a Team diary server?"
+            )
+        if response.status_code == 429:
+            return RateLimited(message)
+        if response.status_code == 401:
+            return NotSignedIn(message)
+        return DiaryError(message)
+
+    def sign_in(self, email: str, password: str, device: str = "Team app") -> tuple[str, DiaryUser]:
+        response = self._request(
+            "POST", "/api/v1/sessions", json={"email": email, "password": password, "device": device}
+        )
+        if response.status_code == 401:
+            try:
+                message = response.json().get("message") or "Wrong e-mail or password."
+            except ValueError:
+                message = "Wrong e-mail or password."
+            raise InvalidCredentials(message)
+        if response.status_code != 201:
+            raise self._error_from(response)
+        try:
+            data = response.json()
+            return str(data["token"]), DiaryUser.from_json(data["user"])
+        except (ValueError, KeyError, TypeError):
+            raise DiaryError(f"{self.base_url} did not answer like a Team diary server.") from None
+
+    def me(self) -> DiaryUser:
+        response = self._request("GET", "/api/v1/me")
+        if response.status_code != 200:
+            raise self._error_from(response)
+        return DiaryUser.from_json(response.json())
+
+    def sign_out(self) -> None:
+        response = self._request("DELETE", "/api/v1/sessions/current")
+        if response.status_code not in (204, 401):
+            raise self._error_from(response)

@@ -1,0 +1,67 @@
+"""Sign in to a diary server and sign out."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, redirect, request, url_for
+
+from sync import account as accounts
+from sync.diary_client import DiaryError
+from web.htmx import is_htmx, render
+
+bp = Blueprint("auth", __name__)
+
+
+def _context(**extra) -> dict:
+    cfg = current_app.config
+    return {
+        "title": "Sign in",
+        "default_url": cfg["DEFAULT_DIARY_URL"],
+        "embedded": bool(current_app.extensions["teamapp"].get("embedded_diary")),
+        "demo_file": cfg["DEMO_ACCOUNTS_FILE"],
+        "form": {"server_url": cfg["DEFAULT_DIARY_URL"], "email": ""},
+        "error": None,
+        "notice": None,
+        **extra,
+    }
+
+
+@bp.get("/signin")
+def signin():
+    if accounts.current_account() is not None:
+        return redirect(url_for("home.index"))
+    notice = request.args.get("notice")
+    return render("signin.html", "signin_form", **_context(notice=notice))
+
+
+@bp.post("/signin")
+def signin_post():
+    svc = current_app.extensions["teamapp"]
+    form = {
+        "server_url": request.form.get("server_url", "").strip() or current_app.config["DEFAULT_DIARY_URL"],
+        "email": request.form.get("email", "").strip(),
+    }
+    try:
+        accounts.sign_in(
+            form["server_url"],
+            form["email"],
+            request.form.get("password", ""),
+            client_factory=svc["client_factory"],
+            token_store=svc["token_store"],
+            now=svc["clock"](),
+        )
+    except DiaryError as exc:
+        ctx = _context(form=form, error={"code": exc.code, "message": str(exc)})
+        status = 429 if exc.code == "too_many_attempts" else 422
+        # htmx swaps only 2xx by default: answer 200 to htmx so the message shows in place.
+        return render("signin.html", "signin_form", **ctx), (200 if is_htmx() else status)
+    if is_htmx():
+        return "", 204, {"HX-Redirect": url_for("home.index")}
+    return redirect(url_for("home.index"), 303)
+
+
+@bp.post("/signout")
+def signout():
+    svc = current_app.extensions["teamapp"]
+    result = accounts.sign_out(client_factory=svc["client_factory"], token_store=svc["token_store"])
+    notice = result.note or "You are signed out."
+    return redirect(url_for("auth.signin", notice=notice), 303)

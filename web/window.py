@@ -1,0 +1,86 @@
+"""Showing the Team app: a native pywebview window, the default browser, or nothing.
+
+pywebview is imported only here and only when a window is wanted, so the server runs on
+machines without any GUI toolkit.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import webbrowser
+from collections.abc import Callable
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+WINDOW_TITLE = "Team"
+
+
+def has_display(environ=os.environ, platform: str = sys.platform) -> bool:
+    if platform.startswith(("win", "darwin")):
+        return True
+    return bool(environ.get("DISPLAY") or environ.get("WAYLAND_DISPLAY"))
+
+
+def resolve_mode(setting: str, environ=os.environ, platform: str = sys.platform) -> str:
+    """Turn the ``window`` setting into what to do: native, browser or none.
+
+    ``auto`` picks native with a display; with none (a server, an SSH session) it only prints
+    the URL, since a "default browser" there would be a text browser taking over the terminal.
+    """
+    if setting != "auto":
+        return setting
+    return "native" if has_display(environ, platform) else "none"
+
+
+def prepare_qt_environment(environ=os.environ) -> None:
+    """QtWebEngine refuses to run as root without these flags (containers, CI)."""
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        flags = environ.get("QTWEBENGINE_CHROMIUM_FLAGS", "")
+        for flag in ("--no-sandbox", "--disable-gpu"):
+            if flag not in flags:
+                flags = f"{flags} {flag}".strip()
+        environ["QTWEBENGINE_CHROMIUM_FLAGS"] = flags
+    environ.setdefault("NO_AT_BRIDGE", "1")
+
+
+class NativeWindowUnavailable(RuntimeError):
+    pass
+
+
+def run_native_window(url: str, icon: Path, on_ready: Callable[[], None] | None = None) -> None:
+    """Open the window and block until the user closes it (must run on the main thread)."""
+    prepare_qt_environment()
+    try:
+        import webview
+    except Exception as exc:  # ImportError, or a toolkit failing to load its libraries
+        raise NativeWindowUnavailable(f"pywebview is not usable here: {exc}") from exc
+    webview.create_window(
+        WINDOW_TITLE, url, width=1180, height=800, min_size=(420, 560), background_color="#f5f7f8"
+    )
+    gui = "qt" if sys.platform.startswith("linux") else None
+    try:
+        webview.start(func=on_ready, gui=gui, icon=str(icon), private_mode=True)
+    except Exception as exc:  # pywebview raises WebViewException when no GUI backend works
+        raise NativeWindowUnavailable(f"no native window backend works here: {exc}") from exc
+
+
+def close_native_windows() -> None:
+    """Close any open pywebview window (used on Ctrl-C / SIGTERM)."""
+    webview = sys.modules.get("webview")
+    if webview is None:
+        return
+    for window in list(getattr(webview, "windows", [])):
+        try:
+            window.destroy()
+        except Exception:  # the window may already be gone
+            log.debug("window already closed", exc_info=True)
+
+
+def open_in_browser(url: str) -> bool:
+    try:
+        return webbrowser.open(url, new=1)
+    except webbrowser.Error:
+        return False
