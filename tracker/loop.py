@@ -1,0 +1,224 @@
+"""The capture loop: one thread per logging run, and the small API the UI uses.
+
+::
+
+    loop = CaptureLoop(clock=SystemClock(), sink=SqliteCaptureSink(data_dir),
+                       **real_sources(camera=settings.camera))
+    unsubscribe = loop.subscribe(on_event)      # SegmentUpdated, SnapshotTaken, ...
+    loop.start(contract_id)                     # logging ON
+    loop.status()                               # CaptureStatus: logging?, health per source
+    loop.stop()                                 # logging OFF (takes a pending snapshot)
+
+The thread sleeps on the clock between wake-ups (whole minutes, the snapshot instant, the
+stop) and does nothing else: an idle logger costs one short wake-up a minute.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from models import rules
+from tracker.events import Event, EventBus, Listener, LoggingStopped
+from tracker.ports import (
+    OK,
+    CameraSource,
+    CaptureSink,
+    Clock,
+    InputCounter,
+    ScreenSource,
+    SnapshotRecord,
+    WindowSource,
+)
+from tracker.session import CaptureSession
+from tracker.snapshot import CAMERA_OFF, Preferences, take_snapshot
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class CaptureStatus:
+    """What the UI shows: whether logging is on, the current segment, and per part of the
+    capture either ``"OK"`` or a sentence saying what is wrong and what to do."""
+
+    logging: bool
+    contract_id: int | None
+    segment: datetime | None
+    logged_seconds: float
+    activity_level: int
+    capture: str
+    input: str
+    window: str
+    camera: str
+    storage: str
+
+    @property
+    def healthy(self) -> bool:
+        return all(v == OK for v in (self.capture, self.input, self.window, self.storage)) and self.camera in (
+            OK,
+            CAMERA_OFF,
+        )
+
+    def health(self) -> dict[str, str]:
+        return {
+            "capture": self.capture,
+            "input": self.input,
+            "window": self.window,
+            "camera": self.camera,
+            "storage": self.storage,
+        }
+
+
+class CaptureLoop:
+    """Runs logging for one contract at a time on a background thread."""
+
+    def __init__(
+        self,
+        *,
+        clock: Clock,
+        sink: CaptureSink,
+        screen: ScreenSource,
+        inputs: InputCounter,
+        window: WindowSource,
+        camera: CameraSource | None = None,
+        preferences: Preferences | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        self._clock = clock
+        self._sink = sink
+        self._screen = screen
+        self._inputs = inputs
+        self._window = window
+        self._camera = camera
+        self._prefs = preferences or Preferences()
+        self._rng = rng or random.Random()
+        self._bus = EventBus()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._stop = threading.Event()
+        self._stop_reason = "stopped"
+        self._session: CaptureSession | None = None
+        self._error: str | None = None
+
+    # --- API for the UI -----------------------------------------------------------------
+
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        """Call ``listener(event)`` for every event (on the loop thread; keep it quick).
+        Returns a function that unsubscribes."""
+        return self._bus.subscribe(listener)
+
+    @property
+    def preferences(self) -> Preferences:
+        return self._prefs
+
+    def set_preferences(self, prefs: Preferences) -> None:
+        """Takes effect at the next snapshot, even while logging."""
+        self._prefs = replace(prefs)
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def start(self, contract_id: int) -> None:
+        """Turn logging on for ``contract_id`` (stopping a run for another contract)."""
+        with self._lock:
+            if self.running:
+                if self._session is not None and self._session.contract_id == contract_id:
+                    return
+                self._stop_locked("switched contract")
+            self._stop = threading.Event()
+            self._stop_reason = "stopped"
+            self._error = None
+            ready = threading.Event()
+            self._thread = threading.Thread(
+                target=self._run,
+                args=(contract_id, self._stop, ready),
+                name="capture-loop",
+                daemon=True,
+            )
+            self._thread.start()
+            ready.wait(10)
+
+    def stop(self, reason: str = "stopped") -> None:
+        """Turn logging off; returns once the last interval (and, if its instant had not come,
+        the segment's snapshot) is stored."""
+        with self._lock:
+            self._stop_locked(reason)
+
+    def status(self) -> CaptureStatus:
+        session = self._session if self.running else None
+        seg = session.segment if session else None
+        camera = CAMERA_OFF
+        if self._prefs.camera_enabled and self._camera is not None:
+            camera = self._camera.health()
+        return CaptureStatus(
+            logging=session is not None,
+            contract_id=session.contract_id if session else None,
+            segment=seg.start if seg else None,
+            logged_seconds=seg.logged if seg else 0.0,
+            activity_level=rules.activity_level(c.total for c in seg.minutes) if seg else 0,
+            capture=self._error or self._screen.health(),
+            input=self._inputs.health(),
+            window=self._window.health(),
+            camera=camera,
+            storage=session.storage_status if session else OK,
+        )
+
+    # --- thread -------------------------------------------------------------------------
+
+    def _stop_locked(self, reason: str) -> None:
+        thread = self._thread
+        if thread is None:
+            return
+        self._stop_reason = reason
+        self._stop.set()
+        thread.join()
+        self._thread = None
+
+    def _snapshot(self, at: datetime) -> SnapshotRecord:
+        return take_snapshot(at, self._screen, self._window, self._camera, self._prefs)
+
+    def _run(self, contract_id: int, stop: threading.Event, ready: threading.Event) -> None:
+        started: list = []
+        session = None
+        try:
+            # Sources are started on this thread: X connections stay with one thread.
+            for source in (self._inputs, self._window, self._screen):
+                try:
+                    source.start()
+                    started.append(source)
+                except Exception as exc:  # health() of that source says why
+                    log.warning("capture source %s did not start: %s", type(source).__name__, exc)
+            session = CaptureSession(
+                contract_id,
+                clock=self._clock,
+                sink=self._sink,
+                inputs=self._inputs,
+                take_snapshot=self._snapshot,
+                rng=self._rng,
+                emit=self._emit,
+            )
+            session.begin()
+            self._session = session
+            ready.set()
+            while not self._clock.wait_until(session.next_wake(), stop):
+                session.wake()
+            session.finish(self._stop_reason)
+        except Exception as exc:
+            log.exception("capture loop failed")
+            self._error = f"capture stopped by an internal error: {exc}"
+            self._emit(LoggingStopped(contract_id, self._clock.now(), self._error))
+        finally:
+            ready.set()
+            for source in reversed(started):
+                try:
+                    source.stop()
+                except Exception:
+                    log.exception("stopping %s failed", type(source).__name__)
+
+    def _emit(self, event: Event) -> None:
+        self._bus.emit(event)

@@ -1,0 +1,194 @@
+"""The ports the capture loop talks to, and the small value types that cross them.
+
+The loop never touches mss, pynput, X11, OpenCV or SQLite directly: it sees only these
+Protocols, each with a real implementation (``tracker.sources``, ``models.capture_store``)
+and a fake (``tracker.fakes``). That is what lets unit tests drive a whole 8-hour day with a
+fake clock in milliseconds, and lets each OS get its own backend behind the same shape.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:  # only for annotations: PIL is imported by whoever makes images
+    from PIL.Image import Image
+
+#: Health value of a source that works.
+OK = "OK"
+
+
+@dataclass
+class Counts:
+    """Input events in some interval: counts only, never which key or what was clicked."""
+
+    keys: int = 0
+    clicks: int = 0
+    scrolls: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.keys + self.clicks + self.scrolls
+
+    def __add__(self, other: Counts) -> Counts:
+        return Counts(self.keys + other.keys, self.clicks + other.clicks, self.scrolls + other.scrolls)
+
+
+@dataclass(frozen=True)
+class Rect:
+    """A rectangle in virtual-desktop pixels (monitors may have negative origins)."""
+
+    left: int
+    top: int
+    width: int
+    height: int
+
+    def contains(self, x: int, y: int) -> bool:
+        return self.left <= x < self.left + self.width and self.top <= y < self.top + self.height
+
+    @property
+    def center(self) -> tuple[int, int]:
+        return self.left + self.width // 2, self.top + self.height // 2
+
+
+@dataclass(frozen=True)
+class WindowInfo:
+    """The active window at one instant: app name and title (as the OS reports them) and,
+    for choosing the active screen only, where it is. Nothing else about windows is kept."""
+
+    app: str
+    title: str
+    rect: Rect | None = None
+
+
+class Clock(Protocol):
+    """Time, for the loop. ``now`` is wall time (aware, UTC); ``monotonic`` only measures
+    elapsed time, so the loop can tell a real minute from a wall-clock jump or a suspend."""
+
+    def now(self) -> datetime: ...
+
+    def monotonic(self) -> float: ...
+
+    def wait_until(self, deadline: datetime, stop: threading.Event) -> bool:
+        """Block until wall time reaches ``deadline`` or ``stop`` is set.
+
+        Returns True if ``stop`` was set. Must not busy-poll: an idle logger should cost
+        nothing between its few wake-ups.
+        """
+        ...
+
+
+class ScreenSource(Protocol):
+    """Screen pixels. ``grab(None)`` is the whole desktop (all monitors as arranged);
+    ``grab(rect)`` is that part of it."""
+
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+    def monitors(self) -> list[Rect]: ...
+
+    def grab(self, region: Rect | None) -> Image: ...
+
+    def health(self) -> str: ...
+
+
+class InputCounter(Protocol):
+    """Counts keystrokes, clicks and scroll actions, from listener threads."""
+
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+    def take(self) -> Counts:
+        """Return the counts since the previous ``take`` and reset them, atomically."""
+        ...
+
+    def health(self) -> str: ...
+
+
+class WindowSource(Protocol):
+    """The active application and window title, read only when a snapshot is taken."""
+
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+    def active_window(self) -> WindowInfo | None: ...
+
+    def pointer(self) -> tuple[int, int] | None: ...
+
+    def health(self) -> str: ...
+
+
+class CameraSource(Protocol):
+    """One still frame on demand (the device is opened only for that frame)."""
+
+    def grab(self) -> Image | None:
+        """A frame, or None when there is no camera (``health`` then says why)."""
+        ...
+
+    def health(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class EncodedImage:
+    """An image ready to store: encoded bytes plus what the database records about it."""
+
+    data: bytes
+    thumbnail: bytes
+    width: int
+    height: int
+    sha256: str
+    mime: str = "image/jpeg"
+
+
+@dataclass(frozen=True)
+class SnapshotRecord:
+    """What one segment's snapshot moment produced."""
+
+    taken_at: datetime
+    screen: EncodedImage | None
+    screen_status: str
+    camera: EncodedImage | None
+    camera_status: str
+    app: str | None
+    title: str | None
+
+
+@dataclass
+class SegmentUpdate:
+    """One write of the loop: seconds and per-minute counts to add to a segment, possibly
+    with its snapshot. A sink applies it in one transaction."""
+
+    contract_id: int
+    segment: datetime
+    add_seconds: float
+    logged_until: datetime
+    minute_counts: dict[int, Counts] = field(default_factory=dict)
+    snapshot: SnapshotRecord | None = None
+
+
+@dataclass(frozen=True)
+class SegmentState:
+    """What the sink already holds for a segment (so a restart never takes a second
+    snapshot or over-fills a segment)."""
+
+    logged_seconds: float
+    has_snapshot: bool
+    minute_counts: tuple[Counts, ...] = ()
+
+
+class CaptureSink(Protocol):
+    """Where the loop's results go (SQLite + files in the app; a list in tests)."""
+
+    def segment_state(self, contract_id: int, segment: datetime) -> SegmentState | None: ...
+
+    def logged_until(self) -> datetime | None:
+        """The latest instant ever logged (any contract): time before it is never logged
+        again, so a clock set back cannot produce overlapping segments."""
+        ...
+
+    def record(self, update: SegmentUpdate) -> None: ...
