@@ -1,0 +1,256 @@
+"""The capture engine's SQLite sink: segment rows, per-minute counts and snapshot files.
+
+Models sit on :data:`models.local.local_db` (bound by ``open_local_database``); the schema
+is migration ``m0003_capture``. :class:`SqliteCaptureSink` implements the tracker's
+``CaptureSink`` port.
+
+Crash safety: each :meth:`SqliteCaptureSink.record` is one transaction (seconds, counts,
+window info and snapshot rows together). Snapshot files are written first, to a temporary
+name, fsynced and renamed, so a row never points at a missing or partial file; a crash
+between file and row leaves an orphan that :meth:`SqliteCaptureSink.recover` removes.
+Files are 0600 in 0700 directories.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import peewee
+
+from models import rules
+from models.local import BaseModel, local_db
+from tracker.ports import Counts, EncodedImage, SegmentState, SegmentUpdate
+from tracker.snapshot import CAMERA_OFF
+
+log = logging.getLogger(__name__)
+
+SNAPSHOT_DIR = "snapshots"
+
+
+class UTCDateTimeField(peewee.Field):
+    """Aware UTC datetimes stored as fixed-width text (sorts correctly, never ambiguous)."""
+
+    field_type = "DATETIME"
+
+    def db_value(self, value: datetime | None) -> str | None:
+        if value is None:
+            return None
+        return rules.to_utc(value).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+    def python_value(self, value: str | None) -> datetime | None:
+        if value is None:
+            return None
+        return datetime.fromisoformat(value).replace(tzinfo=UTC)
+
+
+class CaptureSegment(BaseModel):
+    uuid = peewee.CharField(unique=True)
+    contract_id = peewee.IntegerField()
+    start = UTCDateTimeField()
+    logged_seconds = peewee.FloatField(default=0)
+    logged_until = UTCDateTimeField()
+    app_name = peewee.TextField(null=True)
+    window_title = peewee.TextField(null=True)
+    memo = peewee.TextField(null=True)
+    label = peewee.TextField(null=True)
+    manual = peewee.BooleanField(default=False)
+    deleted_at = UTCDateTimeField(null=True)
+    updated_at = UTCDateTimeField()
+
+    class Meta:
+        table_name = "capture_segment"
+
+
+class CaptureMinute(BaseModel):
+    segment = peewee.ForeignKeyField(CaptureSegment, column_name="segment_id", on_delete="CASCADE")
+    minute = peewee.IntegerField()
+    keys = peewee.IntegerField(default=0)
+    clicks = peewee.IntegerField(default=0)
+    scrolls = peewee.IntegerField(default=0)
+
+    class Meta:
+        table_name = "capture_minute"
+        primary_key = peewee.CompositeKey("segment", "minute")
+
+
+class CaptureImage(BaseModel):
+    uuid = peewee.CharField(unique=True)
+    segment = peewee.ForeignKeyField(CaptureSegment, column_name="segment_id", on_delete="CASCADE")
+    kind = peewee.CharField()  # "screen" or "camera"
+    taken_at = UTCDateTimeField()
+    path = peewee.TextField(null=True)  # relative to the data dir
+    thumb_path = peewee.TextField(null=True)
+    mime = peewee.CharField(null=True)
+    size_bytes = peewee.IntegerField(null=True)
+    width = peewee.IntegerField(null=True)
+    height = peewee.IntegerField(null=True)
+    sha256 = peewee.CharField(null=True)
+    status = peewee.TextField()
+    deleted_at = UTCDateTimeField(null=True)
+
+    class Meta:
+        table_name = "capture_image"
+
+
+#: Called inside the write transaction with the update, the segment row and the image rows
+#: it created, so another module (the sync outbox) can add its rows atomically.
+InTransactionHook = Callable[[SegmentUpdate, CaptureSegment, list[CaptureImage]], None]
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` as 0600 via a temp file + fsync + rename (never partial)."""
+    tmp = path.with_name(path.name + ".tmp")
+    fd = os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    try:
+        os.write(fd, data)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.replace(tmp, path)
+
+
+def _private_dir(path: Path) -> None:
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.chmod(path, 0o700)
+
+
+class SqliteCaptureSink:
+    """Stores capture results in the local cache and snapshot files under ``data_dir``."""
+
+    def __init__(self, data_dir: Path | str, in_transaction: InTransactionHook | None = None) -> None:
+        self.data_dir = Path(data_dir)
+        self._hook = in_transaction
+
+    # --- CaptureSink port ---------------------------------------------------------------
+
+    def segment_state(self, contract_id: int, segment: datetime) -> SegmentState | None:
+        seg = CaptureSegment.get_or_none(
+            (CaptureSegment.contract_id == contract_id) & (CaptureSegment.start == segment)
+        )
+        if seg is None:
+            return None
+        minutes = [Counts() for _ in range(rules.MINUTES_PER_SEGMENT)]
+        for row in CaptureMinute.select().where(CaptureMinute.segment == seg.id):
+            minutes[row.minute] = Counts(row.keys, row.clicks, row.scrolls)
+        has_snapshot = (
+            CaptureImage.select().where((CaptureImage.segment == seg.id) & (CaptureImage.kind == "screen")).exists()
+        )
+        return SegmentState(seg.logged_seconds, has_snapshot, tuple(minutes))
+
+    def logged_until(self) -> datetime | None:
+        value = CaptureSegment.select(peewee.fn.MAX(CaptureSegment.logged_until)).scalar()
+        return CaptureSegment.logged_until.python_value(value)
+
+    def record(self, update: SegmentUpdate) -> int | None:
+        """Apply one update in one transaction; returns the screen image row id if the
+        update carried a snapshot."""
+        files: list[tuple[str, EncodedImage | None, str, Path | None, Path | None]] = []
+        snap = update.snapshot
+        if snap is not None:
+            day_dir = self.data_dir / SNAPSHOT_DIR / rules.to_utc(snap.taken_at).strftime("%Y-%m-%d")
+            for kind, image, status in (
+                ("screen", snap.screen, snap.screen_status),
+                ("camera", snap.camera, snap.camera_status),
+            ):
+                if kind == "camera" and image is None and status == CAMERA_OFF:
+                    continue  # camera off: nothing to record
+                if image is None:  # a failed attempt: a row with the reason, no file
+                    files.append((kind, None, status, None, None))
+                    continue
+                _private_dir(self.data_dir)
+                _private_dir(self.data_dir / SNAPSHOT_DIR)
+                _private_dir(day_dir)
+                name = uuid.uuid4().hex
+                full = day_dir / f"{name}.jpg"
+                thumb = day_dir / f"{name}.thumb.jpg"
+                _write_private(full, image.data)
+                _write_private(thumb, image.thumbnail)
+                files.append((kind, image, status, full, thumb))
+            dir_fd = os.open(day_dir, os.O_RDONLY) if day_dir.exists() else None
+            if dir_fd is not None:  # make the renames durable before the row says they exist
+                try:
+                    os.fsync(dir_fd)
+                finally:
+                    os.close(dir_fd)
+
+        now = datetime.now(UTC)  # bookkeeping only (updated_at), not capture logic
+        with local_db.atomic():
+            CaptureSegment.insert(
+                uuid=str(uuid.uuid4()),
+                contract_id=update.contract_id,
+                start=update.segment,
+                logged_seconds=0,
+                logged_until=update.logged_until,
+                updated_at=now,
+            ).on_conflict_ignore().execute()
+            seg = CaptureSegment.get(
+                (CaptureSegment.contract_id == update.contract_id) & (CaptureSegment.start == update.segment)
+            )
+            seg.logged_seconds = rules.clamp_logged_seconds(seg.logged_seconds + update.add_seconds)
+            seg.logged_until = max(seg.logged_until, update.logged_until)
+            seg.updated_at = now
+            if snap is not None:
+                seg.app_name = snap.app
+                seg.window_title = snap.title
+            seg.save()
+            for minute, counts in update.minute_counts.items():
+                CaptureMinute.insert(
+                    segment=seg.id, minute=minute, keys=counts.keys, clicks=counts.clicks, scrolls=counts.scrolls
+                ).on_conflict(
+                    conflict_target=[CaptureMinute.segment, CaptureMinute.minute],
+                    update={
+                        CaptureMinute.keys: CaptureMinute.keys + counts.keys,
+                        CaptureMinute.clicks: CaptureMinute.clicks + counts.clicks,
+                        CaptureMinute.scrolls: CaptureMinute.scrolls + counts.scrolls,
+                    },
+                ).execute()
+            images: list[CaptureImage] = []
+            screen_id = None
+            for kind, image, status, full, thumb in files:
+                row = CaptureImage.create(
+                    uuid=str(uuid.uuid4()),
+                    segment=seg.id,
+                    kind=kind,
+                    taken_at=snap.taken_at,
+                    path=str(full.relative_to(self.data_dir)) if full else None,
+                    thumb_path=str(thumb.relative_to(self.data_dir)) if thumb else None,
+                    mime=image.mime if image else None,
+                    size_bytes=len(image.data) if image else None,
+                    width=image.width if image else None,
+                    height=image.height if image else None,
+                    sha256=image.sha256 if image else None,
+                    status=status,
+                )
+                images.append(row)
+                if kind == "screen":
+                    screen_id = row.id
+            if self._hook is not None:
+                self._hook(update, seg, images)
+        return screen_id
+
+    # --- maintenance --------------------------------------------------------------------
+
+    def recover(self) -> list[Path]:
+        """Remove snapshot files no row refers to (a crash between file and row) and
+        temp files; returns what was removed. Call at start-up, before logging."""
+        root = self.data_dir / SNAPSHOT_DIR
+        if not root.exists():
+            return []
+        known: set[str] = set()
+        for path, thumb in CaptureImage.select(CaptureImage.path, CaptureImage.thumb_path).tuples():
+            known.update(p for p in (path, thumb) if p)
+        removed = []
+        for file in root.rglob("*"):
+            if file.is_file() and str(file.relative_to(self.data_dir)) not in known:
+                file.unlink()
+                removed.append(file)
+        return removed
+
+    def image_path(self, image: CaptureImage, thumbnail: bool = False) -> Path | None:
+        rel = image.thumb_path if thumbnail else image.path
+        return self.data_dir / rel if rel else None

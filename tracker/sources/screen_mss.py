@@ -1,0 +1,77 @@
+"""Screen pixels through mss (X11 XShmGetImage, Win32 BitBlt, macOS CoreGraphics)."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+from typing import TYPE_CHECKING
+
+from tracker import imaging
+from tracker.ports import OK, Rect
+from tracker.sources.status import MACOS_SCREEN_PERMISSION
+
+if TYPE_CHECKING:
+    from PIL.Image import Image
+
+log = logging.getLogger(__name__)
+
+
+class MssScreenSource:
+    """Grabs the whole virtual desktop (mss monitor 0: every monitor where it sits) or one
+    region. One mss instance per thread (mss keeps per-thread X/GDI handles)."""
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+        self._instances: list = []
+        self._status = OK
+
+    def start(self) -> None:
+        self._sct()
+
+    def stop(self) -> None:
+        for sct in self._instances:
+            try:
+                sct.close()
+            except Exception as exc:  # a dead connection: nothing left to release
+                log.debug("closing mss failed: %s", exc)
+        self._instances.clear()
+        self._local = threading.local()
+
+    def _sct(self):
+        sct = getattr(self._local, "sct", None)
+        if sct is None:
+            try:
+                import mss
+
+                sct = mss.MSS()
+            except Exception as exc:
+                self._status = f"screen capture is not available: {exc}"
+                raise
+            self._local.sct = sct
+            self._instances.append(sct)
+        return sct
+
+    def monitors(self) -> list[Rect]:
+        return [Rect(m["left"], m["top"], m["width"], m["height"]) for m in self._sct().monitors[1:]]
+
+    def grab(self, region: Rect | None) -> Image:
+        from PIL import Image as PILImage
+
+        sct = self._sct()
+        if region is None:
+            box = sct.monitors[0]
+        else:
+            box = {"left": region.left, "top": region.top, "width": region.width, "height": region.height}
+        shot = sct.grab(box)
+        image = PILImage.frombytes("RGB", shot.size, shot.bgra, "raw", "BGRX")
+        if sys.platform == "darwin" and imaging.is_blank(image):
+            # Without the Screen Recording permission macOS returns only the wallpaper or
+            # black; report it instead of storing a useless image.
+            self._status = MACOS_SCREEN_PERMISSION
+            raise PermissionError(MACOS_SCREEN_PERMISSION)
+        self._status = OK
+        return image
+
+    def health(self) -> str:
+        return self._status
