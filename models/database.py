@@ -54,7 +54,7 @@ def open_database(url: str) -> peewee.Database:
         except ImportError as exc:  # pragma: no cover - psycopg2 is in requirements.txt
             raise ValueError("PostgreSQL needs psycopg2: pip install psycopg2-binary") from exc
         url = "postgresql://" + url.split("://", 1)[1]
-        return connect_url(url, autorollback=True)
+        return connect_url(url)
     raise ValueError(
         f"unsupported database URL {url!r}: use sqlite:///PATH or postgresql://USER:PASS@HOST/DB"
     )

@@ -1,0 +1,73 @@
+"""Each local-security gate of the Team app, attacked."""
+
+
+from tests.integration.conftest import SECRET
+
+
+def test_request_without_the_secret_gets_the_how_to_open_page_not_data(team_app, team, diary_account):
+    team.post("/signin", data={"email": diary_account["email"], "password": diary_account["password"]})
+    stranger = team_app.test_client()
+    for path in ("/", "/signin", "/account/connection"):
+        r = stranger.get(path)
+        assert r.status_code == 403
+        assert b"Open Team from its window" in r.data
+        assert b"felix" not in r.data.lower()
+    r = stranger.post("/signout")
+    assert r.status_code == 403
+    assert team.get("/").status_code == 200  # still signed in: the stranger changed nothing
+
+
+def test_wrong_secret_is_refused(team_app):
+    client = team_app.test_client()
+    assert client.get("/?key=guess").status_code == 403
+    client.set_cookie("teamapp_key", "guess")
+    assert client.get("/").status_code == 403
+
+
+def test_secret_moves_from_url_into_a_strict_httponly_cookie(team_app):
+    client = team_app.test_client()
+    r = client.get(f"/signin?key={SECRET}&x=1")
+    assert r.status_code == 303
+    assert r.headers["Location"] == "/signin?x=1"
+    cookie = r.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and SECRET in cookie
+    assert client.get("/signin").status_code == 200
+
+
+def test_foreign_host_header_is_refused_dns_rebinding(team):
+    for host in ("evil.example", "evil.example:80", "127.0.0.1.nip.io", "10.0.0.1"):
+        r = team.get("/", headers={"Host": host})
+        assert r.status_code == 400, host
+    assert team.get("/healthz", headers={"Host": "evil.example"}).status_code == 400
+    assert team.get("/", headers={"Host": "localhost:5000"}).status_code == 302
+    # [::1] passes the host gate; the cookie belongs to "localhost", so the secret gate answers.
+    r = team.get("/", headers={"Host": "[::1]:5000"})
+    assert r.status_code == 403 and b"Open Team from its window" in r.data
+
+
+def test_cross_site_post_is_refused(team, diary_account, team_app):
+    form = {"email": diary_account["email"], "password": diary_account["password"]}
+    r = team.post("/signin", data=form, headers={"Origin": "https://evil.example"})
+    assert r.status_code == 403
+    r = team.post("/signin", data=form, headers={"Sec-Fetch-Site": "cross-site"})
+    assert r.status_code == 403
+    r = team.post("/signin", data=form, headers={"Origin": "http://localhost:1234"})
+    assert r.status_code == 403
+    with team_app.app_context():
+        from sync.account import current_account
+
+        assert current_account() is None  # nothing changed
+    r = team.post("/signin", data=form, headers={"Origin": "http://localhost", "Sec-Fetch-Site": "same-origin"})
+    assert r.status_code == 303
+
+
+def test_security_headers(team):
+    r = team.get("/signin")
+    csp = r.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert r.headers["X-Frame-Options"] == "DENY"
+
+
+def test_healthz_is_public_and_minimal(team_app):
+    r = team_app.test_client().get("/healthz")
+    assert r.status_code == 200 and r.json == {"status": "ok", "service": "team-app"}

@@ -1,0 +1,60 @@
+import hashlib
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+VENDOR = ROOT / "web" / "static" / "vendor" / "htmx"
+
+
+def test_vendored_htmx_is_the_pinned_file_with_its_licence():
+    expected, name = (VENDOR / "SHA256SUMS").read_text().split()
+    assert hashlib.sha256((VENDOR / name).read_bytes()).hexdigest() == expected
+    assert "2.0.11" in (VENDOR / "VERSION").read_text()
+    assert "Zero-Clause BSD" in (VENDOR / "LICENSE").read_text()
+
+
+def test_importing_the_programs_has_no_side_effects(tmp_path):
+    """No GUI toolkit, capture library or database is touched by importing our modules."""
+    code = (
+        "import sys, threading, app, settings, web, web.factory, diary_server, diary_server.factory, "
+        "models.local, sync.diary_client, sync.credentials\n"
+        "heavy = [m for m in ('webview', 'PyQt6', 'mss', 'pynput', 'Xlib', 'cv2') if m in sys.modules]\n"
+        "assert not heavy, heavy\n"
+        "assert threading.active_count() == 1\n"
+        "from models.local import local_db\n"
+        "assert local_db.obj is None\n"
+    )
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path)}
+    r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, env=env, check=False)
+    assert r.returncode == 0, r.stderr
+    assert not list(tmp_path.iterdir()), "importing created files"
+
+
+OURS = {"app", "settings", "web", "tracker", "sync", "models", "diary_server", "ui"}
+
+
+def _imports_of(package: str) -> set[str]:
+    import ast
+
+    found = set()
+    target = ROOT / package
+    for path in [target] if target.suffix == ".py" else target.rglob("*.py"):
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                found.update(alias.name.split(".")[0] for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                found.add(node.module.split(".")[0])
+    return found
+
+
+def test_imports_point_one_way():
+    assert not _imports_of("diary_server") & {"web", "tracker", "sync"}
+    assert not _imports_of("sync") & {"web", "tracker", "diary_server"}
+    # models/ may know the capture engine's data types (its SQLite sink), never the web or sync.
+    assert not _imports_of("models") & {"web", "sync", "diary_server", "flask"}
+    if (ROOT / "models" / "rules.py").exists():
+        assert not _imports_of("models/rules.py") & OURS, "the rules module imports nothing of ours"
+    if (ROOT / "tracker").exists():
+        assert not _imports_of("tracker") & {"web", "flask", "diary_server", "sync"}
