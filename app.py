@@ -100,6 +100,27 @@ def main(argv: list[str] | None = None, out: TextIO = sys.stdout) -> int:
     return run_team_app(settings, out)
 
 
+def watch_stop_signals(on_stop) -> None:
+    """Call ``on_stop`` on Ctrl-C or SIGTERM, even while a GUI toolkit owns the main thread.
+
+    Python runs signal handlers only between bytecodes of the main thread, which never
+    happens while Qt's event loop runs. So on POSIX the signals are blocked in every thread
+    (threads started later inherit the mask) and one watcher thread takes them with sigwait.
+    """
+    stop_signals = {signal.SIGINT, signal.SIGTERM}
+    if not hasattr(signal, "pthread_sigmask"):  # Windows
+        for signum in stop_signals:
+            signal.signal(signum, on_stop)
+        return
+    signal.pthread_sigmask(signal.SIG_BLOCK, stop_signals)
+
+    def watch() -> None:
+        while True:
+            on_stop(signal.sigwait(stop_signals))
+
+    threading.Thread(target=watch, name="stop-signals", daemon=True).start()
+
+
 def start_embedded_diary(data_dir: Path, out: TextIO):
     """The diary server in-process on a free port, with demo accounts on first start."""
     from diary_server.demo import DEMO_FILE_NAME, ensure_demo_accounts, format_demo_accounts
@@ -128,6 +149,12 @@ def run_team_app(settings: Settings, out: TextIO = sys.stdout) -> int:
     data_dir = ensure_private_dir(Path(settings.data_dir))
     setup_logging(settings.log_level, data_dir / "logs")
     stop = threading.Event()
+
+    def request_stop(signum=None, frame=None) -> None:
+        stop.set()
+        window.close_native_windows()
+
+    watch_stop_signals(request_stop)
     embedded = diary_app = demo_file = None
     diary_url = settings.diary_url
     if not diary_url:
@@ -140,12 +167,6 @@ def run_team_app(settings: Settings, out: TextIO = sys.stdout) -> int:
     out.write(f"Team app running at {url}\n")
     out.flush()
 
-    def request_stop(signum=None, frame=None) -> None:
-        stop.set()
-        window.close_native_windows()
-
-    signal.signal(signal.SIGINT, request_stop)
-    signal.signal(signal.SIGTERM, request_stop)
     mode = window.resolve_mode(settings.window)
     try:
         if mode == "native":
