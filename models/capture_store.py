@@ -42,9 +42,11 @@ class UTCDateTimeField(peewee.Field):
             return None
         return rules.to_utc(value).strftime("%Y-%m-%d %H:%M:%S.%f")
 
-    def python_value(self, value: str | None) -> datetime | None:
+    def python_value(self, value: str | datetime | None) -> datetime | None:
         if value is None:
             return None
+        if isinstance(value, datetime):  # already converted (e.g. MAX() over this field)
+            return value if value.tzinfo else value.replace(tzinfo=UTC)
         return datetime.fromisoformat(value).replace(tzinfo=UTC)
 
 

@@ -51,8 +51,9 @@ class PynputInputCounter:
     def stop(self) -> None:
         for listener in self._listeners:
             listener.stop()
+            _unblock_xorg_listener(listener)
         for listener in self._listeners:
-            listener.join(2)
+            listener.join(1)
         self._listeners = []
         self._status = NOT_STARTED
 
@@ -77,7 +78,32 @@ class PynputInputCounter:
             self._keys = self._clicks = self._scrolls = 0
         return counts
 
+    def peek(self) -> Counts:
+        """The counts since the last ``take``, without resetting (for idle detection)."""
+        with self._lock:
+            return Counts(self._keys, self._clicks, self._scrolls)
+
     def health(self) -> str:
         if self._status == OK and not all(listener.is_alive() for listener in self._listeners):
             return "activity counting stopped unexpectedly: turn logging off and on again"
         return self._status
+
+
+def _unblock_xorg_listener(listener: object) -> None:
+    """pynput's X11 listener sends its RECORD disable request without flushing it, so its
+    thread lingers until the next input event. Sending the same request on a fresh
+    connection (RECORD requires another client for that) ends it at once."""
+    context = getattr(listener, "_context", None)
+    if context is None or not sys.platform.startswith("linux"):
+        return
+    try:
+        from Xlib import display
+
+        d = display.Display()
+        try:
+            d.record_disable_context(context)
+            d.flush()
+        finally:
+            d.close()
+    except Exception as exc:  # the listener still ends at the next event
+        log.debug("could not unblock the X11 input listener: %s", exc)
