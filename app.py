@@ -141,6 +141,7 @@ def start_embedded_diary(data_dir: Path, out: TextIO):
 
 def run_team_app(settings: Settings, out: TextIO = sys.stdout) -> int:
     from models.database import close_cleanly
+    from sync import contracts as contracts_sync
     from ui import ICON_PNG
     from web import window
     from web.factory import create_app
@@ -162,6 +163,14 @@ def run_team_app(settings: Settings, out: TextIO = sys.stdout) -> int:
         diary_url = embedded.base_url
     app = create_app(settings, diary_url=diary_url, demo_accounts_file=demo_file)
     app.extensions["teamapp"]["embedded_diary"] = embedded is not None
+    svc = app.extensions["teamapp"]
+
+    def refresh():
+        return contracts_sync.refresh_contracts(
+            client_factory=svc["client_factory"], token_store=svc["token_store"], now=svc["clock"]()
+        )
+
+    poller = contracts_sync.ContractPoller(refresh).start()
     server = ServerThread(app, "127.0.0.1", settings.port, name="teamapp-web").start()
     url = f"{server.base_url}/?key={app.config['LAUNCH_SECRET']}"
     out.write(f"Team app running at {url}\n")
@@ -186,6 +195,7 @@ def run_team_app(settings: Settings, out: TextIO = sys.stdout) -> int:
     finally:
         out.write("Stopping…\n")
         server.stop()
+        poller.stop()
         if embedded is not None:
             embedded.stop()
             close_cleanly(diary_app.extensions["diary_db"])

@@ -9,6 +9,7 @@ from datetime import datetime
 from pathlib import Path
 
 from diary_server.accounts import create_user
+from diary_server.contracts import create_contract
 from diary_server.models import User, diary_db
 
 DEMO_FILE_NAME = "demo-accounts.txt"
@@ -22,6 +23,9 @@ class DemoAccount:
     password: str
 
 
+DEMO_CONTRACT_TITLE = "Website redesign"
+DEMO_LABELS = ("Design", "Development", "Meetings", "Research")
+
 DEMO_PEOPLE = (
     ("client", "client@demo.teamapp.test", "Dana Client"),
     ("freelancer", "freelancer@demo.teamapp.test", "Felix Freelancer"),
@@ -29,7 +33,9 @@ DEMO_PEOPLE = (
 
 
 def ensure_demo_accounts(db, data_dir: Path, now: datetime) -> list[DemoAccount] | None:
-    """Create the demo client and freelancer once; return them when just created.
+    """Create the demo client and freelancer, and an hourly contract between them, once.
+
+    Returns the accounts when just created.
 
     Their passwords are random, printed once and kept 0600 in ``demo-accounts.txt`` of the
     diary's data dir, where the sign-in page tells people to look.
@@ -38,11 +44,21 @@ def ensure_demo_accounts(db, data_dir: Path, now: datetime) -> list[DemoAccount]
         if User.select().where(User.email.in_([p[1] for p in DEMO_PEOPLE])).exists():
             return None
         created = []
+        users = {}
         with diary_db.atomic():
             for role, email, name in DEMO_PEOPLE:
                 password = secrets.token_urlsafe(9)
-                create_user(email, name, role, password, now)
+                users[role] = create_user(email, name, role, password, now)
                 created.append(DemoAccount(role, email, name, password))
+            create_contract(
+                users["client"],
+                freelancer_email=users["freelancer"].email,
+                title=DEMO_CONTRACT_TITLE,
+                hourly_rate="25.00",
+                weekly_limit_hours=40,
+                activity_labels=DEMO_LABELS,
+                now=now,
+            )
     path = data_dir / DEMO_FILE_NAME
     fd = os.open(path, os.O_CREAT | os.O_TRUNC | os.O_WRONLY, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as fh:

@@ -54,3 +54,47 @@ class LoginAttempt(BaseModel):
 
     class Meta:
         table_name = "login_attempts"
+
+
+CONTRACT_STATUSES = ("active", "paused", "ended")
+
+
+class Contract(BaseModel):
+    """An hourly contract between a client and a freelancer."""
+
+    client = peewee.ForeignKeyField(User, backref="client_contracts", on_delete="RESTRICT")
+    freelancer = peewee.ForeignKeyField(User, backref="freelancer_contracts", on_delete="RESTRICT")
+    title = peewee.CharField(max_length=120)
+    currency = peewee.CharField(max_length=3)
+    weekly_limit_hours = peewee.IntegerField(null=True)
+    manual_time_allowed = peewee.BooleanField(default=False)
+    status = peewee.CharField(max_length=10)
+    created_at = peewee.DateTimeField()
+    updated_at = peewee.DateTimeField(index=True)
+    ended_at = peewee.DateTimeField(null=True)
+
+    class Meta:
+        table_name = "contracts"
+
+
+class ContractRate(BaseModel):
+    """The hourly rate from a work week on; a change is a new row starting next Monday."""
+
+    contract = peewee.ForeignKeyField(Contract, backref="rates", on_delete="CASCADE")
+    rate_cents = peewee.IntegerField()
+    effective_from = peewee.DateTimeField()
+
+    class Meta:
+        table_name = "contract_rates"
+
+
+class ActivityLabel(BaseModel):
+    """A label the client defined; removed labels are archived, since segments may name them."""
+
+    contract = peewee.ForeignKeyField(Contract, backref="labels", on_delete="CASCADE")
+    name = peewee.CharField(max_length=60)
+    position = peewee.IntegerField()
+    archived = peewee.BooleanField(default=False)
+
+    class Meta:
+        table_name = "activity_labels"

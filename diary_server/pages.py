@@ -57,7 +57,10 @@ def _safe_next(target: str | None) -> str:
 @pages_bp.get("/")
 @login_required
 def home():
-    return render_template("home.html", title="Your account")
+    from diary_server.contracts import contract_json, visible_contracts
+
+    contracts = [contract_json(c, g.now) for c in visible_contracts(g.user)]
+    return render_template("home.html", title="Your contracts", contracts=contracts)
 
 
 @pages_bp.route("/signup", methods=["GET", "POST"])

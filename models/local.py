@@ -47,6 +47,48 @@ class Account(BaseModel):
         table_name = "account"
 
 
+class Contract(BaseModel):
+    """The local copy of a contract from the diary (refreshed by the sync poller)."""
+
+    id = peewee.IntegerField()
+    diary_url = peewee.TextField()
+    title = peewee.TextField()
+    client_name = peewee.TextField()
+    client_email = peewee.TextField()
+    freelancer_name = peewee.TextField()
+    hourly_rate = peewee.TextField()
+    currency = peewee.TextField()
+    next_hourly_rate = peewee.TextField(null=True)
+    next_rate_from = peewee.DateTimeField(null=True)
+    weekly_limit_hours = peewee.IntegerField(null=True)
+    manual_time_allowed = peewee.BooleanField()
+    status = peewee.TextField()
+    activity_labels = peewee.TextField()  # JSON list
+    updated_at = peewee.DateTimeField()
+
+    class Meta:
+        table_name = "contract"
+        primary_key = peewee.CompositeKey("diary_url", "id")
+
+    @property
+    def labels(self) -> list[str]:
+        import json
+
+        return json.loads(self.activity_labels)
+
+
+def get_state(key: str, default: str | None = None) -> str | None:
+    row = AppState.get_or_none(AppState.key == key)
+    return row.value if row else default
+
+
+def set_state(key: str, value: str | None) -> None:
+    if value is None:
+        AppState.delete().where(AppState.key == key).execute()
+    else:
+        AppState.insert(key=key, value=value).on_conflict_replace().execute()
+
+
 def local_migrations() -> list[Migration]:
     return discover(migrations_package)
 

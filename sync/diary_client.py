@@ -152,6 +152,16 @@ class DiaryClient:
             raise self._error_from(response)
         return DiaryUser.from_json(response.json())
 
+    def contracts(self) -> list[dict]:
+        """The signed-in user's contracts, as the API's ContractOut objects."""
+        response = self._request("GET", "/api/v1/contracts")
+        if response.status_code != 200:
+            raise self._error_from(response)
+        try:
+            return list(response.json()["contracts"])
+        except (ValueError, KeyError, TypeError):
+            raise DiaryError(f"{self.base_url} sent a contract list this app cannot read.") from None
+
     def sign_out(self) -> None:
         response = self._request("DELETE", "/api/v1/sessions/current")
         if response.status_code not in (204, 401):

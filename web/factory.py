@@ -75,10 +75,11 @@ def create_app(
     ui.install(app)
     security.install(app)
 
-    from web.views import auth, home
+    from web.views import auth, contracts, home
 
     app.register_blueprint(home.bp)
     app.register_blueprint(auth.bp)
+    app.register_blueprint(contracts.bp)
     return app
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, redirect, request, url_for
 
 from sync import account as accounts
+from sync import contracts
 from sync.diary_client import DiaryError
 from web.htmx import is_htmx, render
 
@@ -48,6 +49,10 @@ def signin_post():
             client_factory=svc["client_factory"],
             token_store=svc["token_store"],
             now=svc["clock"](),
+        )
+        # Fill the contract picker at once; the poller keeps it fresh afterwards.
+        contracts.refresh_contracts(
+            client_factory=svc["client_factory"], token_store=svc["token_store"], now=svc["clock"]()
         )
     except DiaryError as exc:
         ctx = _context(form=form, error={"code": exc.code, "message": str(exc)})

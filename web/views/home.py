@@ -24,7 +24,10 @@ def index():
     account = current_account()
     if account is None:
         return redirect(url_for("auth.signin"))
-    return render("home.html", "content", title="Team", account=account, connection=None)
+    from web.views.contracts import picker_context
+
+    context = picker_context(account) if account.role == "freelancer" else {}
+    return render("home.html", "content", title="Team", account=account, connection=None, **context)
 
 
 @bp.get("/account/connection")

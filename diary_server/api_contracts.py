@@ -1,0 +1,151 @@
+"""Contracts in the JSON API: list, read, create, edit, pause/resume/end."""
+
+from __future__ import annotations
+
+from apiflask import Schema, abort
+from apiflask.fields import Boolean, DateTime, Integer, List, Nested, String
+from apiflask.validators import Length, OneOf, Range
+from flask import g
+
+from diary_server import contracts as svc
+from diary_server.api import api_bp, auth
+from diary_server.models import CONTRACT_STATUSES, diary_db
+
+RATE_PATTERN = r"^\d{1,6}(\.\d{1,2})?$"
+
+
+class PartyOut(Schema):
+    id = Integer(required=True)
+    name = String(required=True)
+    email = String(required=True)
+
+
+class ContractOut(Schema):
+    id = Integer(required=True)
+    title = String(required=True)
+    client = Nested(PartyOut, required=True)
+    freelancer = Nested(PartyOut, required=True)
+    hourly_rate = String(required=True, metadata={"description": "Rate in effect now, e.g. 25.00"})
+    currency = String(required=True)
+    next_hourly_rate = String(allow_none=True, metadata={"description": "Rate from next work week, if changed"})
+    next_rate_from = DateTime(allow_none=True)
+    weekly_limit_hours = Integer(allow_none=True)
+    manual_time_allowed = Boolean(required=True)
+    status = String(required=True, validate=OneOf(CONTRACT_STATUSES))
+    activity_labels = List(String(), required=True)
+    created_at = DateTime(required=True)
+    updated_at = DateTime(required=True)
+
+
+class ContractListOut(Schema):
+    contracts = List(Nested(ContractOut), required=True)
+
+
+class ContractIn(Schema):
+    freelancer_email = String(required=True, validate=Length(min=3, max=254))
+    title = String(required=True, validate=Length(min=1, max=svc.MAX_TITLE_LENGTH))
+    hourly_rate = String(required=True, validate=Length(min=1, max=12), metadata={"pattern": RATE_PATTERN})
+    currency = String(load_default="USD", validate=OneOf(svc.CURRENCIES))
+    weekly_limit_hours = Integer(load_default=None, allow_none=True, validate=Range(1, svc.MAX_WEEKLY_LIMIT))
+    manual_time_allowed = Boolean(load_default=False)
+    activity_labels = List(
+        String(validate=Length(min=1, max=svc.MAX_LABEL_LENGTH)), load_default=list, validate=Length(max=svc.MAX_LABELS)
+    )
+
+
+class ContractPatch(Schema):
+    title = String(validate=Length(min=1, max=svc.MAX_TITLE_LENGTH))
+    hourly_rate = String(validate=Length(min=1, max=12), metadata={"pattern": RATE_PATTERN})
+    weekly_limit_hours = Integer(allow_none=True, validate=Range(1, svc.MAX_WEEKLY_LIMIT))
+    manual_time_allowed = Boolean()
+    activity_labels = List(
+        String(validate=Length(min=1, max=svc.MAX_LABEL_LENGTH)), validate=Length(max=svc.MAX_LABELS)
+    )
+
+
+class StatusIn(Schema):
+    status = String(required=True, validate=OneOf(CONTRACT_STATUSES))
+
+
+class ContractPath(Schema):
+    contract_id = Integer(required=True, validate=Range(1, 2**31 - 1))
+
+
+def _fail(error: svc.ContractError):
+    detail = {"field": error.field} if error.field else {}
+    abort(error.status, message=error.message, detail=detail, extra_data={"code": error.code})
+
+
+ERRORS = {401: "Not signed in", 404: "Not a party to this contract", 422: "Invalid input"}
+
+
+@api_bp.get("/contracts")
+@api_bp.auth_required(auth)
+@api_bp.output(ContractListOut)
+@api_bp.doc(summary="Contracts the signed-in user is a party to", tags=["Contracts"], responses={401: ERRORS[401]})
+def list_contracts():
+    user = auth.current_user
+    return {"contracts": [svc.contract_json(c, g.now) for c in svc.visible_contracts(user)]}
+
+
+@api_bp.post("/contracts")
+@api_bp.auth_required(auth)
+@api_bp.input(ContractIn, arg_name="body")
+@api_bp.output(ContractOut, status_code=201)
+@api_bp.doc(
+    summary="Hire a freelancer on an hourly contract (clients only)",
+    tags=["Contracts"],
+    responses={401: ERRORS[401], 403: "Not a client", 422: ERRORS[422]},
+)
+def create_contract(body):
+    try:
+        contract = svc.create_contract(auth.current_user, now=g.now, **body)
+    except svc.ContractError as exc:
+        _fail(exc)
+    return svc.contract_json(contract, g.now)
+
+
+@api_bp.get("/contracts/<int:contract_id>")
+@api_bp.auth_required(auth)
+@api_bp.output(ContractOut)
+@api_bp.doc(summary="One contract", tags=["Contracts"], responses={401: ERRORS[401], 404: ERRORS[404]})
+def get_contract(contract_id: int):
+    try:
+        return svc.contract_json(svc.get_visible(auth.current_user, contract_id), g.now)
+    except svc.ContractError as exc:
+        _fail(exc)
+
+
+@api_bp.patch("/contracts/<int:contract_id>")
+@api_bp.auth_required(auth)
+@api_bp.input(ContractPatch, arg_name="body")
+@api_bp.output(ContractOut)
+@api_bp.doc(
+    summary="Change a contract (its client only); a new rate starts next work week",
+    tags=["Contracts"],
+    responses={401: ERRORS[401], 403: "Not this contract's client", 404: ERRORS[404], 409: "Ended", 422: ERRORS[422]},
+)
+def update_contract(contract_id: int, body):
+    try:
+        with diary_db.atomic():
+            contract = svc.update_contract(auth.current_user, contract_id, body, g.now)
+    except svc.ContractError as exc:
+        _fail(exc)
+    return svc.contract_json(contract, g.now)
+
+
+@api_bp.post("/contracts/<int:contract_id>/status")
+@api_bp.auth_required(auth)
+@api_bp.input(StatusIn, arg_name="body")
+@api_bp.output(ContractOut)
+@api_bp.doc(
+    summary="Pause, resume or end a contract (its client only)",
+    tags=["Contracts"],
+    responses={401: ERRORS[401], 403: "Not this contract's client", 404: ERRORS[404], 409: "Already ended"},
+)
+def set_status(contract_id: int, body):
+    try:
+        contract = svc.change_status(auth.current_user, contract_id, body["status"], g.now)
+    except svc.ContractError as exc:
+        _fail(exc)
+    return svc.contract_json(contract, g.now)
