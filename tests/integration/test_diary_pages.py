@@ -34,14 +34,14 @@ def test_sign_up_sign_out_sign_in(pages):
     r = _signup(pages)
     assert r.status_code == 302 and r.headers["Location"] == "/"
     home = pages.get("/").get_data(as_text=True)
-    assert "Hello, Dana" in home and "dana@example.com" in home
+    assert "Your contracts" in home and "Dana Client" in home and "dana@example.com" in home
     r = pages.post("/signout", data={"csrf_token": _csrf(pages, "/")})
     assert r.status_code == 302
     assert pages.get("/").status_code == 302  # signed out
     token = _csrf(pages, "/signin")
     r = pages.post("/signin", data={"email": "dana@example.com", "password": "long enough pw", "csrf_token": token})
     assert r.status_code == 302
-    assert "Hello, Dana" in pages.get("/").get_data(as_text=True)
+    assert "Signed in as Dana Client" in pages.get("/").get_data(as_text=True)
 
 
 def test_bad_sign_up_explains_and_creates_nothing(pages, diary_app):
