@@ -168,7 +168,8 @@ class SqliteCaptureSink:
                 _private_dir(self.data_dir / SNAPSHOT_DIR)
                 _private_dir(day_dir)
                 name = uuid.uuid4().hex
-                full = day_dir / f"{name}.jpg"
+                ext = ".png" if image.mime == "image/png" else ".jpg"
+                full = day_dir / f"{name}{ext}"
                 thumb = day_dir / f"{name}.thumb.jpg"
                 _write_private(full, image.data)
                 _write_private(thumb, image.thumbnail)

@@ -66,7 +66,7 @@ def take_snapshot(
             point = rect.center if rect is not None else window.pointer()
             region = imaging.choose_monitor(screen.monitors(), point)
         raw = screen.grab(region)
-        screen_img = imaging.encode(raw, prefs.screen_quality)
+        screen_img = imaging.encode_screen(raw, prefs.screen_quality)
         screen_status = screen.health()
     except Exception as exc:
         log.warning("screen snapshot failed: %s", exc)

@@ -52,7 +52,7 @@ def test_typed_secret_and_key_names_are_not_stored_anywhere(xterm, tmp_path):
     for path in [*data.rglob("*"), log_file]:
         if path.is_file():
             haystacks[str(path)] = path.read_bytes()
-    assert any(name.endswith(".jpg") for name in haystacks)
+    assert any(name.endswith((".png", ".jpg")) for name in haystacks)
     for name, blob in haystacks.items():
         text = blob.decode("latin-1").lower()
         for needle in [SECRET, *KEY_NAMES]:

@@ -75,7 +75,7 @@ def test_snapshot_shows_the_window_and_names_it(xterm):
             record = take_snapshot(SystemClock().now(), screen, window, None, Preferences(scope=scope))
             assert record.app == "XTerm" and record.title == xterm.title
             assert record.screen_status == "OK"
-            image = Image.open(io.BytesIO(record.screen.data))
+            image = Image.open(io.BytesIO(record.screen.data)).convert("RGB")
             assert image.size == (1920, 1080) == (record.screen.width, record.screen.height)
             rect = window.active_window().rect
             assert close_to(image.getpixel((rect.left + rect.width - 10, rect.top + rect.height - 10)), GREEN)
@@ -126,9 +126,9 @@ def test_logging_with_real_sources_stores_counts_window_and_snapshot(xterm, tmp_
     totals = [(m.keys, m.clicks, m.scrolls) for m in CaptureMinute.select()]
     assert tuple(map(sum, zip(*totals, strict=True))) == (7, 1, 1)
     shot = CaptureImage.get(CaptureImage.kind == "screen")
-    image = Image.open(sink.image_path(shot))
+    image = Image.open(sink.image_path(shot)).convert("RGB")
     assert image.size == (1920, 1080) and shot.size_bytes == sink.image_path(shot).stat().st_size
-    green = sum(1 for p in image.reduce(16).getdata() if close_to(p, GREEN))
+    green = sum(1 for p in image.reduce(16).get_flattened_data() if close_to(p, GREEN))
     assert green > 20, "the xterm's green background should be in the snapshot"
     assert any(type(e).__name__ == "SnapshotTaken" for e in events)
     db.close()

@@ -74,3 +74,20 @@ def test_blank_detection():
 def test_compound_text_titles():
     assert decode_compound_text(b"Caf\xe9 notes") == "Café notes"
     assert decode_compound_text(b"\x1b%G" + "naïve ☕".encode() + b"\x1b%@") == "naïve ☕"
+
+
+def test_screens_of_text_are_palette_png_and_photos_jpeg():
+    import random
+
+    from PIL import ImageDraw
+
+    text = Image.new("RGB", (1280, 720), "white")
+    draw = ImageDraw.Draw(text)
+    for y in range(0, 720, 14):
+        draw.text((4, y), "def handler(request): return render(request, 'page.html', ctx)  # " * 2, fill="black")
+    enc = imaging.encode_screen(text)
+    assert enc.mime == "image/png" and enc.data[:4] == b"\x89PNG"
+    rng = random.Random(1)
+    photo = Image.frombytes("RGB", (640, 480), bytes(rng.randrange(256) for _ in range(640 * 480 * 3)))
+    photo = photo.resize((1280, 960))
+    assert imaging.encode_screen(photo).mime == "image/jpeg"
