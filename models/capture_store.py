@@ -9,6 +9,12 @@ window info and snapshot rows together). Snapshot files are written first, to a 
 name, fsynced and renamed, so a row never points at a missing or partial file; a crash
 between file and row leaves an orphan that :meth:`SqliteCaptureSink.recover` removes.
 Files are 0600 in 0700 directories.
+
+Durability matches the database's: SQLite runs in WAL mode with ``synchronous=normal``
+(commits survive a killed process, not necessarily a power cut), so snapshot files are not
+fsynced by default either (``durable=True`` does, at ~4 ms a file). After a power cut a
+row may point at a file that did not reach the disk; its size and sha256 are in the row,
+so that is detectable.
 """
 
 from __future__ import annotations
@@ -104,13 +110,17 @@ class CaptureImage(BaseModel):
 InTransactionHook = Callable[[SegmentUpdate, CaptureSegment, list[CaptureImage]], None]
 
 
-def _write_private(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` as 0600 via a temp file + fsync + rename (never partial)."""
+def _write_private(path: Path, data: bytes, durable: bool) -> None:
+    """Write ``data`` to ``path`` as 0600 via a temp file + rename, so the final name is
+    never a partial file (fsynced first if ``durable``)."""
     tmp = path.with_name(path.name + ".tmp")
     fd = os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
     try:
-        os.write(fd, data)
-        os.fsync(fd)
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+        if durable:
+            os.fsync(fd)
     finally:
         os.close(fd)
     os.replace(tmp, path)
@@ -124,9 +134,12 @@ def _private_dir(path: Path) -> None:
 class SqliteCaptureSink:
     """Stores capture results in the local cache and snapshot files under ``data_dir``."""
 
-    def __init__(self, data_dir: Path | str, in_transaction: InTransactionHook | None = None) -> None:
+    def __init__(
+        self, data_dir: Path | str, in_transaction: InTransactionHook | None = None, durable: bool = False
+    ) -> None:
         self.data_dir = Path(data_dir)
         self._hook = in_transaction
+        self._durable = durable
 
     # --- CaptureSink port ---------------------------------------------------------------
 
@@ -171,10 +184,10 @@ class SqliteCaptureSink:
                 ext = ".png" if image.mime == "image/png" else ".jpg"
                 full = day_dir / f"{name}{ext}"
                 thumb = day_dir / f"{name}.thumb.jpg"
-                _write_private(full, image.data)
-                _write_private(thumb, image.thumbnail)
+                _write_private(full, image.data, self._durable)
+                _write_private(thumb, image.thumbnail, self._durable)
                 files.append((kind, image, status, full, thumb))
-            dir_fd = os.open(day_dir, os.O_RDONLY) if day_dir.exists() else None
+            dir_fd = os.open(day_dir, os.O_RDONLY) if self._durable and day_dir.exists() else None
             if dir_fd is not None:  # make the renames durable before the row says they exist
                 try:
                     os.fsync(dir_fd)
@@ -235,6 +248,12 @@ class SqliteCaptureSink:
             if self._hook is not None:
                 self._hook(update, seg, images)
         return screen_id
+
+    def release_thread(self) -> None:
+        """Close the calling thread's connection (peewee keeps one per thread); the loop
+        calls this when its thread ends."""
+        if not local_db.is_closed():
+            local_db.close()
 
     # --- maintenance --------------------------------------------------------------------
 

@@ -214,6 +214,12 @@ class CaptureLoop:
             self._emit(LoggingStopped(contract_id, self._clock.now(), self._error))
         finally:
             ready.set()
+            release = getattr(self._sink, "release_thread", None)
+            if release is not None:
+                try:
+                    release()
+                except Exception:
+                    log.exception("releasing the sink failed")
             for source in reversed(started):
                 try:
                     source.stop()

@@ -1,0 +1,297 @@
+"""Capture engine benchmarks: figures printed, never asserted (tests have no timing).
+
+Run on an X display (``make test``'s Xvfb, or your own ``Xvfb :91 -screen 0 1920x1080x24``
+plus ``openbox``)::
+
+    DISPLAY=:91 .venv/bin/python bench/capture.py snapshot [--runs 15] [--text-screen]
+    DISPLAY=:91 .venv/bin/python bench/capture.py input [--rate 5000 --seconds 10]
+    DISPLAY=:91 .venv/bin/python bench/capture.py idle [--seconds 600]
+
+snapshot: the whole pipeline (grab the desktop, encode, thumbnail, write the files, the DB
+row) against the raw floor measured in the same run (mss grab + BGRX->RGB + one JPEG q70
+encode), interleaved, medians of ``--runs``; stored sizes; writes a 100% crop of a stored
+snapshot to ``bench/out/``. ``--text-screen`` first fills the screen with xterms of code.
+
+input: a separate process sends ``--rate`` counted events per second through XTEST (half
+Shift key presses, half scroll clicks) for ``--seconds``; the pynput counter must count
+every one. Also the cost of our listener callback per event and the listening process's
+CPU per event (pynput's decoding included).
+
+idle: a real logging process (``python -m tracker.demo_run``, real sources, real clock)
+runs ``--seconds`` with no input; its CPU seconds, CPU share and peak RSS are read from the
+kernel's accounting of the child (wait4).
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+OUT = REPO / "bench" / "out"
+
+
+def _ms(values: list[float]) -> str:
+    return f"{statistics.median(values) * 1000:.1f} ms (min {min(values) * 1000:.1f}, max {max(values) * 1000:.1f})"
+
+
+# --- text-heavy screen ---------------------------------------------------------------------
+
+
+def open_text_screen() -> list[subprocess.Popen]:
+    """Six xterms of Python source tiled over 1920x1080: a text-heavy screen."""
+    files = sorted(Path(sys.base_prefix, "lib", f"python{sys.version_info[0]}.{sys.version_info[1]}").glob("*.py"))
+    files = files or sorted(Path(shutil.which("python3") or "/").parent.glob("*"))
+    procs = []
+    for i, geo in enumerate(
+        ["105x40+0+0", "105x40+640+0", "105x40+1280+0", "105x40+0+540", "105x40+640+540", "105x40+1280+540"]
+    ):
+        src = files[(i * 7 + 3) % len(files)]
+        procs.append(
+            subprocess.Popen(
+                ["xterm", "-T", f"bench {i}", "-geometry", geo, "-e", "less", str(src)],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        )
+    for i in range(6):
+        subprocess.run(["xdotool", "search", "--sync", "--name", f"bench {i}"], capture_output=True, timeout=20)
+    time.sleep(1.0)  # let the terminals draw
+    return procs
+
+
+def close(procs: list[subprocess.Popen]) -> None:
+    for p in procs:
+        p.terminate()
+    for p in procs:
+        p.wait(5)
+
+
+# --- snapshot pipeline ---------------------------------------------------------------------
+
+
+def bench_snapshot(runs: int, text_screen: bool) -> None:
+    import mss
+    from PIL import Image
+
+    from models.capture_store import SqliteCaptureSink
+    from models.local import open_local_database
+    from tracker.ports import SegmentUpdate
+    from tracker.snapshot import Preferences, take_snapshot
+    from tracker.sources.screen_mss import MssScreenSource
+    from tracker.sources.x11 import X11WindowSource
+
+    procs = open_text_screen() if text_screen else []
+    tmp = Path(tempfile.mkdtemp(prefix="bench-capture-"))
+    try:
+        db = open_local_database(tmp / "cache.sqlite3")
+        sink = SqliteCaptureSink(tmp / "data")
+        screen, window = MssScreenSource(), X11WindowSource()
+        screen.start()
+        window.start()
+        raw = mss.MSS()
+        floor, grab_only, pipeline, sizes, jpeg_sizes, mimes = [], [], [], [], [], set()
+        last_id = None
+        t_seg = datetime(2026, 3, 4, 9, 0, tzinfo=UTC)
+        for i in range(runs + 1):
+            # raw floor: grab + convert + one JPEG encode
+            t0 = time.perf_counter()
+            shot = raw.grab(raw.monitors[0])
+            t1 = time.perf_counter()
+            img = Image.frombytes("RGB", shot.size, shot.bgra, "raw", "BGRX")
+            buf = io.BytesIO()
+            img.save(buf, "JPEG", quality=70)
+            t2 = time.perf_counter()
+            # the pipeline: what the loop does at a snapshot moment, into the real sink
+            t3 = time.perf_counter()
+            record = take_snapshot(t_seg, screen, window, None, Preferences())
+            last_id = sink.record(SegmentUpdate(1, t_seg, 1.0, t_seg, {}, record))
+            t4 = time.perf_counter()
+            t_seg = t_seg.replace(minute=(t_seg.minute + 10) % 60, hour=t_seg.hour + (t_seg.minute == 50))
+            if i == 0:
+                continue  # warm-up (first mss/X connection, imports)
+            floor.append(t2 - t0)
+            grab_only.append(t1 - t0)
+            pipeline.append(t4 - t3)
+            sizes.append(len(record.screen.data))
+            jpeg_sizes.append(len(buf.getvalue()))
+            mimes.add(record.screen.mime)
+        size = f"{shot.size.width}x{shot.size.height}"
+        print(f"snapshot pipeline, {size}, {runs} runs, {'text-heavy screen' if text_screen else 'current screen'}")
+        print(f"  raw floor (mss grab + BGRX->RGB + JPEG q70): {_ms(floor)}   [grab alone {_ms(grab_only)}]")
+        print(f"  pipeline (grab, encode, thumbnail, write+fsync, DB row): {_ms(pipeline)}")
+        print(f"  ratio pipeline/floor (medians): {statistics.median(pipeline) / statistics.median(floor):.2f}x")
+        print(
+            f"  stored image: median {statistics.median(sizes) / 1000:.0f} KB ({', '.join(sorted(mimes))}); "
+            f"JPEG q70 of the same screen: {statistics.median(jpeg_sizes) / 1000:.0f} KB; "
+            f"thumbnail {len(record.screen.thumbnail) / 1000:.1f} KB"
+        )
+        from models.capture_store import CaptureImage
+
+        row = CaptureImage.get_by_id(last_id)
+        stored = Image.open(sink.image_path(row)).convert("RGB")
+        OUT.mkdir(exist_ok=True)
+        crop = stored.crop((0, 0, 640, 300))
+        crop.save(OUT / "snapshot-crop.png")
+        Image.open(io.BytesIO(buf.getvalue())).crop((0, 0, 640, 300)).save(OUT / "jpeg-q70-crop.png")
+        shutil.copy(sink.image_path(row), OUT / ("snapshot-stored" + Path(row.path).suffix))
+        print(f"  crop of the stored snapshot (100%): {OUT / 'snapshot-crop.png'}; JPEG q70 crop: jpeg-q70-crop.png")
+        screen.stop()
+        window.stop()
+        raw.close()
+        db.close()
+    finally:
+        close(procs)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+# --- input counting ------------------------------------------------------------------------
+
+
+def send_events(rate: int, seconds: float) -> None:
+    """(child process) Send ``rate`` counted events per second through XTEST."""
+    from Xlib import XK, X, display
+    from Xlib.ext import xtest
+
+    d = display.Display()
+    shift = d.keysym_to_keycode(XK.string_to_keysym("Shift_L"))
+    batch = max(1, rate // 200)  # 200 batches a second
+    sent = 0
+    start = time.perf_counter()
+    total = int(rate * seconds)
+    while sent < total:
+        for _ in range(min(batch, total - sent)):
+            if sent % 2 == 0:
+                xtest.fake_input(d, X.KeyPress, shift)
+                xtest.fake_input(d, X.KeyRelease, shift)
+            else:
+                xtest.fake_input(d, X.ButtonPress, 5)
+                xtest.fake_input(d, X.ButtonRelease, 5)
+            sent += 1
+        d.sync()
+        ahead = start + sent / rate - time.perf_counter()
+        if ahead > 0:
+            time.sleep(ahead)
+    d.sync()
+    print(sent, time.perf_counter() - start, flush=True)
+
+
+def bench_input(rate: int, seconds: float) -> None:
+    from tracker.sources.input_pynput import PynputInputCounter
+
+    counter = PynputInputCounter()
+    counter.start()
+    counter.take()
+    subprocess.run(["xdotool", "mousemove", "1900", "1060"], check=False)
+    cpu0 = time.process_time()
+    sender = subprocess.run(
+        [sys.executable, __file__, "_send", "--rate", str(rate), "--seconds", str(seconds)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    sent, took = sender.stdout.split()
+    sent = int(sent)
+    deadline = time.monotonic() + 30
+    while counter.peek().total < sent and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.5)  # anything extra would show up now
+    cpu = time.process_time() - cpu0
+    counts = counter.take()
+    counter.stop()
+    print(f"input counting: {sent} events sent in {float(took):.1f} s ({sent / float(took):.0f}/s) via XTEST")
+    print(
+        f"  counted keys={counts.keys} scrolls={counts.scrolls} clicks={counts.clicks} total={counts.total}; "
+        f"lost {sent - counts.total}"
+    )
+    print(f"  listening process CPU (pynput decoding + our callbacks): {cpu / max(1, counts.total) * 1e6:.1f} us/event")
+    probe = PynputInputCounter()
+    n = 1_000_000
+    t0 = time.perf_counter()
+    for _ in range(n):
+        probe._on_key(None, False)
+    t1 = time.perf_counter()
+    print(f"  our callback alone (lock + increment): {(t1 - t0) / n * 1e9:.0f} ns/event")
+
+
+# --- idle logging process --------------------------------------------------------------------
+
+
+def bench_idle(seconds: float) -> None:
+    tmp = Path(tempfile.mkdtemp(prefix="bench-idle-"))
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    try:
+        t0 = time.monotonic()
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "tracker.demo_run",
+                "--data-dir",
+                str(tmp / "data"),
+                "--duration",
+                str(seconds),
+                "--seed",
+                str(random.randrange(1000)),
+                "--log-file",
+                str(tmp / "run.log"),
+            ],
+            cwd=REPO,
+            env=env,
+            stdout=subprocess.DEVNULL,
+        )
+        _pid, status, usage = os.wait4(proc.pid, 0)
+        wall = time.monotonic() - t0
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        cpu = usage.ru_utime + usage.ru_stime
+        snaps = sum(1 for line in (tmp / "run.log").read_text().splitlines() if " snapshot " in line)
+        print(f"idle logging process: {wall:.0f} s wall, no input, real sources on Xvfb, exit {proc.returncode}")
+        print(
+            f"  CPU {cpu:.2f} s (user {usage.ru_utime:.2f} + sys {usage.ru_stime:.2f}) = "
+            f"{cpu / wall * 100:.2f}% of one core on average, incl. start-up and {snaps} snapshot(s)"
+        )
+        print(f"  peak RSS {usage.ru_maxrss / 1024:.0f} MiB")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = p.add_subparsers(dest="cmd", required=True)
+    s = sub.add_parser("snapshot")
+    s.add_argument("--runs", type=int, default=15)
+    s.add_argument("--text-screen", action="store_true")
+    i = sub.add_parser("input")
+    i.add_argument("--rate", type=int, default=5000)
+    i.add_argument("--seconds", type=float, default=10)
+    d = sub.add_parser("idle")
+    d.add_argument("--seconds", type=float, default=600)
+    x = sub.add_parser("_send")
+    x.add_argument("--rate", type=int)
+    x.add_argument("--seconds", type=float)
+    args = p.parse_args()
+    if not os.environ.get("DISPLAY"):
+        sys.exit("bench/capture.py needs an X display: set DISPLAY (see the docstring)")
+    if args.cmd == "snapshot":
+        bench_snapshot(args.runs, args.text_screen)
+    elif args.cmd == "input":
+        bench_input(args.rate, args.seconds)
+    elif args.cmd == "idle":
+        bench_idle(args.seconds)
+    else:
+        send_events(args.rate, args.seconds)
+
+
+if __name__ == "__main__":
+    main()
