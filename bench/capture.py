@@ -10,7 +10,7 @@ plus ``openbox``)::
 snapshot: the whole pipeline (grab the desktop, encode, thumbnail, write the files, the DB
 row) against the raw floor measured in the same run (mss grab + BGRX->RGB + one JPEG q70
 encode), interleaved, medians of ``--runs``; stored sizes; writes a 100% crop of a stored
-snapshot to ``bench/out/``. ``--text-screen`` first fills the screen with xterms of code.
+snapshot to ``test-artifacts/bench/``. ``--text-screen`` first fills the screen with xterms of code.
 
 input: a separate process sends ``--rate`` counted events per second through XTEST (half
 Shift key presses, half scroll clicks) for ``--seconds``; the pynput counter must count
@@ -39,7 +39,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
-OUT = REPO / "bench" / "out"
+OUT = REPO / "test-artifacts" / "bench"  # ignored by git
 
 
 def _ms(values: list[float]) -> str:
@@ -141,7 +141,7 @@ def bench_snapshot(runs: int, text_screen: bool) -> None:
 
         row = CaptureImage.get_by_id(last_id)
         stored = Image.open(sink.image_path(row)).convert("RGB")
-        OUT.mkdir(exist_ok=True)
+        OUT.mkdir(parents=True, exist_ok=True)
         crop = stored.crop((0, 0, 640, 300))
         crop.save(OUT / "snapshot-crop.png")
         Image.open(io.BytesIO(buf.getvalue())).crop((0, 0, 640, 300)).save(OUT / "jpeg-q70-crop.png")
