@@ -1,0 +1,143 @@
+"""End-to-end fixtures: Debian's Chromium through Playwright, and the servers as real subprocesses.
+
+Each server starts once per session (the Team app with its embedded diary, and a standalone
+diary server), writes its output to ``test-artifacts/logs/``, and must stop cleanly at the end.
+A failing test gets the servers' output appended to its report.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.processes import (
+    DIARY_URL_RE,
+    REPO_ROOT,
+    SCREENSHOTS,
+    ServerProcess,
+    TeamApp,
+    free_port,
+    server_output_sections,
+    start_team_app,
+)
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+LAPTOP = {"width": 1366, "height": 768}
+NARROW = {"width": 400, "height": 800}
+LOGS = REPO_ROOT / "test-artifacts" / "logs"
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    args = {"headless": True, **browser_type_launch_args}
+    if os.path.exists(CHROMIUM):  # elsewhere: the browser of `playwright install chromium`
+        args["executable_path"] = CHROMIUM
+    args["args"] = [*browser_type_launch_args.get("args", []), *CHROMIUM_ARGS]
+    return args
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    return {**browser_context_args, "viewport": LAPTOP}
+
+
+# --- servers -------------------------------------------------------------------------------
+
+
+def _servers_of(item) -> list[ServerProcess]:
+    found = []
+    for value in getattr(item, "funcargs", {}).values():
+        server = getattr(value, "server", value)
+        if isinstance(server, ServerProcess) and server not in found:
+            found.append(server)
+    return found
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """On failure, show what each server this test used printed (like Datasette's tests do)."""
+    report = yield
+    if report.failed:
+        report.sections.extend(server_output_sections(_servers_of(item)))
+    return report
+
+
+@pytest.fixture(scope="session")
+def team_app(tmp_path_factory) -> TeamApp:
+    """``python app.py --no-window`` with its embedded diary, started once for the session."""
+    app = start_team_app(
+        tmp_path_factory.mktemp("team-app-data"), LOGS / "e2e-team-app.log", extra_args=["--no-window"]
+    )
+    assert {"client", "freelancer"} <= set(app.demo), (
+        "the app did not print both demo accounts:\n" + app.server.output()
+    )
+    yield app
+    code = app.server.stop(signal.SIGTERM)
+    app.server.assert_clean_stop(code, "Team app stopped.")
+
+
+@dataclass
+class DiaryServer:
+    server: ServerProcess
+    base_url: str
+
+    def url(self, path: str) -> str:
+        return self.base_url + path
+
+
+@pytest.fixture(scope="session")
+def diary_server(tmp_path_factory) -> DiaryServer:
+    """``python app.py diary-server`` alone, started once for the session.
+
+    It is stopped with Ctrl-C (SIGINT), which is what it documents ("Ctrl-C to stop"); see the
+    report on SIGTERM.
+    """
+    port = free_port()
+    data_dir = tmp_path_factory.mktemp("diary-data")
+    server = ServerProcess(
+        "Diary server",
+        ["diary-server", "--port", str(port), "--data-dir", str(data_dir)],
+        LOGS / "e2e-diary-server.log",
+    ).start(DIARY_URL_RE)
+    base_url, printed_port = server.match.groups()
+    assert int(printed_port) == port, server.output()
+    yield DiaryServer(server, base_url)
+    code = server.stop(signal.SIGINT)
+    server.assert_clean_stop(code, "Diary server stopped.")
+
+
+# --- screenshots ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def screenshot():
+    """``screenshot(page, "name")``: full-page PNGs at laptop and narrow widths.
+
+    Files: ``test-artifacts/screenshots/<name>-1366x768.png`` and ``<name>-400x800.png``.
+    The page is left at the laptop size.
+    """
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+
+    def shoot(page, name: str) -> list[Path]:
+        paths = []
+        for size in (LAPTOP, NARROW):
+            page.set_viewport_size(size)
+            path = SCREENSHOTS / f"{name}-{size['width']}x{size['height']}.png"
+            page.screenshot(path=str(path), full_page=True, animations="disabled", caret="hide")
+            paths.append(path)
+        page.set_viewport_size(LAPTOP)
+        return paths
+
+    return shoot
