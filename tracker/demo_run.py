@@ -42,8 +42,9 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
-def _feeder(inputs, rate: float, journal: Path | None, stop: threading.Event) -> None:
-    """Stand-in for a user typing at ``rate`` keys per second (test support only)."""
+def _feeder(inputs, clock, rate: float, journal: Path | None, stop: threading.Event) -> None:
+    """Stand-in for a user typing at ``rate`` keys per second (test support only). Journals
+    "<clock time> <keys so far>" after each key, so a test can tell what was produced when."""
     total = 0
     out = open(journal, "a", buffering=1) if journal else None  # noqa: SIM115 - closed below
     try:
@@ -51,7 +52,7 @@ def _feeder(inputs, rate: float, journal: Path | None, stop: threading.Event) ->
             inputs.add(keys=1)
             total += 1
             if out:
-                out.write(f"{total}\n")
+                out.write(f"{clock.now().isoformat()} {total}\n")
     finally:
         if out:
             out.close()
@@ -71,6 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     from tracker.loop import CaptureLoop
     from tracker.privacy import DEFAULT_HIDDEN_TITLE_PATTERNS
     from tracker.scaled_clock import ScaledClock
+    from tracker.session import MAX_INTERVAL_SECONDS
     from tracker.snapshot import Preferences, Scope
     from tracker.sources.camera_cv import parse_camera_source
 
@@ -112,6 +114,8 @@ def main(argv: list[str] | None = None) -> int:
         clock=clock,
         sink=sink,
         preferences=prefs,
+        # a sped-up clock turns scheduling delays into long "minutes": allow ~2 real seconds
+        max_interval_seconds=max(MAX_INTERVAL_SECONDS, 60 + 2 * args.speed),
         rng=random.Random(args.seed) if args.seed is not None else None,
         **parts,
     )
@@ -148,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
     feeder = None
     if args.feed_rate > 0 and args.sources == "fake":
         feeder = threading.Thread(
-            target=_feeder, args=(parts["inputs"], args.feed_rate, args.feed_journal, done), daemon=True
+            target=_feeder, args=(parts["inputs"], clock, args.feed_rate, args.feed_journal, done), daemon=True
         )
         feeder.start()
     done.wait(args.duration if args.duration > 0 else None)

@@ -34,7 +34,7 @@ from tracker.ports import (
     SnapshotRecord,
     WindowSource,
 )
-from tracker.session import CaptureSession
+from tracker.session import MAX_INTERVAL_SECONDS, CaptureSession
 from tracker.snapshot import CAMERA_OFF, Preferences, take_snapshot
 
 log = logging.getLogger(__name__)
@@ -87,7 +87,11 @@ class CaptureLoop:
         camera: CameraSource | None = None,
         preferences: Preferences | None = None,
         rng: random.Random | None = None,
+        max_interval_seconds: float = MAX_INTERVAL_SECONDS,
     ) -> None:
+        """``max_interval_seconds``: the longest interval between wake-ups that is still
+        logged (longer means suspend or a clock change); only a sped-up clock needs more."""
+        self._max_interval = max_interval_seconds
         self._clock = clock
         self._sink = sink
         self._screen = screen
@@ -201,6 +205,7 @@ class CaptureLoop:
                 take_snapshot=self._snapshot,
                 rng=self._rng,
                 emit=self._emit,
+                max_interval_seconds=self._max_interval,
             )
             session.begin()
             self._session = session

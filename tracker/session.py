@@ -78,8 +78,10 @@ class CaptureSession:
         take_snapshot: Callable[[datetime], SnapshotRecord],
         rng: random.Random,
         emit: Callable[[Event], None],
+        max_interval_seconds: float = MAX_INTERVAL_SECONDS,
     ) -> None:
         self.contract_id = contract_id
+        self._max_interval = max_interval_seconds
         self._clock = clock
         self._sink = sink
         self._inputs = inputs
@@ -157,7 +159,7 @@ class CaptureSession:
         wall = (now - self._last).total_seconds()
         elapsed = mono - self._mono
         self._mono = mono
-        if not interval_is_sane(wall, elapsed):
+        if not interval_is_sane(wall, elapsed, self._max_interval):
             log.info("time jump: wall %+.1fs vs elapsed %.1fs; interval not logged", wall, elapsed)
             self._emit(TimeJump(now, wall, elapsed))
             self._last = now
@@ -243,6 +245,7 @@ class CaptureSession:
         )
 
 
-def interval_is_sane(wall_seconds: float, elapsed_seconds: float) -> bool:
-    """The jump test of :meth:`CaptureSession._advance`, exposed for tests and docs."""
-    return 0 <= wall_seconds <= MAX_INTERVAL_SECONDS and abs(wall_seconds - elapsed_seconds) <= JUMP_TOLERANCE_SECONDS
+def interval_is_sane(wall_seconds: float, elapsed_seconds: float, max_interval: float = MAX_INTERVAL_SECONDS) -> bool:
+    """The jump test of :meth:`CaptureSession._advance`: wall time moved forward, by no more
+    than a wake-up period plus slack, and in step with elapsed (monotonic) time."""
+    return 0 <= wall_seconds <= max_interval and abs(wall_seconds - elapsed_seconds) <= JUMP_TOLERANCE_SECONDS
