@@ -90,6 +90,12 @@ class FakeClock:
             if not self._cond.wait_for(lambda: self._waiting and self._now >= t, timeout):
                 raise TimeoutError(f"loop did not reach {t} (now {self._now})")
 
+    def allow_until(self, t: datetime) -> None:
+        """Let a running loop's time move up to ``t`` without waiting for it."""
+        with self._cond:
+            self._limit = rules.to_utc(t)
+            self._cond.notify_all()
+
     def wait_idle(self, timeout: float = 10.0) -> None:
         """Return once a running loop sleeps at the current limit."""
         with self._cond:

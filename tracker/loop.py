@@ -149,7 +149,12 @@ class CaptureLoop:
 
     def stop(self, reason: str = "stopped") -> None:
         """Turn logging off; returns once the last interval (and, if its instant had not come,
-        the segment's snapshot) is stored."""
+        the segment's snapshot) is stored. From a listener (on the loop thread) it only asks
+        the loop to stop."""
+        if self._thread is threading.current_thread():
+            self._stop_reason = reason
+            self._stop.set()
+            return
         with self._lock:
             self._stop_locked(reason)
 
@@ -180,6 +185,8 @@ class CaptureLoop:
             return
         self._stop_reason = reason
         self._stop.set()
+        if thread is threading.current_thread():
+            return  # stop() from a listener: the loop finishes as soon as the listener returns
         thread.join()
         self._thread = None
 

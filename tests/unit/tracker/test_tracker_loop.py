@@ -1,6 +1,7 @@
 """The threaded loop and its API, with fakes for every port."""
 
 import random
+import threading
 from datetime import UTC, datetime, timedelta
 
 from tracker.events import LoggingStarted, LoggingStopped, SegmentUpdated, SnapshotTaken
@@ -111,3 +112,25 @@ def test_switching_contract_stops_the_first_run():
     p["clock"].advance_to(T0 + timedelta(minutes=5))
     loop.stop()
     assert p["sink"].seconds(1, T0) == 120 and p["sink"].seconds(2, T0) == 180
+
+
+def test_a_listener_may_stop_logging():
+    loop, p = make_loop()
+
+    def stop_at_three_minutes(event):
+        if isinstance(event, SegmentUpdated) and event.logged_seconds >= 180:
+            loop.stop("weekly limit reached")
+
+    loop.subscribe(stop_at_three_minutes)
+    events = []
+    loop.subscribe(events.append)
+    loop.start(1)
+    p["clock"].advance_to(T0 + timedelta(minutes=2))
+    p["clock"].allow_until(T0 + timedelta(minutes=10))  # the loop ends by itself at 09:03
+    for _ in range(1000):
+        if not loop.running:
+            break
+        threading.Event().wait(0.01)
+    assert not loop.running
+    assert events[-1] == LoggingStopped(1, T0 + timedelta(minutes=3), "weekly limit reached")
+    loop.stop()
