@@ -16,7 +16,20 @@ from diary_server.models import ROLES, ApiToken, LoginAttempt, User, diary_db
 
 _hasher = PasswordHasher()
 #: Verified against when the e-mail is unknown, so timing does not reveal which e-mails exist.
-_DUMMY_HASH = _hasher.hash("not-a-real-password")
+_dummy_hash: str | None = None
+
+
+def use_password_hasher(hasher: PasswordHasher) -> None:
+    """Swap the Argon2 parameters (the test suite uses cheap ones; production keeps the defaults)."""
+    global _hasher, _dummy_hash
+    _hasher, _dummy_hash = hasher, None
+
+
+def _dummy() -> str:
+    global _dummy_hash
+    if _dummy_hash is None:
+        _dummy_hash = _hasher.hash("not-a-real-password")
+    return _dummy_hash
 
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 1024
@@ -140,7 +153,7 @@ def authenticate(email: str, password: str, ip: str, now: datetime, limit: int) 
         raise TooManyAttempts(retry_after)
     user = User.get_or_none(User.email == email)
     try:
-        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password[:MAX_PASSWORD_LENGTH])
+        _hasher.verify(user.password_hash if user else _dummy(), password[:MAX_PASSWORD_LENGTH])
         ok = user is not None
     except (VerificationError, InvalidHashError):
         ok = False

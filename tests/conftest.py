@@ -30,6 +30,13 @@ def pytest_configure(config):
             "NO_AT_BRIDGE": "1",
         }
     )
+    # Argon2 with production parameters costs ~0.1-0.3 s a hash on these machines; in-process
+    # tests use cheap parameters (servers started as subprocesses keep the real ones).
+    from argon2 import PasswordHasher
+
+    from diary_server.accounts import use_password_hasher
+
+    use_password_hasher(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
 
 class FakeClock:

@@ -164,9 +164,10 @@ def test_settings_file_and_environment_reach_the_running_app(tmp_path):
     proc, lines = _start(["--window", "none"], env={"TEAMAPP_DATA_DIR": str(tmp_path)})
     proc.send_signal(signal.SIGTERM)
     rest, _ = proc.communicate(timeout=30)
-    assert proc.returncode == 0
+    out = "".join(lines) + rest
+    assert proc.returncode == 0, out
     assert (tmp_path / "teamapp.sqlite3").exists()  # the environment chose the data dir
-    assert "Press Ctrl-C to stop." in "".join(lines) + rest  # CLI 'none' beat the file's 'browser'
+    assert "Press Ctrl-C to stop." in out, out  # CLI 'none' beat the file's 'browser'
 
 
 def test_standalone_diary_server_serves_and_stops(tmp_path):
