@@ -153,23 +153,28 @@ def test_a_malformed_diary_server_address_says_what_is_wrong(page: Page, team_ap
     expect_nobody_signed_in(page, team_app)
 
 
-@pytest.mark.parametrize("path", ["/", "/?key=wrong-key", "/signin", "/contracts/picker", "/account/connection"])
-def test_without_the_key_a_fresh_browser_sees_only_the_locked_page(
-    page: Page, new_context, team_app, screenshot, path
-):
+LOCKED_PATHS = ["/", "/?key=wrong-key", "/signin", "/contracts/picker", "/account/connection"]
+
+
+def test_without_the_key_a_fresh_browser_sees_only_the_locked_page(page: Page, new_context, team_app, screenshot):
     demo = team_app.demo["freelancer"]
     open_signin(page, team_app)  # someone is signed in, in the app's own window
     submit_signin(page, demo.email, demo.password)
     expect(page.locator("#account-email")).to_have_text(demo.email)
 
     stranger = new_context().new_page()
-    response = stranger.goto(team_app.url(path))
-
-    assert response is not None and response.status == 403
-    expect(stranger.get_by_role("heading", name="Open Team from its window")).to_be_visible()
-    body = stranger.content()
-    for secret in (demo.email, DEMO_NAMES[demo.email], team_app.key, "127.0.0.1:"):
-        assert secret not in body
-    expect(stranger.get_by_role("button", name="Sign out")).to_have_count(0)
-    if path == "/":
-        screenshot(stranger, "team-locked")
+    for path in LOCKED_PATHS:
+        response = stranger.goto(team_app.url(path))
+        assert response is not None and response.status == 403, path
+        expect(stranger.get_by_role("heading", name="Open Team from its window")).to_be_visible()
+        body = stranger.content()
+        for secret in (demo.email, DEMO_NAMES[demo.email], team_app.key, "127.0.0.1:"):
+            assert secret not in body, f"{path} shows {secret!r}"
+        expect(stranger.get_by_role("button", name="Sign out")).to_have_count(0)
+        if path == "/":
+            screenshot(stranger, "team-locked")
+    # A POST without the key changes nothing either: the app is still signed in.
+    response = stranger.request.post(team_app.url("/signout"), max_redirects=0)
+    assert response.status == 403
+    page.reload()
+    expect(page.locator("#account-email")).to_have_text(demo.email)
