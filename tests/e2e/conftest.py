@@ -141,3 +141,21 @@ def screenshot():
         return paths
 
     return shoot
+
+
+# --- browser console -----------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def no_console_errors(page):
+    """Every page a test opens must run without console errors (CSP violations, script errors).
+
+    HTTP error statuses that a test asks for (the locked page's 403, a form's 422) are logged by
+    Chromium as "Failed to load resource"; those are the tests' business, not script errors.
+    """
+    errors: list[str] = []
+    page.on("console", lambda msg: msg.type == "error" and errors.append(f"{page.url}: {msg.text}"))
+    page.on("pageerror", lambda exc: errors.append(f"{page.url}: uncaught {exc}"))
+    yield
+    real = [e for e in errors if "Failed to load resource" not in e]
+    assert not real, "console errors in the browser:\n" + "\n".join(real)

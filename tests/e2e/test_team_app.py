@@ -90,6 +90,9 @@ def test_sign_out_returns_to_the_sign_in_page_with_a_notice(page: Page, team_app
 
     page.get_by_role("button", name="Sign out").click()
 
+    # A plain form POST from a page served with Referrer-Policy: no-referrer carries "Origin: null"
+    # (Sec-Fetch-Site: same-origin); the app must not refuse its own Sign out button as cross-site.
+    expect(page.get_by_text("cross-site request refused"), "Sign out was refused as cross-site").to_have_count(0)
     expect(page).to_have_url(re.compile(re.escape(team_app.url("/signin")) + r"(\?.*)?$"))
     expect(page.get_by_role("status")).to_have_text("You are signed out.")
     expect(page.get_by_role("heading", name="Sign in to Team")).to_be_visible()
