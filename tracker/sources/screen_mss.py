@@ -64,7 +64,9 @@ class MssScreenSource:
         else:
             box = {"left": region.left, "top": region.top, "width": region.width, "height": region.height}
         shot = sct.grab(box)
-        image = PILImage.frombytes("RGB", shot.size, shot.bgra, "raw", "BGRX")
+        # shot.raw is mss's own buffer; shot.bgra would be an 8 MB copy of it (full HD).
+        image = PILImage.frombytes("RGB", shot.size, shot.raw, "raw", "BGRX")
+        del shot
         if sys.platform == "darwin" and imaging.is_blank(image):
             # Without the Screen Recording permission macOS returns only the wallpaper or
             # black; report it instead of storing a useless image.
