@@ -47,6 +47,14 @@ def submit_signin(page: Page, email: str, password: str, server_url: str | None 
     page.get_by_role("button", name="Sign in").click()
 
 
+def expect_signed_in_as(page: Page, name: str, email: str) -> None:
+    """The top bar names who is signed in and offers Sign out (on every signed-in page)."""
+    banner = page.get_by_role("banner")
+    expect(banner).to_contain_text(name)
+    expect(banner).to_contain_text(email)
+    expect(banner.get_by_role("button", name="Sign out")).to_be_visible()
+
+
 def expect_nobody_signed_in(page: Page, app: TeamApp) -> None:
     page.goto(app.url("/"))
     expect(page).to_have_url(app.url("/signin"))
@@ -71,22 +79,30 @@ def test_sign_in_with_the_demo_freelancer_shows_their_name_and_email(page: Page,
     submit_signin(page, demo.email, demo.password)
 
     expect(page).to_have_url(team_app.url("/"))
+    expect_signed_in_as(page, DEMO_NAMES[demo.email], demo.email)
+    screenshot(page, "team-home")
+
+
+def test_sign_in_with_the_demo_client_shows_the_account_card(page: Page, team_app, screenshot):
+    demo = team_app.demo["client"]
+    open_signin(page, team_app)
+    submit_signin(page, demo.email, demo.password)
+
+    expect(page).to_have_url(team_app.url("/"))
     name = DEMO_NAMES[demo.email]
+    expect_signed_in_as(page, name, demo.email)
     expect(page.get_by_role("heading", name=f"Hello, {name.split()[0]}")).to_be_visible()
     expect(page.locator("#account-name")).to_have_text(name)
     expect(page.locator("#account-email")).to_have_text(demo.email)
-    expect(page.get_by_role("banner")).to_contain_text(name)
-    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
-    expect(page.get_by_role("heading", name="Select the correct contract")).to_be_visible()
     expect(page.locator("#connection")).to_contain_text("Connected to the Work Diary.")
-    screenshot(page, "team-home")
+    screenshot(page, "team-home-client")
 
 
 def test_sign_out_returns_to_the_sign_in_page_with_a_notice(page: Page, team_app, screenshot):
     demo = team_app.demo["freelancer"]
     open_signin(page, team_app)
     submit_signin(page, demo.email, demo.password)
-    expect(page.locator("#account-email")).to_have_text(demo.email)
+    expect_signed_in_as(page, DEMO_NAMES[demo.email], demo.email)
 
     page.get_by_role("button", name="Sign out").click()
 
@@ -163,7 +179,7 @@ def test_without_the_key_a_fresh_browser_sees_only_the_locked_page(page: Page, n
     demo = team_app.demo["freelancer"]
     open_signin(page, team_app)  # someone is signed in, in the app's own window
     submit_signin(page, demo.email, demo.password)
-    expect(page.locator("#account-email")).to_have_text(demo.email)
+    expect_signed_in_as(page, DEMO_NAMES[demo.email], demo.email)
 
     stranger = new_context().new_page()
     for path in LOCKED_PATHS:
@@ -180,4 +196,4 @@ def test_without_the_key_a_fresh_browser_sees_only_the_locked_page(page: Page, n
     response = stranger.request.post(team_app.url("/signout"), max_redirects=0)
     assert response.status == 403
     page.reload()
-    expect(page.locator("#account-email")).to_have_text(demo.email)
+    expect_signed_in_as(page, DEMO_NAMES[demo.email], demo.email)
