@@ -161,7 +161,17 @@ def run_team_app(settings: Settings, out: TextIO = sys.stdout) -> int:
     if not diary_url:
         embedded, diary_app, demo_file = start_embedded_diary(data_dir, out)
         diary_url = embedded.base_url
-    app = create_app(settings, diary_url=diary_url, demo_accounts_file=demo_file)
+    clock = None
+    if settings.test_clock:
+        from datetime import UTC, datetime
+
+        from tracker.fakes import FakeClock
+
+        clock = FakeClock(datetime.now(UTC))
+        out.write("TEST CLOCK: time stands still; POST /test/clock moves it.\n")
+    app = create_app(
+        settings, diary_url=diary_url, demo_accounts_file=demo_file, clock=clock, test_clock=settings.test_clock
+    )
     app.extensions["teamapp"]["embedded_diary"] = embedded is not None
     svc = app.extensions["teamapp"]
 
@@ -194,6 +204,7 @@ def run_team_app(settings: Settings, out: TextIO = sys.stdout) -> int:
             pass
     finally:
         out.write("Stopping…\n")
+        svc["shutdown"]()  # logging off: the last interval and a pending snapshot are stored
         server.stop()
         poller.stop()
         if embedded is not None:

@@ -100,6 +100,14 @@ SETTINGS: tuple[Setting, ...] = (
         choices=("auto", "keyring", "file"),
     ),
     Setting(
+        "test_clock",
+        False,
+        "For automated tests only: the app's clock stands still and POST /test/clock "
+        "(seconds=N) moves it forward, so tests cross segments, review windows and idle "
+        "timeouts in seconds. Never on by default; the endpoint does not exist without it.",
+        type="bool",
+    ),
+    Setting(
         "log_level",
         "info",
         "How much the programs log to stderr.",

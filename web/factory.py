@@ -32,13 +32,18 @@ def create_app(
     token_store: TokenStore | None = None,
     client_factory: Callable[..., DiaryClient] = DiaryClient,
     demo_accounts_file: Path | None = None,
-    clock: Callable[[], datetime] = utc_now,
+    clock=None,
+    sources: dict | None = None,
+    test_clock: bool = False,
 ) -> Flask:
     """Build the Team app's Flask app.
 
     ``diary_url`` is the diary to sign in to by default (the embedded one when app.py
     started it, else the diary_url setting). ``client_factory`` makes the diary client,
-    so tests can route it to an in-process diary server.
+    so tests can route it to an in-process diary server. ``clock`` is the Clock port shared
+    with the capture loop (default: the system clock); ``sources`` the capture sources
+    (default: the real ones for this platform, opened only when logging starts).
+    Call ``app.extensions["teamapp"]["shutdown"]()`` to stop logging and the UI worker.
     """
     data_dir = ensure_private_dir(Path(settings.data_dir))
     app = Flask(__name__)
@@ -51,15 +56,20 @@ def create_app(
         MAX_CONTENT_LENGTH=64 * 1024,
         TEMPLATES_AUTO_RELOAD=False,
     )
+    if clock is None:
+        from tracker.clock import SystemClock
+
+        clock = SystemClock()
     app.extensions["teamapp"] = {
         "token_store": token_store or choose_token_store(settings.token_store, data_dir),
         "client_factory": client_factory,
-        "clock": clock,
+        "clock": lambda: clock.now().astimezone(UTC).replace(tzinfo=None),
         "settings": settings,
     }
 
     db = open_local_database(data_dir / LOCAL_DB_NAME)
     app.extensions["teamapp"]["db"] = db
+    _wire_logging(app, clock, sources, data_dir)
 
     @app.before_request
     def _connect() -> None:
@@ -73,14 +83,80 @@ def create_app(
     import ui
 
     ui.install(app)
+    app.jinja_env.filters["hm"] = lambda minutes: f"{minutes // 60}:{minutes % 60:02d}"
+    app.jinja_env.filters["at"] = lambda t, tz, fmt="%H:%M": t.astimezone(tz).strftime(fmt)
     security.install(app)
 
+    from flask_sock import Sock
+
     from web.views import auth, contracts, home
+    from web.views import logging as logging_views
 
     app.register_blueprint(home.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(contracts.bp)
+    app.register_blueprint(logging_views.bp)
+    app.config["SOCK_SERVER_OPTIONS"] = {"ping_interval": 20}
+    logging_views.register_socket(app, Sock(app))
+    if test_clock:
+        logging_views.register_test_clock(app)
     return app
+
+
+def _wire_logging(app: Flask, clock, sources: dict | None, data_dir: Path) -> None:
+    """The capture loop, its SQLite sink and the controller that drives the main screen."""
+    from models.capture_store import SqliteCaptureSink
+    from models.local import Contract
+    from tracker.loop import CaptureLoop
+    from web import preferences as prefs_mod
+    from web.live import Hub
+    from web.logging_controller import LoggingController
+
+    svc = app.extensions["teamapp"]
+    hooks: list = []
+    sink = SqliteCaptureSink(data_dir, in_transaction=lambda *args: [hook(*args) for hook in hooks])
+    with local_db.connection_context():
+        sink.recover()
+        prefs = prefs_mod.load()
+    if sources is None:
+        from tracker.sources.camera_cv import parse_camera_source
+        from tracker.sources.platform import real_sources
+
+        sources = real_sources(camera=parse_camera_source(prefs.camera_source))
+    loop = CaptureLoop(clock=clock, sink=sink, preferences=prefs.capture(), **sources)
+    hub = Hub()
+
+    def contract_lookup(contract_id: int):
+        from sync.account import current_account
+
+        account = current_account()
+        if account is None:
+            return None
+        return Contract.get_or_none((Contract.diary_url == account.diary_url) & (Contract.id == contract_id))
+
+    def on_change(parts: set[str]) -> None:
+        if not hub.connections:
+            return
+        from sync.account import current_account
+        from web.views.logging import render_parts
+
+        with app.test_request_context("/"):
+            account = current_account()
+            if account is not None:
+                hub.publish(render_parts(account, parts))
+
+    controller = LoggingController(
+        loop=loop,
+        clock=clock,
+        preferences=prefs_mod.load,
+        contract_lookup=contract_lookup,
+        on_change=on_change,
+        notify=svc.get("notify"),
+        data_dir=data_dir,
+    )
+    hooks.append(controller.fill_memo)
+    controller.start_worker()
+    svc.update(loop=loop, controller=controller, hub=hub, capture_clock=clock, shutdown=controller.shutdown)
 
 
 def services(app: Flask) -> dict:

@@ -30,9 +30,32 @@ def diary_account(sqlite_diary, clock):
 
 
 @pytest.fixture
-def team_app(tmp_path, sqlite_diary, clock):
+def capture_clock(clock):
+    """The Team app's Clock port (the capture loop's), at the same instant as the diary's clock."""
+    from datetime import UTC
+
+    from tracker.fakes import FakeClock
+
+    return FakeClock(clock().replace(tzinfo=UTC))
+
+
+@pytest.fixture
+def fake_sources():
+    from tracker.fakes import FakeInput, FakeScreen, FakeWindow
+    from tracker.ports import WindowInfo
+
+    return {
+        "screen": FakeScreen(),
+        "inputs": FakeInput(),
+        "window": FakeWindow(WindowInfo(app="xterm", title="vim main.py", rect=None)),
+        "camera": None,
+    }
+
+
+@pytest.fixture
+def team_app(tmp_path, sqlite_diary, capture_clock, fake_sources):
     """The Team app wired to the in-process diary at http://diary.test; other URLs go to the network
-    (only loopback ones are used, for the unreachable-server case)."""
+    (only loopback ones are used, for the unreachable-server case). Capture uses fakes."""
     from web import create_app
 
     def client_factory(url, token=None):
@@ -41,9 +64,18 @@ def team_app(tmp_path, sqlite_diary, clock):
         return DiaryClient(url, token)
 
     s = settings_mod.load("app", cli={"data_dir": str(tmp_path / "team"), "token_store": "file"}, environ={})
-    app = create_app(s, launch_secret=SECRET, diary_url=DIARY_URL, client_factory=client_factory, clock=clock)
+    app = create_app(
+        s,
+        launch_secret=SECRET,
+        diary_url=DIARY_URL,
+        client_factory=client_factory,
+        clock=capture_clock,
+        sources=fake_sources,
+        test_clock=True,
+    )
     app.config["TESTING"] = True
-    return app
+    yield app
+    app.extensions["teamapp"]["shutdown"]()
 
 
 @pytest.fixture
@@ -53,3 +85,23 @@ def team(team_app):
     r = client.get(f"/?key={SECRET}")
     assert r.status_code == 303
     return client
+
+
+@pytest.fixture
+def hire(sqlite_diary, clock, diary_account):
+    """Make a client who hires the test freelancer; returns (client bearer headers, diary test client)."""
+    from diary_server.accounts import create_user
+
+    with sqlite_diary.extensions["diary_db"].connection_context():
+        create_user("cleo@example.com", "Cleo Client", "client", "correct horse 1", clock())
+    http = sqlite_diary.test_client()
+    token = http.post("/api/v1/sessions", json={"email": "cleo@example.com", "password": "correct horse 1"}).json
+    headers = {"Authorization": f"Bearer {token['token']}"}
+
+    def make(title, **extra):
+        body = {"freelancer_email": "felix@example.com", "title": title, "hourly_rate": "25", **extra}
+        r = http.post("/api/v1/contracts", json=body, headers=headers)
+        assert r.status_code == 201, r.json
+        return r.json["id"]
+
+    return make, http, headers

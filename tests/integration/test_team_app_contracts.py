@@ -3,31 +3,10 @@
 import threading
 
 import httpx
-import pytest
 
 from models.local import Contract
 from sync import contracts as contracts_sync
 from tests.integration.conftest import DIARY_URL
-
-
-@pytest.fixture
-def hire(sqlite_diary, clock, diary_account):
-    """Make a client who hires the test freelancer; returns (client bearer headers, diary test client)."""
-    from diary_server.accounts import create_user
-
-    with sqlite_diary.extensions["diary_db"].connection_context():
-        create_user("cleo@example.com", "Cleo Client", "client", "correct horse 1", clock())
-    http = sqlite_diary.test_client()
-    token = http.post("/api/v1/sessions", json={"email": "cleo@example.com", "password": "correct horse 1"}).json
-    headers = {"Authorization": f"Bearer {token['token']}"}
-
-    def make(title, **extra):
-        body = {"freelancer_email": "felix@example.com", "title": title, "hourly_rate": "25", **extra}
-        r = http.post("/api/v1/contracts", json=body, headers=headers)
-        assert r.status_code == 201, r.json
-        return r.json["id"]
-
-    return make, http, headers
 
 
 def _sign_in(team):
@@ -50,7 +29,9 @@ def test_picker_lists_contracts_after_sign_in_and_remembers_the_choice(team, tea
     with team_app.app_context():
         assert contracts_sync.selected_contract_id() == second
     page = team.get("/").get_data(as_text=True)
-    assert 'aria-pressed="true"' in page.split("Mobile app")[0].rsplit("<li", 1)[1]
+    assert '<strong id="current-contract">Mobile app</strong>' in page
+    selected = page.split('<li class="contract-row selected">', 1)[1].split("</li>", 1)[0]
+    assert "Mobile app" in selected and 'aria-pressed="true"' in selected
 
 
 def test_paused_and_ended_contracts_cannot_be_selected_and_say_why(team, team_app, hire):

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, redirect, request, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from jinja2_fragments.flask import render_block
 
 from models.local import get_state
 from sync import contracts as contracts_sync
 from sync.account import current_account
-from web.htmx import render
+from web.htmx import is_htmx
 
 bp = Blueprint("contracts", __name__, url_prefix="/contracts")
 
@@ -23,10 +24,16 @@ def picker_context(account, error: str | None = None, notice: str | None = None)
     }
 
 
-def _render_picker(account, **kw):
-    return render(
-        "home.html", "picker", title="Team", account=account, connection=None, **picker_context(account, **kw)
-    )
+def _render_picker(account, error: str | None = None, notice: str | None = None, status: int = 200):
+    """The picker alone for htmx (with the logging panel, which shows the chosen contract),
+    or the whole main screen otherwise."""
+    from web.views.logging import screen_context
+
+    ctx = screen_context(account, **picker_context(account, error=error, notice=notice))
+    if not is_htmx():
+        return render_template("log.html", title="Team", **ctx), status
+    body = render_block("log.html", "picker", **ctx) + render_block("log.html", "panel", **{**ctx, "oob": True})
+    return body, 200
 
 
 @bp.get("/picker")
@@ -57,9 +64,12 @@ def select():
     try:
         contract_id = int(request.form.get("contract_id", ""))
     except ValueError:
-        return _render_picker(account, error="Choose a contract from the list."), 422
+        return _render_picker(account, error="Choose a contract from the list.", status=422)
+    controller = current_app.extensions["teamapp"]["controller"]
+    if controller.logging and controller.contract_id != contract_id:
+        return _render_picker(account, error="Switch logging off before changing the contract.", status=409)
     try:
         contract = contracts_sync.select_contract(account.diary_url, contract_id)
     except contracts_sync.ContractUnavailable as exc:
-        return _render_picker(account, error=str(exc)), 422
+        return _render_picker(account, error=str(exc), status=422)
     return _render_picker(account, notice=f"Logging time on “{contract.title}”.")

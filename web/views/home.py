@@ -24,10 +24,11 @@ def index():
     account = current_account()
     if account is None:
         return redirect(url_for("auth.signin"))
-    from web.views.contracts import picker_context
+    if account.role == "freelancer":
+        from web.views.logging import screen_context
 
-    context = picker_context(account) if account.role == "freelancer" else {}
-    return render("home.html", "content", title="Team", account=account, connection=None, **context)
+        return render("log.html", "content", title="Team", **screen_context(account))
+    return render("home.html", "content", title="Team", account=account, connection=None)
 
 
 @bp.get("/account/connection")

@@ -1,0 +1,170 @@
+"""The main screen with the real capture loop on fake sources and a fake clock."""
+
+import html
+
+import pytest
+
+from models.capture_store import CaptureImage, CaptureSegment
+from web import preferences as prefs_mod
+
+
+@pytest.fixture
+def logged_in(team, team_app, hire):
+    make, _http, _headers = hire
+    cid = make("Website redesign", weekly_limit_hours=2, activity_labels=["Design", "Development"])
+    r = team.post("/signin", data={"email": "felix@example.com", "password": "correct horse 1"})
+    assert r.status_code == 303
+    team.post("/contracts/select", data={"contract_id": cid})
+    return team, cid
+
+
+def advance(team, seconds):
+    r = team.post("/test/clock", data={"seconds": seconds})
+    assert r.status_code == 200, r.data
+
+
+HX = {"HX-Request": "true"}
+
+
+def advance_until(team, text, step=20, limit=11 * 60):
+    """Move time in small steps until the main screen shows ``text`` (the snapshot instant is
+    random within the segment); returns the seconds it took."""
+    for waited in range(step, limit + step, step):
+        advance(team, step)
+        if text in team.get("/").get_data(as_text=True):
+            return waited
+    raise AssertionError(f"{text!r} never appeared within {limit} s")
+
+
+def test_switch_on_logs_segments_with_memo_and_snapshot_review(logged_in, team_app, fake_sources):
+    team, _cid = logged_in
+    r = team.post("/logging/memo", data={"memo": "Checkout page", "label": "Design"}, headers=HX)
+    assert "Memo saved" in r.get_data(as_text=True)
+    r = team.post("/logging/toggle", headers=HX)
+    body = r.get_data(as_text=True)
+    assert 'aria-checked="true"' in body and "Logging is on." in body
+    fake_sources["inputs"].add(keys=5, clicks=1)
+    advance_until(team, "Snapshot taken at")
+    page = team.get("/").get_data(as_text=True)
+    assert "Snapshot taken at" in page and "xterm" in page and "vim main.py" in page
+    with team_app.app_context():
+        seg = CaptureSegment.select().order_by(CaptureSegment.start).first()
+        assert seg.memo == "Checkout page" and seg.label == "Design" and seg.logged_seconds > 0
+        image = CaptureImage.get(CaptureImage.kind == "screen")
+    thumb = team.get(f"/snapshots/{image.id}?size=thumb")
+    assert thumb.status_code == 200 and thumb.mimetype == "image/jpeg"
+    # Delete it from the prompt: the segment is no longer billed.
+    r = team.post(f"/logging/review/{image.id}", data={"action": "delete"}, headers=HX)
+    assert "Snapshot deleted" in r.get_data(as_text=True)
+    with team_app.app_context():
+        assert CaptureSegment.get_by_id(seg.id).deleted_at is not None
+        assert CaptureImage.get_by_id(image.id).path is None
+    assert team.get(f"/snapshots/{image.id}").status_code == 404
+    r = team.post("/logging/toggle", headers=HX)
+    assert 'aria-checked="false"' in r.get_data(as_text=True)
+
+
+def test_unanswered_review_keeps_the_snapshot(logged_in, team_app):
+    team, _ = logged_in
+    team.post("/logging/toggle", headers=HX)
+    advance_until(team, "Snapshot taken at")
+    with team_app.app_context():
+        image = CaptureImage.get(CaptureImage.kind == "screen")
+    advance(team, 40)  # the 30-second review window passes
+    page = team.get("/").get_data(as_text=True)
+    assert f'id="review-{image.id}"' not in page
+    with team_app.app_context():
+        assert CaptureImage.get_by_id(image.id).path is not None
+        assert CaptureSegment.get_by_id(image.segment_id).deleted_at is None
+    team.post("/logging/toggle", headers=HX)
+
+
+def test_memo_too_long_is_refused_with_a_message(logged_in):
+    team, _ = logged_in
+    r = team.post("/logging/memo", data={"memo": "x" * 1001}, headers=HX)
+    body = r.get_data(as_text=True)
+    assert "at most 1000 characters; this one has 1001" in body
+    r = team.post("/logging/memo", data={"memo": "ok", "label": "Not a label"}, headers=HX)
+    assert "is not one of this contract" in r.get_data(as_text=True)
+    page = team.get("/").get_data(as_text=True)
+    assert "Not a label" not in page
+
+
+def test_weekly_limit_warns_then_stops_and_refuses(logged_in, team_app, fake_sources):
+    team, _ = logged_in  # limit: 2 hours
+    team.post("/logging/toggle", headers=HX)
+    for _ in range(12):
+        fake_sources["inputs"].add(keys=1)
+        advance(team, 10 * 60)
+        if "Weekly limit reached" in team.get("/").get_data(as_text=True):
+            break
+    page = team.get("/").get_data(as_text=True)
+    assert "Weekly limit reached" in page and 'aria-checked="false"' in page
+    r = team.post("/logging/toggle", headers=HX)
+    body = html.unescape(r.get_data(as_text=True))
+    assert "reached this week's limit of 2 hours" in body and 'id="current-contract"' in body
+    assert not team_app.extensions["teamapp"]["controller"].logging
+
+
+def test_idle_return_can_discard(logged_in, team_app, fake_sources):
+    team, _cid = logged_in
+    with team_app.app_context():
+        prefs_mod.save(prefs_mod.Preferences(idle_minutes=5, notifications=False))
+    team.post("/logging/toggle", headers=HX)
+    fake_sources["inputs"].add(keys=3)
+    advance(team, 60)
+    advance(team, 12 * 60)  # no input for 12 minutes
+    fake_sources["inputs"].add(keys=2)
+    advance(team, 60)
+    page = team.get("/").get_data(as_text=True)
+    assert "You were idle from" in page
+    with team_app.app_context():
+        before = sum(s.logged_seconds for s in CaptureSegment.select())
+    r = team.post("/logging/idle", data={"action": "discard"}, headers=HX)
+    assert "Discarded" in r.get_data(as_text=True)
+    with team_app.app_context():
+        after = sum(s.logged_seconds for s in CaptureSegment.select())
+    assert before - after >= 10 * 60
+    team.post("/logging/toggle", headers=HX)
+
+
+def test_reminder_asks_what_you_are_working_on(logged_in, team_app):
+    team, _ = logged_in
+    with team_app.app_context():
+        prefs_mod.save(prefs_mod.Preferences(reminder_minutes=10, notifications=False, idle_minutes=0))
+    team.post("/logging/memo", data={"memo": "Header layout"}, headers=HX)
+    team.post("/logging/toggle", headers=HX)
+    advance(team, 11 * 60)
+    page = team.get("/").get_data(as_text=True)
+    assert 'id="reminder-prompt"' in page and "Header layout" in page
+    team.post("/logging/reminder/dismiss", headers=HX)
+    assert 'id="reminder-prompt"' not in team.get("/").get_data(as_text=True)
+    team.post("/logging/toggle", headers=HX)
+
+
+def test_cannot_start_without_a_contract_or_on_a_paused_one(team, team_app, hire):
+    make, http, headers = hire
+    team.post("/signin", data={"email": "felix@example.com", "password": "correct horse 1"})
+    r = team.post("/logging/toggle", headers=HX)
+    assert "Select the contract you are working on first." in r.get_data(as_text=True)
+    cid = make("Paused soon")
+    team.post("/contracts/refresh")
+    team.post("/contracts/select", data={"contract_id": cid})
+    http.post(f"/api/v1/contracts/{cid}/status", json={"status": "paused"}, headers=headers)
+    team.post("/contracts/refresh")
+    r = team.post("/logging/toggle", headers=HX)
+    assert "is paused" in r.get_data(as_text=True)
+
+
+def test_test_clock_endpoint_needs_the_setting(tmp_path, sqlite_diary, fake_sources):
+    import settings as settings_mod
+    from web import create_app
+
+    s = settings_mod.load("app", cli={"data_dir": str(tmp_path / "t"), "token_store": "file"}, environ={})
+    app = create_app(s, launch_secret="k", diary_url="http://diary.test", sources=fake_sources)
+    try:
+        client = app.test_client()
+        client.get("/?key=k")
+        assert client.post("/test/clock", data={"seconds": 60}).status_code == 404
+    finally:
+        app.extensions["teamapp"]["shutdown"]()

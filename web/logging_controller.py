@@ -1,0 +1,340 @@
+"""What happens around logging: the switch, memos, snapshot review, reminders, idle, the limit.
+
+The capture loop only records; this controller turns its events into what the freelancer
+sees (fragments pushed over the page's WebSocket, desktop notifications) and applies the
+rules the UI owns. Loop events are handed to one worker thread through a queue, so the
+loop never waits on rendering, the database or a notification server. Time comes from the
+same Clock port as the loop's, so the test clock moves everything at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from models import rules
+from models import segments as seg_store
+from models.capture_store import CaptureSegment
+from models.local import Contract, get_state, local_db, set_state
+from tracker.events import LoggingStarted, LoggingStopped, SegmentUpdated, SnapshotTaken
+
+log = logging.getLogger(__name__)
+
+MEMO_KEY = "memo"
+LABEL_KEY = "label"
+LIMIT_WARNING_RATIO = 0.9
+
+
+class StartRefused(Exception):
+    """Logging cannot start; the message says why, for the freelancer."""
+
+
+@dataclass
+class Review:
+    image_id: int
+    segment: datetime
+    contract_id: int
+    deadline: datetime
+
+
+@dataclass
+class UiState:
+    """Everything the main screen shows beyond the database: prompts and messages."""
+
+    reviews: dict[int, Review] = field(default_factory=dict)
+    reminder_at: datetime | None = None
+    idle: tuple[datetime, datetime] | None = None
+    limit_message: str | None = None
+    limit_warning: str | None = None
+    stop_message: str | None = None
+
+
+class LoggingController:
+    def __init__(
+        self,
+        *,
+        loop,
+        clock,
+        preferences: Callable[[], object],
+        contract_lookup: Callable[[int], Contract | None],
+        on_change: Callable[[set[str]], None],
+        notify: Callable[[str, str], None] | None = None,
+        data_dir=None,
+    ) -> None:
+        """``on_change(parts)`` is called on the worker thread with the names of the screen
+        parts that changed ("panel", "prompts", "status"); the web layer re-renders and
+        pushes them. ``notify(title, body)`` shows a desktop notification when available."""
+        self.loop = loop
+        self.clock = clock
+        self._prefs = preferences
+        self._contract = contract_lookup
+        self._on_change = on_change
+        self._notify = notify or (lambda title, body: None)
+        self.data_dir = data_dir
+        self.state = UiState()
+        self._lock = threading.RLock()
+        self._events: queue.Queue = queue.Queue()
+        self._worker: threading.Thread | None = None
+        self._contract_id: int | None = None
+        self._last_active: datetime | None = None
+        self._idle_since: datetime | None = None
+        self._last_reminder: datetime | None = None
+        self._warned_week: datetime | None = None
+        self._unsubscribe = loop.subscribe(self._events.put)
+
+    # --- lifecycle ------------------------------------------------------------------------
+
+    def start_worker(self) -> LoggingController:
+        self._worker = threading.Thread(target=self._work, name="logging-ui", daemon=True)
+        self._worker.start()
+        return self
+
+    def shutdown(self) -> None:
+        """Stop logging (storing the last interval) and the worker."""
+        if self.loop.running:
+            self.loop.stop("app closed")
+        self._events.put(None)
+        if self._worker is not None:
+            self._worker.join(10)
+        self._unsubscribe()
+
+    def drain(self, timeout: float = 10.0) -> None:
+        """Wait until every event so far has been handled (the test clock uses this)."""
+        done = threading.Event()
+        self._events.put(done)
+        done.wait(timeout)
+
+    # --- the switch -------------------------------------------------------------------------
+
+    @property
+    def logging(self) -> bool:
+        return self.loop.running
+
+    @property
+    def contract_id(self) -> int | None:
+        return self._contract_id if self.loop.running else None
+
+    def start(self, contract_id: int | None) -> None:
+        if contract_id is None:
+            raise StartRefused("Select the contract you are working on first.")
+        contract = self._contract(contract_id)
+        if contract is None:
+            raise StartRefused("That contract is not in your list any more; refresh the list.")
+        if contract.status != "active":
+            raise StartRefused(
+                f"“{contract.title}” is {contract.status}: time can only be logged on an active contract."
+            )
+        now = self.clock.now()
+        limit_reached = self._limit_reached(contract, now)
+        if limit_reached:
+            raise StartRefused(limit_reached)
+        with self._lock:
+            self._contract_id = contract_id
+            self._last_active = now
+            self._idle_since = None
+            self._last_reminder = now
+            self.state.stop_message = None
+            self.state.limit_message = None
+        self.loop.start(contract_id)
+
+    def stop(self, reason: str = "switched off") -> None:
+        self.loop.stop(reason)
+
+    # --- memo -------------------------------------------------------------------------------
+
+    def memo(self) -> tuple[str, str]:
+        return get_state(MEMO_KEY, "") or "", get_state(LABEL_KEY, "") or ""
+
+    def set_memo(self, memo: str, label: str, contract: Contract | None) -> None:
+        """Remember the memo and label; they apply to the current segment and the next ones."""
+        memo = seg_store.validate_memo(memo)
+        if label and contract is not None and label not in contract.labels:
+            raise seg_store.EditRefused(f"“{label}” is not one of this contract's Activity labels.")
+        now = self.clock.now()
+        with local_db.atomic():
+            set_state(MEMO_KEY, memo or None)
+            set_state(LABEL_KEY, label or None)
+            status = self.loop.status()
+            if status.logging and status.segment is not None:
+                seg_store.apply_memo(status.contract_id, status.segment, memo, label, now)
+        with self._lock:
+            self.state.reminder_at = None
+            self._last_reminder = now
+
+    def fill_memo(self, update, segment_id: int, image_ids) -> None:
+        """Sink hook, inside the segment's write transaction: a new segment gets the memo."""
+        memo, label = self.memo()
+        if memo or label:
+            CaptureSegment.update(memo=memo or None, label=label or None).where(
+                (CaptureSegment.id == segment_id) & CaptureSegment.memo.is_null() & CaptureSegment.label.is_null()
+            ).execute()
+
+    # --- snapshot review --------------------------------------------------------------------
+
+    def answer_review(self, image_id: int, delete: bool) -> str | None:
+        """Keep or delete a snapshot from its prompt; returns a message for the screen."""
+        with self._lock:
+            review = self.state.reviews.pop(image_id, None)
+        message = None
+        if delete:
+            seg_store.delete_snapshot(image_id, self.data_dir, self.clock.now())
+            message = "Snapshot deleted: that segment's time and activity will not be billed."
+        elif review is None:
+            message = None
+        self._on_change({"panel", "prompts"})
+        return message
+
+    def pending_reviews(self) -> list[Review]:
+        now = self.clock.now()
+        with self._lock:
+            return [r for r in self.state.reviews.values() if r.deadline > now]
+
+    # --- idle and reminders -----------------------------------------------------------------
+
+    def answer_idle(self, keep: bool) -> str:
+        with self._lock:
+            idle, self.state.idle = self.state.idle, None
+            contract_id = self._contract_id
+        if idle is None or contract_id is None:
+            return "Nothing to decide."
+        if keep:
+            self._on_change({"prompts"})
+            return "Idle time kept."
+        removed = seg_store.discard_interval(contract_id, idle[0], idle[1], self.clock.now())
+        self._on_change({"panel", "prompts"})
+        return f"Discarded {removed // 60} idle minute(s)."
+
+    def dismiss_reminder(self) -> None:
+        with self._lock:
+            self.state.reminder_at = None
+        self._on_change({"prompts"})
+
+    # --- worker -----------------------------------------------------------------------------
+
+    def _work(self) -> None:
+        while True:
+            item = self._events.get()
+            if item is None:
+                return
+            if isinstance(item, threading.Event):
+                item.set()
+                continue
+            try:
+                with local_db.connection_context():
+                    self._handle(item)
+            except Exception:  # the UI must never take logging down
+                log.exception("handling %r failed", item)
+
+    def _handle(self, event) -> None:
+        now = self.clock.now()
+        prefs = self._prefs()
+        changed = {"panel"}
+        if isinstance(event, LoggingStarted):
+            changed.add("status")
+        elif isinstance(event, LoggingStopped):
+            with self._lock:
+                if event.reason not in ("switched off", "app closed"):
+                    self.state.stop_message = f"Logging stopped: {event.reason}."
+            changed |= {"status", "prompts"}
+        elif isinstance(event, SnapshotTaken):
+            if prefs.notifications and event.snapshot_id is not None:
+                deadline = event.record.taken_at + timedelta(seconds=prefs.review_seconds)
+                with self._lock:
+                    self.state.reviews[event.snapshot_id] = Review(
+                        event.snapshot_id, event.segment, event.contract_id, deadline
+                    )
+                record = event.record
+                self._notify(
+                    "Snapshot taken",
+                    f"{record.app or 'Unknown app'}: {record.title or ''}\n"
+                    f"Open Team within {prefs.review_seconds} s to delete it.",
+                )
+            changed.add("prompts")
+        elif isinstance(event, SegmentUpdated):
+            changed |= self._after_minute(event, now, prefs)
+        changed |= self._expire_reviews(now)
+        self._on_change(changed)
+
+    def _expire_reviews(self, now: datetime) -> set[str]:
+        with self._lock:
+            expired = [i for i, r in self.state.reviews.items() if r.deadline <= now]
+            for image_id in expired:
+                del self.state.reviews[image_id]  # no answer means keep
+        return {"prompts"} if expired else set()
+
+    def _after_minute(self, event: SegmentUpdated, now: datetime, prefs) -> set[str]:
+        changed: set[str] = set()
+        # Idle: the newest minute with input, from the per-minute counts.
+        active = [event.segment + timedelta(minutes=i + 1) for i, c in enumerate(event.minute_counts) if c.total > 0]
+        with self._lock:
+            if active:
+                newest = max(active)
+                if self._last_active is None or newest > self._last_active:
+                    if self._idle_since is not None and prefs.idle_minutes:
+                        self.state.idle = (self._idle_since, newest - timedelta(minutes=1))
+                        self._idle_since = None
+                        self._notify("Welcome back", "You were idle. Keep or discard that time in Team.")
+                        changed.add("prompts")
+                    self._last_active = newest
+            if (
+                prefs.idle_minutes
+                and self._idle_since is None
+                and self._last_active is not None
+                and now - self._last_active >= timedelta(minutes=prefs.idle_minutes)
+            ):
+                self._idle_since = self._last_active
+            # Reminders.
+            if (
+                prefs.reminder_minutes
+                and self._last_reminder is not None
+                and now - self._last_reminder >= timedelta(minutes=prefs.reminder_minutes)
+            ):
+                self._last_reminder = now
+                self.state.reminder_at = now
+                memo, _ = self.memo()
+                self._notify("What are you working on?", f"Current memo: {memo or '(none)'}")
+                changed.add("prompts")
+        # Weekly limit.
+        contract = self._contract(event.contract_id)
+        if contract is not None and contract.weekly_limit_hours:
+            changed |= self._check_limit(contract, now)
+        return changed
+
+    def _limit_reached(self, contract: Contract, now: datetime) -> str | None:
+        if not contract.weekly_limit_hours:
+            return None
+        week = rules.week_start(now)
+        used = seg_store.billable_minutes_between(contract.id, week, week + rules.WEEK)
+        if used >= contract.weekly_limit_hours * 60:
+            return (
+                f"You reached this week's limit of {contract.weekly_limit_hours} hours on “{contract.title}”. "
+                "Logging can start again on Monday (00:00 UTC), or when your client raises the limit."
+            )
+        return None
+
+    def _check_limit(self, contract: Contract, now: datetime) -> set[str]:
+        reached = self._limit_reached(contract, now)
+        if reached:
+            with self._lock:
+                self.state.limit_message = reached
+            self.loop.stop("weekly limit reached")
+            self._notify("Weekly limit reached", reached)
+            return {"prompts", "status"}
+        week = rules.week_start(now)
+        used = seg_store.billable_minutes_between(contract.id, week, week + rules.WEEK)
+        if used >= LIMIT_WARNING_RATIO * contract.weekly_limit_hours * 60 and self._warned_week != week:
+            self._warned_week = week
+            left = contract.weekly_limit_hours * 60 - used
+            message = (
+                f"{left // 60}:{left % 60:02d} left of your {contract.weekly_limit_hours}-hour weekly limit; "
+                "logging stops when you reach it."
+            )
+            with self._lock:
+                self.state.limit_warning = message
+            self._notify("Weekly limit almost reached", message)
+            return {"prompts"}
+        return set()

@@ -1,0 +1,43 @@
+// Small behaviours htmx does not cover: the memo's live character counter and the review
+// countdown. No inline script anywhere (the Content-Security-Policy forbids it).
+(function () {
+  "use strict";
+
+  function updateCounter(textarea) {
+    var box = textarea.closest("form");
+    if (!box) return;
+    var counter = box.querySelector(".counter");
+    if (!counter) return;
+    var limit = parseInt(textarea.dataset.limit, 10);
+    var n = textarea.value.length;
+    counter.querySelector(".count").textContent = n;
+    var over = n > limit;
+    counter.classList.toggle("over", over);
+    textarea.setAttribute("aria-invalid", over ? "true" : "false");
+    var button = box.querySelector("button[type=submit]");
+    if (button) button.disabled = over;
+    counter.title = over ? "Too long: " + (n - limit) + " characters over the limit" : "";
+  }
+
+  document.addEventListener("input", function (event) {
+    if (event.target.matches && event.target.matches("textarea[data-limit]")) updateCounter(event.target);
+  });
+
+  function tick() {
+    document.querySelectorAll("[data-countdown]").forEach(function (prompt) {
+      var left = parseInt(prompt.dataset.countdown, 10) - 1;
+      prompt.dataset.countdown = String(left);
+      var text = prompt.querySelector(".countdown");
+      if (text) text.textContent = Math.max(0, left);
+      if (left <= 0) prompt.remove(); // no answer means keep
+    });
+  }
+  setInterval(tick, 1000);
+
+  function init(root) {
+    root.querySelectorAll("textarea[data-limit]").forEach(updateCounter);
+  }
+  document.addEventListener("DOMContentLoaded", function () { init(document); });
+  document.addEventListener("htmx:afterSwap", function (event) { init(event.target.parentNode || document); });
+  document.addEventListener("htmx:oobAfterSwap", function (event) { init(document); });
+})();

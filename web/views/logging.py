@@ -1,0 +1,254 @@
+"""The main screen: the On/Off switch, "What are you working on?", snapshot review, prompts.
+
+Every part of the screen is a block of log.html; the same block is rendered inside the page,
+returned alone to htmx, and pushed over the WebSocket when the capture loop changes it.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import timedelta
+
+from flask import Blueprint, abort, current_app, redirect, request, send_file, url_for
+from jinja2_fragments.flask import render_block
+
+from models import rules
+from models import segments as seg_store
+from models.local import Contract
+from sync import contracts as contracts_sync
+from sync.account import current_account
+from web import preferences as prefs_mod
+from web.htmx import is_htmx, render
+from web.logging_controller import StartRefused
+
+bp = Blueprint("logging", __name__)
+
+#: Screen parts that can be pushed alone, by name -> block of log.html.
+PARTS = {"panel": "panel", "prompts": "prompts", "status": "status_line", "memo": "memo"}
+
+
+def svc() -> dict:
+    return current_app.extensions["teamapp"]
+
+
+def controller():
+    return svc()["controller"]
+
+
+def selected_contract(account) -> Contract | None:
+    cid = contracts_sync.selected_contract_id()
+    if cid is None:
+        return None
+    return Contract.get_or_none((Contract.diary_url == account.diary_url) & (Contract.id == cid))
+
+
+def screen_context(account, **extra) -> dict:
+    """Everything log.html shows, read fresh (so a reconnecting page gets the whole truth)."""
+    ctl = controller()
+    prefs = prefs_mod.load()
+    now = ctl.clock.now()
+    contract = selected_contract(account)
+    status = ctl.loop.status()
+    logging_contract = status.contract_id if status.logging else None
+    ctx: dict = {
+        "account": account,
+        "contract": contract,
+        "status": status,
+        "logging": status.logging and contract is not None and logging_contract == contract.id,
+        "prefs": prefs,
+        "tz": prefs.tz,
+        "now": now,
+        "ui": ctl.state,
+        "memo": ctl.memo()[0],
+        "label": ctl.memo()[1],
+        "memo_max": seg_store.MEMO_MAX_LENGTH,
+        "reviews": [],
+        "totals": None,
+        "meter": [0] * rules.MINUTES_PER_SEGMENT,
+        "last": None,
+        "health": status.health(),
+        "health_ok": status.healthy,
+        "problem": None,
+        "segment_length": rules.SEGMENT,
+    }
+    for review in ctl.pending_reviews():
+        image = seg_store.image_by_id(review.image_id)
+        if image is not None and image.path:
+            seg = seg_store.segment(review.contract_id, review.segment)
+            ctx["reviews"].append(
+                {
+                    "id": review.image_id,
+                    "seconds_left": max(0, int((review.deadline - now).total_seconds())),
+                    "app": seg.app_name if seg else None,
+                    "title": seg.window_title if seg else None,
+                    "taken_at": image.taken_at,
+                }
+            )
+    if contract is not None:
+        ctx["totals"] = seg_store.totals(contract.id, now, contract.weekly_limit_hours, prefs.tz)
+        last = seg_store.last_snapshot(contract.id)
+        if last is not None:
+            ctx["last"] = {"segment": last[0], "image": last[1]}
+        if status.logging and status.segment is not None:
+            current = seg_store.segment(contract.id, status.segment)
+            if current is not None:
+                ctx["meter"] = [sum(c) for c in seg_store.minute_counts(current)]
+    ctx.update(contracts_picker_context(account))
+    ctx.update(extra)
+    return ctx
+
+
+def contracts_picker_context(account) -> dict:
+    from web.views.contracts import picker_context
+
+    return picker_context(account)
+
+
+def render_parts(account, parts: set[str], **extra) -> str:
+    """The named blocks, marked for an out-of-band swap: what the WebSocket pushes."""
+    ctx = screen_context(account, oob=True, **extra)
+    return "\n".join(render_block("log.html", PARTS[p], **ctx) for p in sorted(parts) if p in PARTS)
+
+
+def _answer(block: str, message: str | None = None, error: str | None = None, status: int = 200):
+    account = current_account()
+    if account is None:
+        return redirect(url_for("auth.signin"))
+    if not is_htmx():
+        return redirect(url_for("home.index"))
+    ctx = screen_context(account, flash=message, flash_error=error)
+    body = render_block("log.html", block, **ctx)
+    # Other parts may have changed too (e.g. the switch changes the status line).
+    extras = [p for p in ("status_line", "prompts") if p != block]
+    body += "\n".join(render_block("log.html", p, **{**ctx, "oob": True}) for p in extras)
+    return body, status
+
+
+@bp.post("/logging/toggle")
+def toggle():
+    account = current_account()
+    if account is None:
+        return redirect(url_for("auth.signin"))
+    ctl = controller()
+    if ctl.logging:
+        ctl.stop()
+        return _answer("panel", message="Logging is off.")
+    try:
+        ctl.start(contracts_sync.selected_contract_id())
+    except StartRefused as exc:
+        return _answer("panel", error=str(exc), status=200 if is_htmx() else 409)
+    return _answer("panel", message="Logging is on.")
+
+
+@bp.post("/logging/memo")
+def memo():
+    account = current_account()
+    if account is None:
+        return redirect(url_for("auth.signin"))
+    contract = selected_contract(account)
+    try:
+        controller().set_memo(request.form.get("memo", ""), request.form.get("label", ""), contract)
+    except seg_store.EditRefused as exc:
+        ctx = screen_context(account, memo_error=str(exc), memo=request.form.get("memo", ""))
+        return (render_block("log.html", "memo", **ctx), 200) if is_htmx() else (render("log.html", "memo", **ctx), 422)
+    return _answer("memo", message="Memo saved. It applies to this segment and the next ones.")
+
+
+@bp.post("/logging/review/<int:image_id>")
+def review(image_id: int):
+    action = request.form.get("action")
+    if action not in ("keep", "delete"):
+        abort(400)
+    try:
+        message = controller().answer_review(image_id, delete=action == "delete")
+    except seg_store.EditRefused as exc:
+        return _answer("prompts", error=str(exc))
+    return _answer("prompts", message=message)
+
+
+@bp.post("/logging/idle")
+def idle():
+    action = request.form.get("action")
+    if action not in ("keep", "discard"):
+        abort(400)
+    return _answer("prompts", message=controller().answer_idle(keep=action == "keep"))
+
+
+@bp.post("/logging/reminder/dismiss")
+def dismiss_reminder():
+    controller().dismiss_reminder()
+    return _answer("prompts")
+
+
+@bp.get("/snapshots/<int:image_id>")
+def snapshot(image_id: int):
+    """Serve a snapshot file, only of the signed-in account's contracts."""
+    account = current_account()
+    image = seg_store.image_by_id(image_id)
+    if account is None or image is None or image.path is None:
+        abort(404)
+    seg = image.segment
+    owned = Contract.select().where((Contract.diary_url == account.diary_url) & (Contract.id == seg.contract_id))
+    if not owned.exists():
+        abort(404)
+    rel = image.thumb_path if request.args.get("size") == "thumb" else image.path
+    data_dir = svc()["settings"].data_dir.resolve()
+    path = (data_dir / rel).resolve()
+    if data_dir not in path.parents or not path.is_file():
+        abort(404)
+    mime = "image/jpeg" if rel.endswith(".jpg") else (image.mime or "application/octet-stream")
+    response = send_file(path, mimetype=mime, max_age=0)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def register_socket(app, sock) -> None:
+    """The page's one WebSocket: the whole state on connect, then every change."""
+    hub = app.extensions["teamapp"]["hub"]
+
+    @sock.route("/ws")
+    def ws(socket):
+        from web.security import is_cross_site
+
+        origin = request.headers.get("Origin")
+        if origin and is_cross_site("POST", origin, None, request.host):
+            return  # a foreign page may not listen in
+        account = current_account()
+        if account is None:
+            return
+        queue_ = hub.connect()
+        try:
+            socket.send(render_parts(account, set(PARTS) - {"memo"}))
+            while True:
+                try:
+                    html = queue_.get(timeout=25)
+                except Exception:
+                    socket.send("<div id='ws-ping' hidden></div>")  # notices a closed socket
+                    continue
+                socket.send(html)
+        finally:
+            hub.disconnect(queue_)
+
+
+def register_test_clock(app) -> None:
+    """``--test-clock`` only: let browser tests move the app's time forward."""
+
+    @app.post("/test/clock")
+    def advance_clock():
+        ctl = app.extensions["teamapp"]["controller"]
+        clock = ctl.clock
+        try:
+            seconds = float(request.form.get("seconds") or (request.get_json(silent=True) or {}).get("seconds", 0))
+        except (TypeError, ValueError):
+            abort(400)
+        if not 0 < seconds <= 7 * 24 * 3600:
+            abort(400)
+        target = clock.now() + timedelta(seconds=seconds)
+        if ctl.loop.running:
+            clock.advance_to(target, timeout=60)
+        else:
+            clock.advance(timedelta(seconds=seconds))
+        ctl.drain()
+        time.sleep(0)  # let the WebSocket threads run before the answer
+        return current_app.response_class(json.dumps({"now": clock.now().isoformat()}), mimetype="application/json")
