@@ -123,10 +123,27 @@ _CODES = {
 
 
 def register_error_processor(app) -> None:
+    @app.spec_processor
+    def _document_bad_json(spec: dict) -> dict:
+        """Every operation with a body also answers 400 when the body is not JSON at all."""
+        for path in spec.get("paths", {}).values():
+            for operation in path.values():
+                if isinstance(operation, dict) and "requestBody" in operation:
+                    operation.setdefault("responses", {}).setdefault(
+                        "400",
+                        {
+                            "description": "The body is not valid JSON",
+                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/HTTPError"}}},
+                        },
+                    )
+        return spec
+
     @auth.error_processor
     @app.error_processor
     def _error(error):
         message = error.message
+        if error.status_code == 400 and message == "Bad Request":
+            message = "The request body is not valid JSON."
         if error.status_code == 401 and not (error.extra_data or {}).get("code"):
             message = "Sign in first: send 'Authorization: Bearer <token>'."
         body = {

@@ -85,7 +85,7 @@ ERRORS = {401: "Not signed in", 404: "Not a party to this contract", 422: "Inval
 @api_bp.doc(summary="Contracts the signed-in user is a party to", tags=["Contracts"], responses={401: ERRORS[401]})
 def list_contracts():
     user = auth.current_user
-    return {"contracts": [svc.contract_json(c, g.now) for c in svc.visible_contracts(user)]}
+    return {"contracts": svc.contracts_json(list(svc.visible_contracts(user)), g.now)}
 
 
 @api_bp.post("/contracts")

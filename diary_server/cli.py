@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 import logging
+import signal
 import sys
 from typing import TextIO
 
@@ -37,6 +38,11 @@ def serve(settings: Settings, out: TextIO = sys.stdout) -> int:
     host, port = server.server_address[:2]
     out.write(f"Diary server running at http://{host}:{port}/ (Ctrl-C to stop)\n")
     out.flush()
+
+    def _terminate(signum, frame):
+        raise KeyboardInterrupt  # SIGTERM stops as cleanly as Ctrl-C
+
+    signal.signal(signal.SIGTERM, _terminate)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

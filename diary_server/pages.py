@@ -57,9 +57,9 @@ def _safe_next(target: str | None) -> str:
 @pages_bp.get("/")
 @login_required
 def home():
-    from diary_server.contracts import contract_json, visible_contracts
+    from diary_server.contracts import contracts_json, visible_contracts
 
-    contracts = [contract_json(c, g.now) for c in visible_contracts(g.user)]
+    contracts = contracts_json(list(visible_contracts(g.user)), g.now)
     return render_template("home.html", title="Your contracts", contracts=contracts)
 
 

@@ -37,7 +37,10 @@ def open_sqlite(path: Path | str) -> peewee.SqliteDatabase:
         if not path.exists():
             fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
             os.close(fd)
-    db = peewee.SqliteDatabase(str(path), pragmas=SQLITE_PRAGMAS, check_same_thread=False)
+    # BEGIN IMMEDIATE: a transaction that reads then writes would otherwise fail at once with
+    # "database is locked" when another thread wrote in between (busy_timeout does not apply
+    # to that upgrade); taking the write lock up front makes writers queue instead.
+    db = peewee.SqliteDatabase(str(path), pragmas=SQLITE_PRAGMAS, check_same_thread=False, lock_type="IMMEDIATE")
     return db
 
 

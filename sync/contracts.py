@@ -9,16 +9,13 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-import peewee
-
 from models.local import Contract, get_state, local_db, set_state
-from models.rules import week_start
+from models.rules import WEEK, week_start
 from sync.account import current_account
 from sync.credentials import TokenStore
 from sync.diary_client import DiaryClient, DiaryError, NotSignedIn
@@ -139,18 +136,10 @@ class PickerRow:
 
 def week_minutes(contract_id: int, now: datetime) -> int:
     """Billable minutes logged on this computer for the contract in the current work week."""
-    from models.capture_store import CaptureSegment
+    from models.segments import billable_minutes_between
 
     start = week_start(now.replace(tzinfo=UTC) if now.tzinfo is None else now)
-    try:
-        rows = CaptureSegment.select(CaptureSegment.logged_seconds).where(
-            (CaptureSegment.contract_id == contract_id)
-            & (CaptureSegment.start >= start)
-            & (CaptureSegment.deleted_at.is_null())
-        )
-        return sum(min(10, math.ceil(r.logged_seconds / 60)) for r in rows)
-    except peewee.OperationalError:  # capture tables not there (older cache mid-upgrade)
-        return 0
+    return billable_minutes_between(contract_id, start, start + WEEK)
 
 
 def picker_rows(diary_url: str, now: datetime) -> list[PickerRow]:

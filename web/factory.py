@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, g
 
 from models.local import local_db, open_local_database
 from settings import Settings, ensure_private_dir
@@ -73,11 +73,12 @@ def create_app(
 
     @app.before_request
     def _connect() -> None:
-        local_db.connect(reuse_if_open=True)
+        g.opened_db = local_db.connect(reuse_if_open=True)
 
     @app.teardown_request
     def _close(exc: BaseException | None) -> None:
-        if not local_db.is_closed():
+        # Only what this request opened: a worker rendering fragments holds its own connection.
+        if g.get("opened_db") and not local_db.is_closed():
             local_db.close()
 
     import ui

@@ -43,8 +43,10 @@ def is_cross_site(method: str, origin: str | None, sec_fetch_site: str | None, h
     """True for a state-changing request that another site (or another local port) sent."""
     if method.upper() in SAFE_METHODS:
         return False
-    if sec_fetch_site and sec_fetch_site.lower() not in ("same-origin", "none"):
-        return True
+    if sec_fetch_site:
+        # The browser's own verdict; it is sent with "Origin: null" on some same-origin
+        # form posts (no-referrer pages, QtWebEngine), so it must win over Origin.
+        return sec_fetch_site.lower() not in ("same-origin", "none")
     if origin:
         if origin == "null":
             return True
@@ -89,6 +91,6 @@ def install(app: Flask) -> None:
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("Cache-Control", "no-store")
         return response

@@ -11,6 +11,13 @@ from web.htmx import is_htmx, render
 
 bp = Blueprint("auth", __name__)
 
+#: Messages the sign-in page shows after a redirect, by code (never text from the URL).
+NOTICES = {
+    "signed_out": "You are signed out.",
+    "signed_out_here": "You are signed out on this computer. The Work Diary could not be reached to end the "
+    "session there; it ends when the token expires or you sign out again while online.",
+}
+
 
 def _context(**extra) -> dict:
     cfg = current_app.config
@@ -30,7 +37,7 @@ def _context(**extra) -> dict:
 def signin():
     if accounts.current_account() is not None:
         return redirect(url_for("home.index"))
-    notice = request.args.get("notice")
+    notice = NOTICES.get(request.args.get("notice", ""))
     return render("signin.html", "signin_form", **_context(notice=notice))
 
 
@@ -68,5 +75,4 @@ def signin_post():
 def signout():
     svc = current_app.extensions["teamapp"]
     result = accounts.sign_out(client_factory=svc["client_factory"], token_store=svc["token_store"])
-    notice = result.note or "You are signed out."
-    return redirect(url_for("auth.signin", notice=notice), 303)
+    return redirect(url_for("auth.signin", notice="signed_out" if result.revoked_on_server else "signed_out_here"), 303)

@@ -32,7 +32,10 @@ def _render_picker(account, error: str | None = None, notice: str | None = None,
     ctx = screen_context(account, **picker_context(account, error=error, notice=notice))
     if not is_htmx():
         return render_template("log.html", title="Team", **ctx), status
-    body = render_block("log.html", "picker", **ctx) + render_block("log.html", "panel", **{**ctx, "oob": True})
+    oob = {**ctx, "oob": True}
+    body = render_block("log.html", "picker", **ctx) + "".join(
+        render_block("log.html", block, **oob) for block in ("panel", "memo")
+    )
     return body, 200
 
 
@@ -72,4 +75,4 @@ def select():
         contract = contracts_sync.select_contract(account.diary_url, contract_id)
     except contracts_sync.ContractUnavailable as exc:
         return _render_picker(account, error=str(exc), status=422)
-    return _render_picker(account, notice=f"Logging time on “{contract.title}”.")
+    return _render_picker(account, notice=f"“{contract.title}” selected. Switch logging on when you start.")
