@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import sys
 import threading
+import time
 
 from tracker.ports import OK, Counts
 from tracker.sources.status import MACOS_INPUT_PERMISSION
@@ -43,6 +44,7 @@ class PynputInputCounter:
         for listener in (kb, ms):
             listener.wait()
         self._listeners = [kb, ms]
+        _wait_until_xorg_recording(self._listeners)
         if sys.platform == "darwin" and not getattr(kb, "IS_TRUSTED", True):
             self._status = MACOS_INPUT_PERMISSION
         else:
@@ -107,3 +109,48 @@ def _unblock_xorg_listener(listener: object) -> None:
             d.close()
     except Exception as exc:  # the listener still ends at the next event
         log.debug("could not unblock the X11 input listener: %s", exc)
+
+
+def _wait_until_xorg_recording(listeners: list, timeout: float = 2.0) -> None:
+    """pynput's X11 listeners report "ready" just before they enable their RECORD context,
+    so events right after ``start()`` could be missed (seen under load). Ask the server
+    until each context is enabled: a start-up-only wait of a few milliseconds at most."""
+    if not sys.platform.startswith("linux"):
+        return
+    contexts = [c for c in (getattr(listener, "_context", None) for listener in listeners) if c is not None]
+    if not contexts:
+        return
+    try:
+        from Xlib import display
+        from Xlib.ext import record
+        from Xlib.protocol import rq
+
+        class _GetContext(rq.ReplyRequest):
+            # python-xlib's own GetContext reply skips the "enabled" byte (and fails to
+            # parse the client list), so read just the fixed part.
+            _request = record.GetContext._request
+            _reply = rq.Struct(
+                rq.ReplyCode(),
+                rq.Card8("enabled"),
+                rq.Card16("sequence_number"),
+                rq.ReplyLength(),
+                rq.Card8("element_header"),
+                rq.Pad(3),
+                rq.Card32("n_clients"),
+                rq.Pad(16),
+            )
+
+        d = display.Display()
+        try:
+            opcode = d.display.get_extension_major(record.extname)
+            deadline = time.monotonic() + timeout
+            for context in contexts:
+                while not _GetContext(display=d.display, opcode=opcode, context=context).enabled:
+                    if time.monotonic() > deadline:
+                        log.warning("X11 input recording did not start within %.1f s", timeout)
+                        return
+                    time.sleep(0.002)
+        finally:
+            d.close()
+    except Exception as exc:  # counting still works; only the first events may be missed
+        log.debug("could not confirm that X11 input recording started: %s", exc)
