@@ -24,7 +24,7 @@ from __future__ import annotations
 import logging
 import random
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from models import rules
@@ -56,13 +56,14 @@ JUMP_TOLERANCE_SECONDS = 2.0
 
 
 @dataclass
-class _Segment:
+class SegmentProgress:
+    """The session's view of the segment it is logging into (what the status shows)."""
+
     start: datetime
     logged: float
     minutes: list[Counts]
     has_snapshot: bool
     snapshot_at: datetime | None = None
-    touched: bool = field(default=False)
 
 
 class CaptureSession:
@@ -88,7 +89,7 @@ class CaptureSession:
         self._take_snapshot = take_snapshot
         self._rng = rng
         self._emit = emit
-        self._seg: _Segment | None = None
+        self._seg: SegmentProgress | None = None
         self._last: datetime | None = None
         self._mono = 0.0
         self._floor: datetime | None = None
@@ -97,7 +98,7 @@ class CaptureSession:
     # --- public -------------------------------------------------------------------------
 
     @property
-    def segment(self) -> _Segment | None:
+    def segment(self) -> SegmentProgress | None:
         return self._seg
 
     def begin(self) -> None:
@@ -140,7 +141,7 @@ class CaptureSession:
         if state is not None:
             for i, c in enumerate(state.minute_counts[: rules.MINUTES_PER_SEGMENT]):
                 minutes[i] = Counts(c.keys, c.clicks, c.scrolls)
-        seg = _Segment(
+        seg = SegmentProgress(
             start=start,
             logged=state.logged_seconds if state else 0.0,
             minutes=minutes,
@@ -232,7 +233,7 @@ class CaptureSession:
         self.storage_status = "OK"
         return result
 
-    def _emit_segment(self, seg: _Segment) -> None:
+    def _emit_segment(self, seg: SegmentProgress) -> None:
         self._emit(
             SegmentUpdated(
                 contract_id=self.contract_id,
