@@ -53,6 +53,8 @@ MAX_INTERVAL_SECONDS = 75.0
 #: How far wall time and monotonic time may disagree over one interval before it counts as
 #: a clock change (NTP slews far less than this).
 JUMP_TOLERANCE_SECONDS = 2.0
+#: Failed writes kept for retry (a day of minutes); older ones are dropped.
+MAX_PENDING_WRITES = 1440
 
 
 @dataclass
@@ -94,6 +96,7 @@ class CaptureSession:
         self._mono = 0.0
         self._floor: datetime | None = None
         self.storage_status = "OK"
+        self._pending: list[SegmentUpdate] = []
 
     # --- public -------------------------------------------------------------------------
 
@@ -224,12 +227,20 @@ class CaptureSession:
         self._emit(SnapshotTaken(self.contract_id, seg.start, snapshot_id, snapshot))
 
     def _record(self, update: SegmentUpdate) -> object:
-        try:
-            result = self._sink.record(update)
-        except Exception as exc:  # keep logging; the UI shows the storage problem
-            log.exception("could not store capture data")
-            self.storage_status = f"could not store capture data: {exc}"
-            return None
+        """Write ``update``; if the sink fails (disk full, database locked too long), keep it
+        and retry before the next write, so a passing problem loses nothing. Updates are
+        additive, so applying them late gives the same totals."""
+        self._pending.append(update)
+        result = None
+        while self._pending:
+            try:
+                result = self._sink.record(self._pending[0])
+            except Exception as exc:  # keep logging; the UI shows the storage problem
+                log.exception("could not store capture data (%d writes waiting)", len(self._pending))
+                self.storage_status = f"could not store capture data: {exc}"
+                del self._pending[:-MAX_PENDING_WRITES]
+                return None
+            self._pending.pop(0)
         self.storage_status = "OK"
         return result
 

@@ -299,3 +299,29 @@ def test_any_sequence_of_runs_jumps_and_restarts_keeps_the_invariants(steps, see
             h.restart(rng=random.Random(seed + amount))
     h.session.finish()
     assert_invariants(h.sink)
+
+
+def test_a_failing_sink_loses_nothing_once_it_recovers():
+    class FlakySink(MemorySink):
+        failures = 0
+
+        def record(self, update):
+            if self.failures:
+                self.failures -= 1
+                raise OSError("database is locked")
+            return super().record(update)
+
+    sink = FlakySink()
+    h = Harness(rng=FixedRandom(0.5), sink=sink)
+    h.session.begin()
+    h.run_until(T0 + 2 * MIN, per_minute=lambda hh: hh.inputs.add(keys=2))
+    sink.failures = 4  # minutes 3-5 and the snapshot at 09:05 fail to write
+    h.run_until(T0 + 5 * MIN + timedelta(seconds=30), per_minute=lambda hh: hh.inputs.add(keys=2))
+    assert h.session.storage_status.startswith("could not store capture data")
+    h.run_until(T0 + 10 * MIN, per_minute=lambda hh: hh.inputs.add(keys=2))
+    h.session.finish()
+    assert h.session.storage_status == "OK"
+    assert h.seconds(T0) == 600
+    assert sum(m.keys for m in sink.segments[(7, T0)]["minutes"]) == 20
+    assert len(sink.snapshots()) == 1
+    assert_invariants(sink)
