@@ -90,9 +90,11 @@ def create_app(
 
     from flask_sock import Sock
 
-    from web.views import auth, contracts, home
+    from web.views import auth, contracts, help_page, home, prefs
     from web.views import logging as logging_views
 
+    app.register_blueprint(prefs.bp)
+    app.register_blueprint(help_page.bp)
     app.register_blueprint(home.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(contracts.bp)
@@ -157,7 +159,14 @@ def _wire_logging(app: Flask, clock, sources: dict | None, data_dir: Path) -> No
     )
     hooks.append(controller.fill_memo)
     controller.start_worker()
-    svc.update(loop=loop, controller=controller, hub=hub, capture_clock=clock, shutdown=controller.shutdown)
+    svc.update(
+        loop=loop,
+        controller=controller,
+        hub=hub,
+        capture_clock=clock,
+        camera=sources.get("camera"),
+        shutdown=controller.shutdown,
+    )
 
 
 def services(app: Flask) -> dict:

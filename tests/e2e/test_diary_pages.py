@@ -27,7 +27,7 @@ def sign_up(page: Page, diary, person: dict) -> None:
     page.get_by_label("Full name").fill(person["name"])
     page.get_by_label("E-mail").fill(person["email"])
     page.get_by_label("Password").fill(person["password"])
-    page.get_by_label("I'm a client" if person["role"] == "client" else "I'm a freelancer").check()
+    page.get_by_label("Client" if person["role"] == "client" else "Freelancer", exact=True).check()
     page.get_by_role("button", name="Create account").click()
 
 
@@ -50,7 +50,7 @@ def test_a_new_client_signs_up_signs_out_and_signs_in_again(page: Page, diary_se
     person = new_person("client")
     page.goto(diary_server.url("/signup"))
     expect(page).to_have_title("Create an account · Team Work Diary")
-    expect(page.get_by_label("I'm a freelancer")).to_be_checked()  # the default
+    expect(page.get_by_label("Freelancer", exact=True)).to_be_checked()  # the default
     screenshot(page, "diary-signup")
 
     sign_up(page, diary_server, person)

@@ -125,6 +125,13 @@ def _start(args, env=None):
     pytest.fail("server did not start:\n" + "".join(lines))
 
 
+def _finish(proc) -> str:
+    """Wait for the exit, then read what is left. (communicate() with a timeout reads the raw
+    pipe and loses what readline() already buffered.)"""
+    proc.wait(timeout=30)
+    return proc.stdout.read()
+
+
 def _listening_addresses(port: int) -> set[str]:
     """Local addresses of LISTEN sockets on ``port`` from /proc/net/tcp{,6}."""
     found = set()
@@ -146,7 +153,7 @@ def test_team_app_binds_loopback_and_stops_cleanly_on_ctrl_c(tmp_path):
     for port in (team_port, diary_port):
         assert _listening_addresses(port) == {"0100007F"}  # 127.0.0.1 only
     proc.send_signal(signal.SIGINT)
-    rest, _ = proc.communicate(timeout=30)
+    rest = _finish(proc)
     assert proc.returncode == 0, out + rest
     assert "Team app stopped." in rest
     for db in (tmp_path / "teamapp.sqlite3", tmp_path / "diary" / "diary.sqlite3"):
@@ -155,7 +162,7 @@ def test_team_app_binds_loopback_and_stops_cleanly_on_ctrl_c(tmp_path):
     # The second start finds the demo accounts already there and prints no passwords.
     proc, lines = _start(["--no-window", "--data-dir", str(tmp_path)])
     proc.send_signal(signal.SIGTERM)
-    rest, _ = proc.communicate(timeout=30)
+    rest = _finish(proc)
     assert proc.returncode == 0 and "password:" not in "".join(lines)
 
 
@@ -163,7 +170,7 @@ def test_settings_file_and_environment_reach_the_running_app(tmp_path):
     (tmp_path / "settings.toml").write_text('window = "browser"\nlog_level = "warning"\n')
     proc, lines = _start(["--window", "none"], env={"TEAMAPP_DATA_DIR": str(tmp_path)})
     proc.send_signal(signal.SIGTERM)
-    rest, _ = proc.communicate(timeout=30)
+    rest = _finish(proc)
     out = "".join(lines) + rest
     assert proc.returncode == 0, out
     assert (tmp_path / "teamapp.sqlite3").exists()  # the environment chose the data dir
@@ -180,5 +187,5 @@ def test_standalone_diary_server_serves_and_stops(tmp_path):
     assert httpx.get(f"http://127.0.0.1:{port}/healthz").json()["status"] == "ok"
     assert _listening_addresses(port) == {"0100007F"}
     proc.send_signal(signal.SIGINT)
-    rest, _ = proc.communicate(timeout=30)
+    rest = _finish(proc)
     assert proc.returncode == 0 and "Diary server stopped." in rest

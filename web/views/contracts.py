@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from jinja2_fragments.flask import render_block
 
 from models.local import get_state
 from sync import contracts as contracts_sync
 from sync.account import current_account
+from web import preferences as prefs_mod
 from web.htmx import is_htmx
 
 bp = Blueprint("contracts", __name__, url_prefix="/contracts")
@@ -20,8 +23,17 @@ def picker_context(account, error: str | None = None, notice: str | None = None)
         "picker_error": error,
         "picker_notice": notice,
         "problem": get_state(contracts_sync.PROBLEM_KEY),
-        "refreshed_at": get_state(contracts_sync.REFRESHED_KEY),
+        "refreshed_at": _refreshed_at(),
+        "tz": prefs_mod.load().tz,
     }
+
+
+def _refreshed_at() -> datetime | None:
+    value = get_state(contracts_sync.REFRESHED_KEY)
+    if not value:
+        return None
+    parsed = datetime.fromisoformat(value)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _render_picker(account, error: str | None = None, notice: str | None = None, status: int = 200):

@@ -41,3 +41,19 @@
   document.addEventListener("htmx:afterSwap", function (event) { init(event.target.parentNode || document); });
   document.addEventListener("htmx:oobAfterSwap", function (event) { init(document); });
 })();
+
+// "Copy to clipboard" buttons: data-copy holds the selector of the text to copy.
+document.addEventListener("click", function (event) {
+  var button = event.target.closest && event.target.closest("[data-copy]");
+  if (!button) return;
+  var source = document.querySelector(button.dataset.copy);
+  if (!source) return;
+  source.select();
+  var done = function () { button.textContent = "Copied"; };
+  if (navigator.clipboard && window.isSecureContext) {
+    navigator.clipboard.writeText(source.value).then(done, function () { document.execCommand("copy"); done(); });
+  } else {
+    document.execCommand("copy");
+    done();
+  }
+});

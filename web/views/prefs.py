@@ -1,0 +1,82 @@
+"""Preferences: every change takes effect at once (even while logging) and persists."""
+
+from __future__ import annotations
+
+import base64
+import io
+
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from jinja2_fragments.flask import render_block
+
+from sync.account import current_account
+from web import preferences as prefs_mod
+from web.htmx import is_htmx
+
+bp = Blueprint("prefs", __name__)
+
+
+def apply(prefs: prefs_mod.Preferences) -> None:
+    """Hand the new preferences to the running capture loop and camera."""
+    svc = current_app.extensions["teamapp"]
+    svc["loop"].set_preferences(prefs.capture())
+    camera = svc.get("camera")
+    if camera is not None and hasattr(camera, "source"):
+        from tracker.sources.camera_cv import parse_camera_source
+
+        camera.source = parse_camera_source(prefs.camera_source)
+
+
+def _page(prefs, error=None, saved=False, status=200):
+    account = current_account()
+    ctx = {
+        "title": "Preferences",
+        "account": account,
+        "prefs": prefs,
+        "error": error,
+        "saved": saved,
+        "timezones": prefs_mod.timezone_names(),
+        "review_choices": prefs_mod.REVIEW_CHOICES,
+        "reminder_choices": prefs_mod.REMINDER_CHOICES,
+        "idle_choices": prefs_mod.IDLE_CHOICES,
+    }
+    if is_htmx():
+        return render_block("prefs.html", "form", **ctx), 200
+    return render_template("prefs.html", **ctx), status
+
+
+@bp.get("/preferences")
+def page():
+    if current_account() is None:
+        return redirect(url_for("auth.signin"))
+    return _page(prefs_mod.load())
+
+
+@bp.post("/preferences")
+def save():
+    if current_account() is None:
+        return redirect(url_for("auth.signin"))
+    current = prefs_mod.load()
+    try:
+        prefs = prefs_mod.from_form(request.form, current)
+    except prefs_mod.PreferenceError as exc:
+        return _page(current, error=exc, status=422)
+    prefs_mod.save(prefs)
+    apply(prefs)
+    return _page(prefs, saved=True)
+
+
+@bp.post("/preferences/camera-test")
+def camera_test():
+    """One frame from the camera source typed in the form, shown at once (nothing is stored)."""
+    from tracker.sources.camera_cv import OpenCVCamera, parse_camera_source
+
+    source = request.form.get("camera_source", "").strip()
+    camera = OpenCVCamera(parse_camera_source(source or "0"))
+    frame = camera.grab()
+    if frame is None:
+        return render_template("_camera_test.html", image=None, message=camera.health())
+    frame.thumbnail((320, 240))
+    buffer = io.BytesIO()
+    frame.convert("RGB").save(buffer, "JPEG", quality=80)
+    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    return render_template("_camera_test.html", image=f"data:image/jpeg;base64,{data}", message=None)
