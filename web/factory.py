@@ -35,6 +35,7 @@ def create_app(
     clock=None,
     sources: dict | None = None,
     test_clock: bool = False,
+    notifier=None,
 ) -> Flask:
     """Build the Team app's Flask app.
 
@@ -65,6 +66,7 @@ def create_app(
         "client_factory": client_factory,
         "clock": lambda: clock.now().astimezone(UTC).replace(tzinfo=None),
         "settings": settings,
+        "notifier": notifier,
     }
 
     db = open_local_database(data_dir / LOCAL_DB_NAME)
@@ -148,13 +150,23 @@ def _wire_logging(app: Flask, clock, sources: dict | None, data_dir: Path) -> No
             if account is not None:
                 hub.publish(render_parts(account, parts))
 
+    from ui import ICON_PNG
+    from web.notify import DesktopNotifier, Presence
+
+    presence = Presence()
+    notifier = svc.get("notifier") or DesktopNotifier("Team", ICON_PNG)
+
+    def notify(notice) -> None:
+        if not presence.in_front():
+            notifier.send(notice)
+
     controller = LoggingController(
         loop=loop,
         clock=clock,
         preferences=prefs_mod.load,
         contract_lookup=contract_lookup,
         on_change=on_change,
-        notify=svc.get("notify"),
+        notify=notify,
         data_dir=data_dir,
     )
     hooks.append(controller.fill_memo)
@@ -165,7 +177,9 @@ def _wire_logging(app: Flask, clock, sources: dict | None, data_dir: Path) -> No
         hub=hub,
         capture_clock=clock,
         camera=sources.get("camera"),
-        shutdown=controller.shutdown,
+        presence=presence,
+        notifier=notifier,
+        shutdown=lambda: (controller.shutdown(), notifier.close()),
     )
 
 

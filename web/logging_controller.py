@@ -21,6 +21,7 @@ from models import segments as seg_store
 from models.capture_store import CaptureSegment
 from models.local import Contract, get_state, local_db, set_state
 from tracker.events import LoggingStarted, LoggingStopped, SegmentUpdated, SnapshotTaken
+from web.notify import Notice
 
 log = logging.getLogger(__name__)
 
@@ -62,18 +63,18 @@ class LoggingController:
         preferences: Callable[[], object],
         contract_lookup: Callable[[int], Contract | None],
         on_change: Callable[[set[str]], None],
-        notify: Callable[[str, str], None] | None = None,
+        notify: Callable[[Notice], None] | None = None,
         data_dir=None,
     ) -> None:
         """``on_change(parts)`` is called on the worker thread with the names of the screen
         parts that changed ("panel", "prompts", "status"); the web layer re-renders and
-        pushes them. ``notify(title, body)`` shows a desktop notification when available."""
+        pushes them. ``notify(notice)`` shows a desktop notification when the page is not in front."""
         self.loop = loop
         self.clock = clock
         self._prefs = preferences
         self._contract = contract_lookup
         self._on_change = on_change
-        self._notify = notify or (lambda title, body: None)
+        self._notify = notify or (lambda notice: None)
         self.data_dir = data_dir
         self.state = UiState()
         self._lock = threading.RLock()
@@ -247,17 +248,35 @@ class LoggingController:
                     self.state.reviews[event.snapshot_id] = Review(
                         event.snapshot_id, event.segment, event.contract_id, deadline
                     )
-                record = event.record
-                self._notify(
-                    "Snapshot taken",
-                    f"{record.app or 'Unknown app'}: {record.title or ''}\n"
-                    f"Open Team within {prefs.review_seconds} s to delete it.",
-                )
+                self._notify(self._review_notice(event, prefs))
             changed.add("prompts")
         elif isinstance(event, SegmentUpdated):
             changed |= self._after_minute(event, now, prefs)
         changed |= self._expire_reviews(now)
         self._on_change(changed)
+
+    def _review_notice(self, event: SnapshotTaken, prefs) -> Notice:
+        record = event.record
+        image = seg_store.image_by_id(event.snapshot_id)
+        thumb = self.data_dir / image.thumb_path if image is not None and image.thumb_path and self.data_dir else None
+
+        def answer(delete: bool) -> Callable[[], None]:
+            def press() -> None:
+                with local_db.connection_context():
+                    try:
+                        self.answer_review(event.snapshot_id, delete=delete)
+                    except seg_store.EditRefused:
+                        log.info("snapshot %s could not be deleted from the notification", event.snapshot_id)
+
+            return press
+
+        return Notice(
+            "Snapshot taken",
+            f"{record.app or 'Unknown application'}: {record.title or ''}\n"
+            f"Uploads in {prefs.review_seconds} s unless you delete it (that segment's time goes too).",
+            image=thumb,
+            actions={"Delete": answer(True), "Keep": answer(False)},
+        )
 
     def _expire_reviews(self, now: datetime) -> set[str]:
         with self._lock:
@@ -277,7 +296,7 @@ class LoggingController:
                     if self._idle_since is not None and prefs.idle_minutes:
                         self.state.idle = (self._idle_since, newest - timedelta(minutes=1))
                         self._idle_since = None
-                        self._notify("Welcome back", "You were idle. Keep or discard that time in Team.")
+                        self._notify(Notice("Welcome back", "You were idle. Keep or discard that time in Team."))
                         changed.add("prompts")
                     self._last_active = newest
             if (
@@ -296,7 +315,7 @@ class LoggingController:
                 self._last_reminder = now
                 self.state.reminder_at = now
                 memo, _ = self.memo()
-                self._notify("What are you working on?", f"Current memo: {memo or '(none)'}")
+                self._notify(Notice("What are you working on?", f"Current memo: {memo or '(none)'}"))
                 changed.add("prompts")
         # Weekly limit.
         contract = self._contract(event.contract_id)
@@ -322,7 +341,7 @@ class LoggingController:
             with self._lock:
                 self.state.limit_message = reached
             self.loop.stop("weekly limit reached")
-            self._notify("Weekly limit reached", reached)
+            self._notify(Notice("Weekly limit reached", reached))
             return {"prompts", "status"}
         week = rules.week_start(now)
         used = seg_store.billable_minutes_between(contract.id, week, week + rules.WEEK)
@@ -335,6 +354,6 @@ class LoggingController:
             )
             with self._lock:
                 self.state.limit_warning = message
-            self._notify("Weekly limit almost reached", message)
+            self._notify(Notice("Weekly limit almost reached", message))
             return {"prompts"}
         return set()

@@ -52,8 +52,26 @@ def fake_sources():
     }
 
 
+class RecordingNotifier:
+    """Stands in for the desktop notifier: records what would have been shown."""
+
+    def __init__(self):
+        self.notices = []
+
+    def send(self, notice):
+        self.notices.append(notice)
+
+    def close(self):
+        pass
+
+
 @pytest.fixture
-def team_app(tmp_path, sqlite_diary, capture_clock, fake_sources):
+def notifier():
+    return RecordingNotifier()
+
+
+@pytest.fixture
+def team_app(tmp_path, sqlite_diary, capture_clock, fake_sources, notifier):
     """The Team app wired to the in-process diary at http://diary.test; other URLs go to the network
     (only loopback ones are used, for the unreachable-server case). Capture uses fakes."""
     from web import create_app
@@ -72,6 +90,7 @@ def team_app(tmp_path, sqlite_diary, capture_clock, fake_sources):
         clock=capture_clock,
         sources=fake_sources,
         test_clock=True,
+        notifier=notifier,
     )
     app.config["TESTING"] = True
     yield app

@@ -168,3 +168,37 @@ def test_test_clock_endpoint_needs_the_setting(tmp_path, sqlite_diary, fake_sour
         assert client.post("/test/clock", data={"seconds": 60}).status_code == 404
     finally:
         app.extensions["teamapp"]["shutdown"]()
+
+
+def test_desktop_notification_only_when_the_page_is_not_in_front(logged_in, team_app, notifier):
+    team, _ = logged_in
+    team.post("/presence", data={"page": "p1", "visible": "1"})
+    team.post("/logging/toggle", headers=HX)
+    advance_until(team, "Snapshot taken at")
+    assert [n.title for n in notifier.notices] == []  # the window prompt is enough
+    team.post("/presence", data={"page": "p1", "visible": "0"})
+    for _ in range(25):  # until the next segment's snapshot
+        advance(team, 30)
+        if notifier.notices:
+            break
+    review = [n for n in notifier.notices if n.title == "Snapshot taken"]
+    assert review and set(review[-1].actions) == {"Delete", "Keep"}
+    assert review[-1].image is not None and review[-1].image.exists()
+    with team_app.app_context():
+        latest = CaptureImage.select().where(CaptureImage.kind == "screen").order_by(CaptureImage.id.desc()).first()
+    review[-1].actions["Delete"]()  # pressed in the notification
+    with team_app.app_context():
+        assert CaptureSegment.get_by_id(latest.segment_id).deleted_at is not None
+    team.post("/logging/toggle", headers=HX)
+
+
+def test_real_notifier_survives_a_missing_notification_server(tmp_path):
+    from web.notify import DesktopNotifier, Notice
+
+    def broken():
+        raise RuntimeError("no D-Bus session bus")
+
+    notifier = DesktopNotifier("Team", backend_factory=broken)
+    notifier.send(Notice("Snapshot taken", "xterm"))
+    notifier.close()
+    assert "unavailable" in notifier.status

@@ -181,6 +181,13 @@ def dismiss_reminder():
     return _answer("prompts")
 
 
+@bp.post("/presence")
+def presence():
+    """The page says whether it is in front, so notifications only appear when it is not."""
+    svc()["presence"].report(request.form.get("page", "?"), request.form.get("visible") == "1")
+    return "", 204
+
+
 @bp.get("/snapshots/<int:image_id>")
 def snapshot(image_id: int):
     """Serve a snapshot file, only of the signed-in account's contracts."""

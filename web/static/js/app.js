@@ -57,3 +57,26 @@ document.addEventListener("click", function (event) {
     done();
   }
 });
+
+// Tell the app whether this page is in front: desktop notifications appear only when not.
+(function () {
+  "use strict";
+  var page = Math.random().toString(36).slice(2);
+  function report() {
+    if (!document.getElementById("status-line")) return; // only the main screen listens
+    var inFront = document.visibilityState === "visible" && document.hasFocus();
+    fetch("/presence", {
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded" },
+      body: "page=" + page + "&visible=" + (inFront ? "1" : "0"),
+      credentials: "same-origin",
+    }).catch(function () {});
+  }
+  document.addEventListener("visibilitychange", report);
+  window.addEventListener("focus", report);
+  window.addEventListener("blur", report);
+  window.addEventListener("pagehide", function () {
+    navigator.sendBeacon && navigator.sendBeacon("/presence", new URLSearchParams("page=" + page + "&visible=0"));
+  });
+  document.addEventListener("DOMContentLoaded", report);
+})();
