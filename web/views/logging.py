@@ -67,8 +67,7 @@ def screen_context(account, **extra) -> dict:
         "totals": None,
         "meter": [0] * rules.MINUTES_PER_SEGMENT,
         "last": None,
-        "health": status.health(),
-        "health_ok": status.healthy,
+        "health_items": health_items(status, prefs),
         "problem": None,
         "segment_length": rules.SEGMENT,
     }
@@ -97,6 +96,22 @@ def screen_context(account, **extra) -> dict:
     ctx.update(contracts_picker_context(account))
     ctx.update(extra)
     return ctx
+
+
+HEALTH_LABELS = {"capture": "Screen", "input": "Input", "window": "Window", "camera": "Camera", "storage": "Storage"}
+
+
+def health_items(status, prefs) -> list[tuple[str, str, bool]]:
+    """(label, message, good) for the status line. While logging is off only real problems show
+    (e.g. Wayland), not "input counting is not running", which is simply what off means."""
+    items = []
+    for name, value in status.health().items():
+        if name == "camera" and not prefs.camera_enabled:
+            continue
+        good = value == "OK"
+        if status.logging or (not good and name in ("capture", "storage")):
+            items.append((HEALTH_LABELS[name], value, good))
+    return items
 
 
 def contracts_picker_context(account) -> dict:
