@@ -139,6 +139,56 @@ def start_embedded_diary(data_dir: Path, out: TextIO):
     return server, diary_app, diary_dir / DEMO_FILE_NAME
 
 
+def start_tray(app, url: str):
+    """The tray icon where the desktop has a tray; None (and a log line) elsewhere."""
+    from models.local import Contract, local_db
+    from sync import contracts as contracts_sync
+    from ui import ICON_PNG
+    from web import window
+    from web.logging_controller import StartRefused
+    from web.notify import Notice
+    from web.tray import Tray, tray_available
+
+    reason = tray_available()
+    if reason:
+        log.info("no tray icon: %s", reason)
+        return None
+    svc = app.extensions["teamapp"]
+    controller = svc["controller"]
+
+    def contract_title() -> str | None:
+        with local_db.connection_context():
+            cid = contracts_sync.selected_contract_id()
+            contract = Contract.get_or_none(Contract.id == cid) if cid else None
+            return contract.title if contract else None
+
+    def toggle() -> None:
+        with local_db.connection_context():
+            if controller.logging:
+                controller.stop()
+            else:
+                try:
+                    controller.start(contracts_sync.selected_contract_id())
+                except StartRefused as exc:
+                    svc["notifier"].send(Notice("Logging did not start", str(exc)))
+        tray.refresh()
+
+    def open_window() -> None:
+        if not window.show_native_window():
+            window.open_in_browser(url)
+
+    tray = Tray(ICON_PNG, lambda: controller.logging, contract_title, toggle, open_window)
+    try:
+        tray.start()
+    except Exception as exc:  # a tray that will not start must not stop the app
+        log.warning("tray icon unavailable: %s", exc)
+        return None
+    from tracker.events import LoggingStopped
+
+    controller.loop.subscribe(lambda event: tray.refresh(logging_on=not isinstance(event, LoggingStopped)))
+    return tray
+
+
 def run_team_app(settings: Settings, out: TextIO = sys.stdout) -> int:
     from models.database import close_cleanly
     from sync import contracts as contracts_sync
@@ -187,6 +237,7 @@ def run_team_app(settings: Settings, out: TextIO = sys.stdout) -> int:
     out.flush()
 
     mode = window.resolve_mode(settings.window)
+    tray = start_tray(app, url) if settings.tray else None
     try:
         if mode == "native":
             try:
@@ -204,6 +255,8 @@ def run_team_app(settings: Settings, out: TextIO = sys.stdout) -> int:
             pass
     finally:
         out.write("Stopping…\n")
+        if tray is not None:
+            tray.stop()
         svc["shutdown"]()  # logging off: the last interval and a pending snapshot are stored
         server.stop()
         poller.stop()

@@ -100,6 +100,13 @@ SETTINGS: tuple[Setting, ...] = (
         choices=("auto", "keyring", "file"),
     ),
     Setting(
+        "tray",
+        True,
+        "Show a system-tray icon (logging on/off and the contract; On/Off and Open in its menu) "
+        "where the desktop has a tray.",
+        type="bool",
+    ),
+    Setting(
         "test_clock",
         False,
         "For automated tests only: the app's clock stands still and POST /test/clock "

@@ -11,7 +11,7 @@ RUN_PKGS=(libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-rend
           libgl1-mesa-dri libnss3 libxkbfile1 libasound2 fonts-dejavu-core)
 # A virtual desktop, input, a window manager, D-Bus, Chromium for Playwright, PostgreSQL.
 TEST_PKGS=(xvfb xauth xdotool x11-utils openbox xterm dbus dunst libnotify-bin imagemagick chromium
-           postgresql)
+           postgresql trayer)
 
 pkgs=("${RUN_PKGS[@]}")
 if [ "$purpose" = "test" ]; then pkgs+=("${TEST_PKGS[@]}"); fi

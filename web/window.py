@@ -84,3 +84,17 @@ def open_in_browser(url: str) -> bool:
         return webbrowser.open(url, new=1)
     except webbrowser.Error:
         return False
+
+
+def show_native_window() -> bool:
+    """Bring the pywebview window to the front (from the tray's Open); False if there is none."""
+    webview = sys.modules.get("webview")
+    if webview is None or not getattr(webview, "windows", None):
+        return False
+    window = webview.windows[0]
+    try:
+        window.restore()
+        window.show()
+    except Exception:  # the window is closing
+        return False
+    return True

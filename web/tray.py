@@ -1,0 +1,111 @@
+"""The system-tray icon: logging on/off and the contract at a glance, On/Off and Open.
+
+pystray opens the X display when imported, so it is imported only here, only when a
+display exists, and only if the desktop has a tray (on X11: an owner of the
+_NET_SYSTEM_TRAY selection). Everything the menu does goes through callbacks.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+
+def x11_has_tray(display_name: str | None = None) -> bool:
+    """True when some program owns the system tray selection of screen 0."""
+    try:
+        from Xlib import display as xdisplay
+    except ImportError:
+        return False
+    try:
+        d = xdisplay.Display(display_name)
+    except Exception:  # no X server
+        return False
+    try:
+        atom = d.intern_atom(f"_NET_SYSTEM_TRAY_S{d.get_default_screen()}")
+        return d.get_selection_owner(atom) != 0
+    finally:
+        d.close()
+
+
+def tray_available(environ=os.environ, platform: str = sys.platform) -> str | None:
+    """None when a tray icon can be shown, else why not (shown in diagnostics)."""
+    if platform in ("win32", "darwin"):
+        return None
+    if environ.get("WAYLAND_DISPLAY") and not environ.get("DISPLAY"):
+        return "no system tray on this Wayland session"
+    if not environ.get("DISPLAY"):
+        return "no display"
+    if not x11_has_tray(environ.get("DISPLAY")):
+        return "this desktop has no system tray"
+    return None
+
+
+class Tray:
+    """Runs the pystray icon on its own thread (``run_detached``)."""
+
+    def __init__(
+        self,
+        icon_path: Path,
+        is_logging: Callable[[], bool],
+        contract_title: Callable[[], str | None],
+        toggle: Callable[[], None],
+        open_window: Callable[[], None],
+    ):
+        self._icon_path = icon_path
+        self._is_logging = is_logging
+        self._contract_title = contract_title
+        self._toggle = toggle
+        self._open = open_window
+        self._icon = None
+
+    def title(self, logging_on: bool | None = None) -> str:
+        contract = self._contract_title()
+        logging_on = self._is_logging() if logging_on is None else logging_on
+        state = "Logging" if logging_on else "Not logging"
+        return f"Team: {state}" + (f" on {contract}" if contract else "")
+
+    def start(self) -> None:
+        if sys.platform.startswith("linux"):
+            os.environ.setdefault("PYSTRAY_BACKEND", "xorg")
+        import pystray
+        from PIL import Image
+
+        image = Image.open(self._icon_path).convert("RGBA").resize((64, 64))
+        menu = pystray.Menu(
+            pystray.MenuItem(
+                lambda item: "Switch logging off" if self._is_logging() else "Switch logging on",
+                lambda icon, item: self._toggle(),
+                default=False,
+            ),
+            pystray.MenuItem("Open Team", lambda icon, item: self._open(), default=True),
+        )
+        self._icon = pystray.Icon("team", image, self.title(), menu)
+        # Our own daemon thread running icon.run (pystray's run_detached leaves a setup thread
+        # waiting forever on X11, which then delays stop()).
+        threading.Thread(target=self._icon.run, name="tray", daemon=True).start()
+
+    def refresh(self, logging_on: bool | None = None) -> None:
+        """Update the tooltip and menu after logging changed (``logging_on`` when the caller knows
+        it better than the loop's thread state, e.g. while the loop is still stopping)."""
+        if self._icon is None:
+            return
+        try:
+            self._icon.title = self.title(logging_on)
+            self._icon.update_menu()
+        except Exception:  # the tray went away; the window still works
+            log.debug("tray update failed", exc_info=True)
+
+    def stop(self) -> None:
+        if self._icon is not None:
+            try:
+                self._icon.stop()
+            except Exception:
+                log.debug("tray stop failed", exc_info=True)
+            self._icon = None
