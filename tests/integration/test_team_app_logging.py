@@ -202,3 +202,11 @@ def test_real_notifier_survives_a_missing_notification_server(tmp_path):
     notifier.send(Notice("Snapshot taken", "xterm"))
     notifier.close()
     assert "unavailable" in notifier.status
+
+
+def test_signing_out_switches_logging_off(logged_in, team_app):
+    team, _ = logged_in
+    team.post("/logging/toggle", headers=HX)
+    assert team_app.extensions["teamapp"]["controller"].logging
+    team.post("/signout")
+    assert not team_app.extensions["teamapp"]["controller"].logging

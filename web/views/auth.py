@@ -74,5 +74,7 @@ def signin_post():
 @bp.post("/signout")
 def signout():
     svc = current_app.extensions["teamapp"]
+    if svc["controller"].logging:
+        svc["controller"].stop("signed out")  # the last interval is stored before the account goes
     result = accounts.sign_out(client_factory=svc["client_factory"], token_store=svc["token_store"])
     return redirect(url_for("auth.signin", notice="signed_out" if result.revoked_on_server else "signed_out_here"), 303)
