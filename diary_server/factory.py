@@ -120,6 +120,7 @@ def create_app(config: Mapping[str, Any]) -> APIFlask:
         return {"status": "ok", "service": "diary-server"}
 
     import diary_server.api_contracts
+    import diary_server.api_sync
     import diary_server.pages_contracts  # noqa: F401  (registers its routes on pages_bp)
     import ui
     from diary_server.api import api_bp, register_error_processor

@@ -1,0 +1,250 @@
+"""The sync protocol in the JSON API: segment upsert in batches, snapshot upload, memo and
+label edits, and the changes feed. Rules live in ``diary_server/sync_service.py``."""
+
+from __future__ import annotations
+
+from apiflask import Schema, abort
+from apiflask.fields import Boolean, DateTime, Float, Integer, List, Nested, String
+from apiflask.validators import Length, OneOf, Range, Regexp
+from flask import g
+
+from diary_server import sync_service as svc
+from diary_server.api import api_bp, auth
+
+UUID_PATTERN = svc.UUID_RE.pattern
+TAG = "Sync"
+
+
+def _uuid(**kwargs):
+    return String(validate=Regexp(svc.UUID_RE), metadata={"pattern": UUID_PATTERN, "format": "uuid"}, **kwargs)
+
+
+class SegmentIn(Schema):
+    uuid = _uuid(required=True)
+    contract_id = Integer(required=True, validate=Range(1, 2**31 - 1))
+    start = DateTime(required=True, metadata={"description": "Segment start, on a 10-minute UTC boundary"})
+    version = Integer(
+        required=True, validate=Range(1, 2**31 - 1), metadata={"description": "Bumped by each capture write"}
+    )
+    logged_seconds = Float(required=True, validate=Range(0, 600))
+    minutes = List(
+        List(Integer(validate=Range(0, 10**6)), validate=Length(equal=3)),
+        required=True,
+        validate=Length(equal=10),
+        metadata={"description": "Ten [keys, clicks, scrolls] counts"},
+    )
+    app_name = String(load_default=None, allow_none=True, validate=Length(max=500))
+    window_title = String(load_default=None, allow_none=True, validate=Length(max=1000))
+    manual = Boolean(load_default=False)
+    memo = String(load_default=None, allow_none=True, validate=Length(max=svc.MAX_MEMO))
+    memo_edited_at = DateTime(load_default=None, allow_none=True)
+    label = String(load_default=None, allow_none=True, validate=Length(max=60))
+    label_edited_at = DateTime(load_default=None, allow_none=True)
+    deleted_at = DateTime(load_default=None, allow_none=True, metadata={"description": "Tombstone: deleted then"})
+
+
+class TombstoneIn(Schema):
+    uuid = _uuid(required=True)
+    segment_uuid = _uuid(required=True)
+    kind = String(required=True, validate=OneOf(("screen", "camera")))
+    deleted_at = DateTime(required=True)
+
+
+class PushIn(Schema):
+    segments = List(Nested(SegmentIn), load_default=list, validate=Length(max=svc.MAX_BATCH))
+    snapshot_tombstones = List(Nested(TombstoneIn), load_default=list, validate=Length(max=svc.MAX_BATCH))
+
+
+class SegmentOut(Schema):
+    uuid = String(required=True)
+    contract_id = Integer(required=True)
+    start = DateTime(required=True)
+    version = Integer(required=True)
+    logged_seconds = Float(required=True)
+    minutes = List(List(Integer()), required=True)
+    app_name = String(allow_none=True)
+    window_title = String(allow_none=True)
+    manual = Boolean(required=True)
+    memo = String(allow_none=True)
+    memo_edited_at = DateTime(allow_none=True)
+    label = String(allow_none=True)
+    label_edited_at = DateTime(allow_none=True)
+    deleted_at = DateTime(allow_none=True)
+    billed = Boolean(required=True, metadata={"description": "False for a duplicate of another computer's segment"})
+    duplicate_of = String(allow_none=True)
+    updated_at = DateTime(required=True)
+
+
+class SnapshotOut(Schema):
+    uuid = String(required=True)
+    segment_uuid = String(required=True)
+    kind = String(required=True)
+    taken_at = DateTime(allow_none=True)
+    mime = String(allow_none=True)
+    size_bytes = Integer(allow_none=True)
+    width = Integer(allow_none=True)
+    height = Integer(allow_none=True)
+    sha256 = String(allow_none=True)
+    deleted_at = DateTime(allow_none=True)
+
+
+STATUSES = ("ok", "duplicate", "refused")
+
+
+class SegmentResult(Schema):
+    uuid = String(required=True)
+    status = String(required=True, validate=OneOf(STATUSES))
+    code = String(allow_none=True)
+    message = String(allow_none=True)
+    segment = Nested(SegmentOut, allow_none=True)
+
+
+class TombstoneResult(Schema):
+    uuid = String(required=True)
+    status = String(required=True, validate=OneOf(STATUSES))
+    code = String(allow_none=True)
+    message = String(allow_none=True)
+    snapshot = Nested(SnapshotOut, allow_none=True)
+
+
+class PushOut(Schema):
+    results = List(Nested(SegmentResult), required=True)
+    snapshot_results = List(Nested(TombstoneResult), required=True)
+
+
+class SnapshotIn(Schema):
+    segment_uuid = _uuid(required=True)
+    kind = String(required=True, validate=OneOf(("screen", "camera")))
+    taken_at = DateTime(required=True)
+    mime = String(required=True, validate=OneOf(tuple(svc.IMAGE_TYPES)))
+    sha256 = String(required=True, validate=Regexp(r"^[0-9a-fA-F]{64}$"), metadata={"pattern": "^[0-9a-fA-F]{64}$"})
+    data = String(required=True, metadata={"description": "The image, base64", "format": "byte"})
+
+
+class SegmentEditIn(Schema):
+    memo = String(allow_none=True, validate=Length(max=svc.MAX_MEMO))
+    label = String(allow_none=True, validate=Length(max=60))
+    edited_at = DateTime(load_default=None, allow_none=True, metadata={"description": "Default: now"})
+
+
+class ChangesQuery(Schema):
+    since = Integer(load_default=0, validate=Range(0, 2**63 - 1))
+    limit = Integer(load_default=500, validate=Range(1, svc.MAX_BATCH))
+
+
+class ChangesOut(Schema):
+    cursor = Integer(required=True, metadata={"description": "Pass as since= on the next pull"})
+    more = Boolean(required=True)
+    segments = List(Nested(SegmentOut), required=True)
+    snapshots = List(Nested(SnapshotOut), required=True)
+
+
+def _fail(error: svc.SyncError):
+    abort(error.status, message=error.message, extra_data={"code": error.code})
+
+
+def _check_uuid(value: str) -> str:
+    if not svc.UUID_RE.match(value):
+        abort(404, message="No such resource.", extra_data={"code": "not_found"})
+    return value
+
+
+@api_bp.post("/sync/push")
+@api_bp.auth_required(auth)
+@api_bp.input(PushIn, arg_name="body")
+@api_bp.output(PushOut)
+@api_bp.doc(
+    summary="Upsert segments (and snapshot tombstones) by client UUID; one result per item",
+    tags=[TAG],
+    responses={401: "Not signed in", 413: "Batch too large", 422: "Invalid input"},
+)
+def sync_push(body):
+    try:
+        return svc.push(auth.current_user, body["segments"], body["snapshot_tombstones"], g.now)
+    except svc.SyncError as exc:
+        _fail(exc)
+
+
+@api_bp.put("/snapshots/<string:snapshot_uuid>")
+@api_bp.auth_required(auth)
+@api_bp.input(SnapshotIn, arg_name="body")
+@api_bp.output(SnapshotOut, description="Stored (or already stored: the upload is idempotent)")
+@api_bp.doc(
+    summary="Upload a snapshot by client UUID; the SHA-256, type and pixel limits are verified",
+    tags=[TAG],
+    responses={
+        401: "Not signed in",
+        404: "Bad UUID",
+        409: "The segment is not uploaded yet, or the UUID names other content",
+        413: "Too large",
+        415: "Not a PNG/JPEG image, or not the type it claims",
+        422: "Invalid input, hash mismatch or too many pixels",
+    },
+)
+def put_snapshot(snapshot_uuid: str, body):
+    _check_uuid(snapshot_uuid)
+    try:
+        result, _new = svc.upload_snapshot(auth.current_user, snapshot_uuid, body, g.now)
+    except svc.SyncError as exc:
+        _fail(exc)
+    return result
+
+
+@api_bp.get("/snapshots/<string:snapshot_uuid>")
+@api_bp.auth_required(auth)
+@api_bp.output(SnapshotOut)
+@api_bp.doc(summary="A snapshot's metadata", tags=[TAG], responses={401: "Not signed in", 404: "No such snapshot"})
+def get_snapshot(snapshot_uuid: str):
+    _check_uuid(snapshot_uuid)
+    try:
+        return svc.get_snapshot(auth.current_user, snapshot_uuid)
+    except svc.SyncError as exc:
+        _fail(exc)
+
+
+@api_bp.get("/segments/<string:segment_uuid>")
+@api_bp.auth_required(auth)
+@api_bp.output(SegmentOut)
+@api_bp.doc(summary="One segment", tags=[TAG], responses={401: "Not signed in", 404: "No such segment"})
+def get_segment(segment_uuid: str):
+    _check_uuid(segment_uuid)
+    try:
+        return svc.get_segment(auth.current_user, segment_uuid)
+    except svc.SyncError as exc:
+        _fail(exc)
+
+
+@api_bp.patch("/segments/<string:segment_uuid>")
+@api_bp.auth_required(auth)
+@api_bp.input(SegmentEditIn, arg_name="body")
+@api_bp.output(SegmentOut)
+@api_bp.doc(
+    summary="Edit a segment's memo (freelancer) or Activity label (either party) until the week locks",
+    tags=[TAG],
+    responses={
+        401: "Not signed in",
+        403: "Clients edit labels only",
+        404: "No such segment",
+        409: "Deleted, or the week is locked",
+        422: "Invalid input or unknown label",
+    },
+)
+def patch_segment(segment_uuid: str, body):
+    _check_uuid(segment_uuid)
+    try:
+        return svc.edit_segment(auth.current_user, segment_uuid, body, g.now)
+    except svc.SyncError as exc:
+        _fail(exc)
+
+
+@api_bp.get("/sync/changes")
+@api_bp.auth_required(auth)
+@api_bp.input(ChangesQuery, location="query", arg_name="query")
+@api_bp.output(ChangesOut)
+@api_bp.doc(
+    summary="Segments and snapshots changed after a cursor, on the caller's contracts",
+    tags=[TAG],
+    responses={401: "Not signed in", 422: "Invalid input"},
+)
+def sync_changes(query):
+    return svc.changes(auth.current_user, query["since"], query["limit"])

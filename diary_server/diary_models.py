@@ -1,0 +1,77 @@
+"""Peewee models of the Work Diary's logged time: segments, snapshots and the changes feed.
+
+Built by migration ``m0004_sync``; on the same :data:`diary_server.models.diary_db` proxy.
+Times are naive UTC like every other stored time of the diary server.
+"""
+
+from __future__ import annotations
+
+import peewee
+
+from diary_server.models import BaseModel, Contract
+
+
+class DiarySegment(BaseModel):
+    """One 10-minute segment as a Team app uploaded it, keyed by the app's UUID."""
+
+    uuid = peewee.CharField(max_length=36, unique=True)
+    contract = peewee.ForeignKeyField(Contract, on_delete="CASCADE")
+    start = peewee.DateTimeField()
+    version = peewee.IntegerField()
+    logged_seconds = peewee.FloatField()
+    minutes = peewee.TextField()  # JSON: ten [keys, clicks, scrolls]
+    app_name = peewee.TextField(null=True)
+    window_title = peewee.TextField(null=True)
+    manual = peewee.BooleanField(default=False)
+    memo = peewee.TextField(null=True)
+    memo_edited_at = peewee.DateTimeField(null=True)
+    label = peewee.CharField(max_length=60, null=True)
+    label_edited_at = peewee.DateTimeField(null=True)
+    deleted_at = peewee.DateTimeField(null=True)
+    billed = peewee.BooleanField()
+    duplicate_of = peewee.CharField(max_length=36, null=True)
+    created_at = peewee.DateTimeField()
+    updated_at = peewee.DateTimeField()
+
+    class Meta:
+        table_name = "diary_segments"
+
+
+class DiaryBlob(BaseModel):
+    """Snapshot content, stored once per SHA-256 (in the database, so every machine sees it)."""
+
+    sha256 = peewee.CharField(max_length=64, primary_key=True)
+    data = peewee.BlobField()
+    size_bytes = peewee.IntegerField()
+
+    class Meta:
+        table_name = "diary_blobs"
+
+
+class DiarySnapshot(BaseModel):
+    uuid = peewee.CharField(max_length=36, unique=True)
+    segment = peewee.ForeignKeyField(DiarySegment, on_delete="CASCADE")
+    kind = peewee.CharField(max_length=10)
+    taken_at = peewee.DateTimeField(null=True)
+    mime = peewee.CharField(max_length=40, null=True)
+    size_bytes = peewee.IntegerField(null=True)
+    width = peewee.IntegerField(null=True)
+    height = peewee.IntegerField(null=True)
+    sha256 = peewee.CharField(max_length=64, null=True)
+    deleted_at = peewee.DateTimeField(null=True)
+    created_at = peewee.DateTimeField()
+
+    class Meta:
+        table_name = "diary_snapshots"
+
+
+class DiaryChange(BaseModel):
+    """The changes feed: one row per write of a segment or snapshot; ``id`` is the cursor."""
+
+    id = peewee.BigAutoField()
+    contract = peewee.ForeignKeyField(Contract, on_delete="CASCADE")
+    entity = peewee.CharField(max_length=10)  # "segment" or "snapshot"
+    uuid = peewee.CharField(max_length=36)
+
+    class Meta:
+        table_name = "diary_changes"

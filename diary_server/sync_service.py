@@ -1,0 +1,548 @@
+"""The sync protocol's rules on the diary server: segment upsert, snapshot upload, tombstones,
+memo and label edits, and the changes feed.
+
+The server enforces the rules itself, whatever a Team app sends: no deletion after the work
+week ends, no memo or label edit and no new time after the week locks, no new time on a
+paused or ended contract, no segment in the future, and one billed segment per contract and
+10 minutes (a second computer's copy is kept, marked as a duplicate and not billed).
+
+Merging follows the conflict rules of ``sync/reconcile.py`` (this package may not import it):
+a deletion wins over an edit; memo and label are last-writer-wins by edit time (ties: larger
+value); capture data with the higher version wins. Every upload is keyed by the Team app's
+UUID, so a retry after a lost response changes nothing. Every change adds a row to the
+changes feed, whose id is the pull cursor; on PostgreSQL those rows are added under a
+transaction-scoped advisory lock so ids become visible in order (a reader never skips one).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import io
+import json
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import peewee
+
+from diary_server.diary_models import DiaryBlob, DiaryChange, DiarySegment, DiarySnapshot
+from diary_server.models import ActivityLabel, Contract, User, diary_db
+from models.database import is_postgres
+from models.rules import SEGMENT_SECONDS, week_end, week_lock_time
+
+UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+MAX_BATCH = 500
+MAX_MEMO = 1000
+#: A segment may start at most this far after the server's clock (clock skew of a laptop).
+FUTURE_SKEW = timedelta(minutes=10)
+EARLIEST = datetime(2000, 1, 1)
+LATEST = datetime(2100, 1, 1)
+MAX_SNAPSHOT_BYTES = 700_000  # base64 of this still fits the 1 MB request limit
+MAX_SIDE = 16_384
+MAX_PIXELS = 40_000_000
+IMAGE_TYPES = {"image/png": "PNG", "image/jpeg": "JPEG"}
+_PG_CHANGES_LOCK = 727_002
+NEVER = datetime(1970, 1, 1)
+
+
+class SyncError(Exception):
+    def __init__(self, status: int, code: str, message: str):
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+
+
+@dataclass
+class Refusal(Exception):
+    code: str
+    message: str
+
+
+# ---- helpers --------------------------------------------------------------------------------
+
+
+def naive_utc(t: datetime | None) -> datetime | None:
+    """Aware -> naive UTC (as stored); naive is taken as UTC. Out-of-range instants are refused."""
+    if t is None:
+        return None
+    if not EARLIEST <= t.replace(tzinfo=None) <= LATEST:
+        raise Refusal("invalid_time", "Times must lie between the years 2000 and 2100.")
+    return t.astimezone(UTC).replace(tzinfo=None) if t.tzinfo else t
+
+
+def aware(t: datetime | None) -> datetime | None:
+    return t.replace(tzinfo=UTC) if t is not None and t.tzinfo is None else t
+
+
+def _key(at: datetime | None, value: str | None) -> tuple[datetime, str]:
+    return (at or NEVER, value or "")
+
+
+def newer(in_at, in_value, at, value) -> bool:
+    """Last-writer-wins (sync/reconcile.merge_register): does the incoming edit win?"""
+    return _key(in_at, in_value) > _key(at, value)
+
+
+def _locked(start: datetime, now: datetime) -> bool:
+    return aware(now) >= week_lock_time(aware(start))
+
+
+def _week_over(start: datetime, now: datetime) -> bool:
+    return aware(now) >= week_end(aware(start))
+
+
+def accepts_time(contract: Contract, start: datetime) -> bool:
+    """New time is accepted on an active contract, and before a pause or end on the others."""
+    if contract.status == "active":
+        return True
+    if contract.status == "ended":
+        return contract.ended_at is not None and start < contract.ended_at
+    return start < contract.updated_at
+
+
+def _record_changes(changes: list[tuple[int, str, str]]) -> None:
+    if not changes:
+        return
+    db = diary_db.obj
+    if is_postgres(db):
+        db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (_PG_CHANGES_LOCK,))
+    DiaryChange.insert_many(
+        [{"contract": c, "entity": e, "uuid": u} for c, e, u in changes],
+        fields=[DiaryChange.contract, DiaryChange.entity, DiaryChange.uuid],
+    ).execute()
+
+
+def segment_json(seg: DiarySegment) -> dict:
+    return {
+        "uuid": seg.uuid,
+        "contract_id": seg.contract_id,
+        "start": aware(seg.start),
+        "version": seg.version,
+        "logged_seconds": seg.logged_seconds,
+        "minutes": json.loads(seg.minutes),
+        "app_name": seg.app_name,
+        "window_title": seg.window_title,
+        "manual": seg.manual,
+        "memo": seg.memo,
+        "memo_edited_at": aware(seg.memo_edited_at),
+        "label": seg.label,
+        "label_edited_at": aware(seg.label_edited_at),
+        "deleted_at": aware(seg.deleted_at),
+        "billed": seg.billed,
+        "duplicate_of": seg.duplicate_of,
+        "updated_at": aware(seg.updated_at),
+    }
+
+
+def snapshot_json(snap: DiarySnapshot, segment_uuid: str) -> dict:
+    return {
+        "uuid": snap.uuid,
+        "segment_uuid": segment_uuid,
+        "kind": snap.kind,
+        "taken_at": aware(snap.taken_at),
+        "mime": snap.mime,
+        "size_bytes": snap.size_bytes,
+        "width": snap.width,
+        "height": snap.height,
+        "sha256": snap.sha256,
+        "deleted_at": aware(snap.deleted_at),
+    }
+
+
+def _lock_rows(query):
+    return query.for_update() if is_postgres(diary_db.obj) else query
+
+
+# ---- segment upsert -------------------------------------------------------------------------
+
+
+def push(user: User, segments: list[dict], tombstones: list[dict], now: datetime) -> dict:
+    """Apply a batch; every item gets its own result (one bad item never refuses the others)."""
+    if len(segments) > MAX_BATCH or len(tombstones) > MAX_BATCH:
+        raise SyncError(413, "too_large", f"Send at most {MAX_BATCH} segments and {MAX_BATCH} tombstones a batch.")
+    changes: list[tuple[int, str, str]] = []
+    with diary_db.atomic():
+        uuids = {s["uuid"].lower() for s in segments}
+        existing = (
+            {s.uuid: s for s in _lock_rows(DiarySegment.select().where(DiarySegment.uuid.in_(list(uuids))))}
+            if uuids
+            else {}
+        )
+        contract_ids = {s["contract_id"] for s in segments}
+        contracts = (
+            {c.id: c for c in Contract.select().where(Contract.id.in_(list(contract_ids)))} if contract_ids else {}
+        )
+        labels: dict[int, set[str]] = {}
+        if contracts:
+            for lab in ActivityLabel.select().where(ActivityLabel.contract.in_(list(contracts))):
+                labels.setdefault(lab.contract_id, set()).add(lab.name)
+        results = []
+        for item in segments:
+            uid = item["uuid"].lower()
+            try:
+                seg, status, changed = _upsert(user, item, existing.get(uid), contracts, labels, now)
+            except Refusal as refusal:
+                current = existing.get(uid)
+                mine = (
+                    current is not None
+                    and contracts.get(current.contract_id) is not None
+                    and (contracts[current.contract_id].freelancer_id == user.id)
+                )
+                results.append(
+                    {
+                        "uuid": uid,
+                        "status": "refused",
+                        "code": refusal.code,
+                        "message": refusal.message,
+                        "segment": segment_json(current) if mine else None,
+                    }
+                )
+                continue
+            existing[uid] = seg
+            if changed:
+                changes.append((seg.contract_id, "segment", seg.uuid))
+            results.append({"uuid": uid, "status": status, "code": None, "message": None, "segment": segment_json(seg)})
+        tomb_results = [_tombstone(user, t, now, changes) for t in tombstones]
+        _record_changes(changes)
+    return {"results": results, "snapshot_results": tomb_results}
+
+
+def _upsert(user, item, current, contracts, labels, now):
+    contract = contracts.get(item["contract_id"])
+    if contract is None or contract.freelancer_id != user.id:
+        raise Refusal("not_found", "No such contract among yours.")
+    start = naive_utc(item["start"])
+    if start.minute % 10 or start.second or start.microsecond:
+        raise Refusal("invalid_segment", "A segment starts on a 10-minute boundary (UTC).")
+    if start > now + FUTURE_SKEW:
+        raise Refusal("in_future", "This segment lies in the future by the diary's clock; check this computer's clock.")
+    minutes = item["minutes"]
+    if current is not None and (current.contract_id != contract.id or current.start != start):
+        raise Refusal("conflict", "This UUID already names another segment.")
+    memo_at, label_at, deleted_at = (
+        naive_utc(item.get("memo_edited_at")),
+        naive_utc(item.get("label_edited_at")),
+        naive_utc(item.get("deleted_at")),
+    )
+    memo = (item.get("memo") or "").strip() or None
+    label = (item.get("label") or "").strip() or None
+    new_capture = current is None or item["version"] > current.version
+    if new_capture:
+        if _locked(start, now):
+            raise Refusal("week_locked", "This work week is locked for invoicing; its time can no longer change.")
+        if not accepts_time(contract, start):
+            raise Refusal(
+                "contract_not_active",
+                f"The contract is {contract.status}: it takes no time logged after that.",
+            )
+    if current is None:
+        if label is not None and label not in labels.get(contract.id, set()):
+            raise Refusal("unknown_label", f"“{label}” is not one of this contract's Activity labels.")
+        if deleted_at is not None and _week_over(start, now):
+            raise Refusal("week_ended", "This work week has ended; its snapshots can no longer be deleted.")
+        return _insert(contract, start, item, memo, memo_at, label, label_at, deleted_at, now)
+    changes: dict = {}
+    if new_capture:
+        changes.update(
+            version=item["version"],
+            logged_seconds=min(float(SEGMENT_SECONDS), item["logged_seconds"]),
+            minutes=json.dumps(minutes),
+            app_name=item.get("app_name"),
+            window_title=item.get("window_title"),
+            manual=item.get("manual", False),
+        )
+    if newer(memo_at, memo, current.memo_edited_at, current.memo):
+        if memo != current.memo and _locked(start, now):
+            raise Refusal("week_locked", "This work week is locked for invoicing; its memos can no longer change.")
+        changes.update(memo=memo, memo_edited_at=memo_at)
+    if newer(label_at, label, current.label_edited_at, current.label):
+        if label != current.label:
+            if _locked(start, now):
+                raise Refusal("week_locked", "This work week is locked for invoicing; its labels can no longer change.")
+            if label is not None and label not in labels.get(contract.id, set()):
+                raise Refusal("unknown_label", f"“{label}” is not one of this contract's Activity labels.")
+        changes.update(label=label, label_edited_at=label_at)
+    if deleted_at is not None and (current.deleted_at is None or deleted_at < current.deleted_at):
+        if current.deleted_at is None and _week_over(start, now):
+            raise Refusal("week_ended", "This work week has ended; its snapshots can no longer be deleted.")
+        changes.update(deleted_at=deleted_at)
+    status = "ok" if current.billed else "duplicate"
+    if not changes:
+        return current, status, False
+    changes["updated_at"] = now
+    DiarySegment.update(**changes).where(DiarySegment.id == current.id).execute()
+    for name, value in changes.items():
+        setattr(current, name, value)
+    return current, status, True
+
+
+def _insert(contract, start, item, memo, memo_at, label, label_at, deleted_at, now):
+    row = {
+        "uuid": item["uuid"].lower(),
+        "contract": contract.id,
+        "start": start,
+        "version": item["version"],
+        "logged_seconds": min(float(SEGMENT_SECONDS), item["logged_seconds"]),
+        "minutes": json.dumps(item["minutes"]),
+        "app_name": item.get("app_name"),
+        "window_title": item.get("window_title"),
+        "manual": item.get("manual", False),
+        "memo": memo,
+        "memo_edited_at": memo_at,
+        "label": label,
+        "label_edited_at": label_at,
+        "deleted_at": deleted_at,
+        "created_at": now,
+        "updated_at": now,
+    }
+    owner = DiarySegment.get_or_none(
+        (DiarySegment.contract == contract.id) & (DiarySegment.start == start) & (DiarySegment.billed == True)  # noqa: E712
+    )
+    if owner is None:
+        try:
+            with diary_db.atomic():  # savepoint: another worker may bill this slot first
+                seg_id = DiarySegment.insert(billed=True, duplicate_of=None, **row).execute()
+            return DiarySegment.get_by_id(seg_id), "ok", True
+        except peewee.IntegrityError:
+            owner = DiarySegment.get(
+                (DiarySegment.contract == contract.id) & (DiarySegment.start == start) & (DiarySegment.billed == True)  # noqa: E712
+            )
+    seg_id = DiarySegment.insert(billed=False, duplicate_of=owner.uuid, **row).execute()
+    return DiarySegment.get_by_id(seg_id), "duplicate", True
+
+
+def _owned_segment(user: User, segment_uuid: str) -> DiarySegment | None:
+    seg = (
+        DiarySegment.select(DiarySegment, Contract)
+        .join(Contract)
+        .where(DiarySegment.uuid == segment_uuid.lower())
+        .first()
+    )
+    if seg is None or seg.contract.freelancer_id != user.id:
+        return None
+    return seg
+
+
+def _tombstone(user: User, item: dict, now: datetime, changes: list) -> dict:
+    uid = item["uuid"].lower()
+    try:
+        deleted_at = naive_utc(item["deleted_at"])
+        seg = _owned_segment(user, item["segment_uuid"])
+        if seg is None:
+            raise Refusal("segment_unknown", "Upload the segment of this snapshot first.")
+        snap = _lock_rows(DiarySnapshot.select().where(DiarySnapshot.uuid == uid)).first()
+        if snap is not None and snap.segment_id != seg.id:
+            raise Refusal("conflict", "This UUID already names a snapshot of another segment.")
+        if snap is not None and snap.deleted_at is not None:
+            return {
+                "uuid": uid,
+                "status": "ok",
+                "code": None,
+                "message": None,
+                "snapshot": snapshot_json(snap, seg.uuid),
+            }
+        if _week_over(seg.start, now):
+            raise Refusal("week_ended", "This work week has ended; its snapshots can no longer be deleted.")
+        if snap is None:
+            snap_id = DiarySnapshot.insert(
+                uuid=uid, segment=seg.id, kind=item["kind"], deleted_at=deleted_at, created_at=now
+            ).execute()
+            snap = DiarySnapshot.get_by_id(snap_id)
+        else:
+            DiarySnapshot.update(deleted_at=deleted_at).where(DiarySnapshot.id == snap.id).execute()
+            snap.deleted_at = deleted_at
+            _drop_blob_if_unused(snap.sha256)
+        changes.append((seg.contract_id, "snapshot", uid))
+        return {"uuid": uid, "status": "ok", "code": None, "message": None, "snapshot": snapshot_json(snap, seg.uuid)}
+    except Refusal as refusal:
+        return {"uuid": uid, "status": "refused", "code": refusal.code, "message": refusal.message, "snapshot": None}
+
+
+def _drop_blob_if_unused(sha: str | None) -> None:
+    """A deleted snapshot's content leaves the diary (unless a live snapshot has the same bytes)."""
+    if not sha:
+        return
+    live = DiarySnapshot.select().where((DiarySnapshot.sha256 == sha) & DiarySnapshot.deleted_at.is_null())
+    if not live.exists():
+        DiaryBlob.delete().where(DiaryBlob.sha256 == sha).execute()
+
+
+# ---- snapshot upload ------------------------------------------------------------------------
+
+
+def verify_image(data: bytes, mime: str) -> tuple[int, int]:
+    """Check that ``data`` is a real image of type ``mime`` within the pixel limits."""
+    from PIL import Image, UnidentifiedImageError
+
+    expected = IMAGE_TYPES.get(mime)
+    if expected is None:
+        raise SyncError(415, "unsupported_media_type", "Snapshots are PNG or JPEG images.")
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            fmt, (width, height) = img.format, img.size
+            if fmt != expected:
+                raise SyncError(415, "wrong_type", f"The data is {fmt or 'not an image'}, not {mime}.")
+            if width > MAX_SIDE or height > MAX_SIDE or width * height > MAX_PIXELS:
+                raise SyncError(
+                    422, "too_many_pixels", f"Snapshots are at most {MAX_SIDE} pixels a side and {MAX_PIXELS} pixels."
+                )
+            img.verify()
+    except SyncError:
+        raise
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        raise SyncError(415, "not_an_image", "The data is not a readable PNG or JPEG image.") from None
+    return width, height
+
+
+def upload_snapshot(user: User, uid: str, body: dict, now: datetime) -> tuple[dict, bool]:
+    """Store a snapshot; returns (its JSON, whether it was new). Idempotent by UUID."""
+    uid = uid.lower()
+    try:
+        data = base64.b64decode(body["data"], validate=True)
+    except (binascii.Error, ValueError):
+        raise SyncError(422, "invalid_data", "The snapshot data is not valid base64.") from None
+    if len(data) > MAX_SNAPSHOT_BYTES:
+        raise SyncError(413, "too_large", f"Snapshots are at most {MAX_SNAPSHOT_BYTES} bytes.")
+    if hashlib.sha256(data).hexdigest() != body["sha256"].lower():
+        raise SyncError(
+            422, "hash_mismatch", "The snapshot's SHA-256 does not match its data: it was damaged on the way."
+        )
+    try:
+        taken_at = naive_utc(body["taken_at"])
+    except Refusal as refusal:
+        raise SyncError(422, refusal.code, refusal.message) from None
+    with diary_db.atomic():
+        seg = _owned_segment(user, body["segment_uuid"])
+        if seg is None:
+            raise SyncError(409, "segment_unknown", "Upload the segment of this snapshot first.")
+        snap = DiarySnapshot.get_or_none(DiarySnapshot.uuid == uid)
+        if snap is not None:
+            if snap.segment_id != seg.id:
+                raise SyncError(409, "conflict", "This UUID already names a snapshot of another segment.")
+            if snap.deleted_at is None and snap.sha256 != body["sha256"].lower():
+                raise SyncError(409, "conflict", "This snapshot was uploaded before with other content.")
+            return snapshot_json(snap, seg.uuid), False
+        width, height = verify_image(data, body["mime"])
+        sha = body["sha256"].lower()
+        if not DiaryBlob.select().where(DiaryBlob.sha256 == sha).exists():
+            DiaryBlob.insert(sha256=sha, data=data, size_bytes=len(data)).on_conflict_ignore().execute()
+        snap_id = DiarySnapshot.insert(
+            uuid=uid,
+            segment=seg.id,
+            kind=body["kind"],
+            taken_at=taken_at,
+            mime=body["mime"],
+            size_bytes=len(data),
+            width=width,
+            height=height,
+            sha256=sha,
+            created_at=now,
+        ).execute()
+        _record_changes([(seg.contract_id, "snapshot", uid)])
+        return snapshot_json(DiarySnapshot.get_by_id(snap_id), seg.uuid), True
+
+
+def get_snapshot(user: User, uid: str) -> dict:
+    snap = DiarySnapshot.get_or_none(DiarySnapshot.uuid == uid.lower())
+    seg = _visible_segment(user, snap.segment_id) if snap else None
+    if seg is None:
+        raise SyncError(404, "not_found", "No such snapshot.")
+    return snapshot_json(snap, seg.uuid)
+
+
+# ---- reading and editing segments ------------------------------------------------------------
+
+
+def _visible_segment(user: User, segment_id: int | None = None, uid: str | None = None) -> DiarySegment | None:
+    query = DiarySegment.select(DiarySegment, Contract).join(Contract)
+    query = (
+        query.where(DiarySegment.id == segment_id)
+        if segment_id is not None
+        else query.where(DiarySegment.uuid == (uid or "").lower())
+    )
+    seg = query.first()
+    if seg is None or user.id not in (seg.contract.client_id, seg.contract.freelancer_id):
+        return None
+    return seg
+
+
+def get_segment(user: User, uid: str) -> dict:
+    seg = _visible_segment(user, uid=uid)
+    if seg is None:
+        raise SyncError(404, "not_found", "No such segment.")
+    return segment_json(seg)
+
+
+def edit_segment(user: User, uid: str, body: dict, now: datetime) -> dict:
+    """A memo (the freelancer) or Activity label (either party) edited on the diary's side."""
+    with diary_db.atomic():
+        seg = _visible_segment(user, uid=uid)
+        if seg is None:
+            raise SyncError(404, "not_found", "No such segment.")
+        if "memo" in body and user.id != seg.contract.freelancer_id:
+            raise SyncError(403, "forbidden", "Only the freelancer edits memos.")
+        if seg.deleted_at is not None:
+            raise SyncError(409, "deleted", "This segment was deleted.")
+        if _locked(seg.start, now):
+            raise SyncError(409, "week_locked", "This work week is locked for invoicing; memos and labels are final.")
+        try:
+            edited_at = min(naive_utc(body.get("edited_at")) or now, now)
+        except Refusal as refusal:
+            raise SyncError(422, refusal.code, refusal.message) from None
+        changes: dict = {}
+        if "memo" in body:
+            memo = (body["memo"] or "").strip() or None
+            if newer(edited_at, memo, seg.memo_edited_at, seg.memo):
+                changes.update(memo=memo, memo_edited_at=edited_at)
+        if "label" in body:
+            label = (body["label"] or "").strip() or None
+            allowed = {lab.name for lab in ActivityLabel.select().where(ActivityLabel.contract == seg.contract_id)}
+            if label is not None and label not in allowed:
+                raise SyncError(422, "unknown_label", f"“{label}” is not one of this contract's Activity labels.")
+            if newer(edited_at, label, seg.label_edited_at, seg.label):
+                changes.update(label=label, label_edited_at=edited_at)
+        if changes:
+            changes["updated_at"] = now
+            DiarySegment.update(**changes).where(DiarySegment.id == seg.id).execute()
+            _record_changes([(seg.contract_id, "segment", seg.uuid)])
+            for name, value in changes.items():
+                setattr(seg, name, value)
+        return segment_json(seg)
+
+
+# ---- the changes feed ----------------------------------------------------------------------
+
+
+def changes(user: User, since: int, limit: int) -> dict:
+    """Segments and snapshots changed after cursor ``since`` on the user's contracts (current
+    state of each, once), oldest change first; ``cursor`` is where the next pull starts."""
+    field = Contract.client if user.role == "client" else Contract.freelancer
+    mine = Contract.select(Contract.id).where(field == user.id)
+    rows = list(
+        DiaryChange.select()
+        .where((DiaryChange.id > since) & DiaryChange.contract.in_(mine))
+        .order_by(DiaryChange.id)
+        .limit(limit + 1)
+    )
+    more = len(rows) > limit
+    rows = rows[:limit]
+    cursor = rows[-1].id if rows else since
+    seg_uuids = list(dict.fromkeys(r.uuid for r in rows if r.entity == "segment"))
+    snap_uuids = list(dict.fromkeys(r.uuid for r in rows if r.entity == "snapshot"))
+    segments = []
+    if seg_uuids:
+        by_uuid = {s.uuid: s for s in DiarySegment.select().where(DiarySegment.uuid.in_(seg_uuids))}
+        segments = [segment_json(by_uuid[u]) for u in seg_uuids if u in by_uuid]
+    snapshots = []
+    if snap_uuids:
+        query = (
+            DiarySnapshot.select(DiarySnapshot, DiarySegment.uuid)
+            .join(DiarySegment)
+            .where(DiarySnapshot.uuid.in_(snap_uuids))
+        )
+        found = {s.uuid: s for s in query}
+        snapshots = [snapshot_json(found[u], found[u].segment.uuid) for u in snap_uuids if u in found]
+    return {"cursor": cursor, "more": more, "segments": segments, "snapshots": snapshots}

@@ -1,0 +1,219 @@
+"""The sync protocol of the diary server, on SQLite and PostgreSQL: idempotent upserts, the rules
+it enforces, snapshot verification, tombstones, edits and the changes feed."""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from datetime import datetime, timedelta
+
+import pytest
+
+from tests.integration.sync.helpers import PASSWORD, iso, png, segment, snapshot_body
+
+MONDAY = datetime(2026, 11, 23, 9, 0)  # the clock fixture's instant
+
+
+@pytest.fixture
+def party(diary_http, make_user):
+    make_user("client@example.com", "Cleo Client", "client")
+    make_user("free@example.com", "Fran Freelancer", "freelancer")
+    make_user("other@example.com", "Omar Freelancer", "freelancer")
+
+    def headers(email):
+        r = diary_http.post("/api/v1/sessions", json={"email": email, "password": PASSWORD})
+        return {"Authorization": f"Bearer {r.json['token']}"}
+
+    h = {
+        "client": headers("client@example.com"),
+        "free": headers("free@example.com"),
+        "other": headers("other@example.com"),
+    }
+    body = {
+        "freelancer_email": "free@example.com",
+        "title": "Site",
+        "hourly_rate": "30",
+        "activity_labels": ["Design", "Code"],
+    }
+    r = diary_http.post("/api/v1/contracts", json=body, headers=h["client"])
+    assert r.status_code == 201
+    h["contract"] = r.json["id"]
+    return h
+
+
+def push(http, headers, segments=(), tombstones=()):
+    r = http.post(
+        "/api/v1/sync/push", json={"segments": list(segments), "snapshot_tombstones": list(tombstones)}, headers=headers
+    )
+    assert r.status_code == 200, r.json
+    return r.json
+
+
+def changes(http, headers, since=0, limit=500):
+    r = http.get(f"/api/v1/sync/changes?since={since}&limit={limit}", headers=headers)
+    assert r.status_code == 200, r.json
+    return r.json
+
+
+def test_upsert_is_idempotent_and_the_higher_version_wins(diary_http, party):
+    seg = segment(party["contract"], MONDAY - timedelta(minutes=30), logged_seconds=120)
+    first = push(diary_http, party["free"], [seg])["results"][0]
+    assert first["status"] == "ok" and first["segment"]["billed"] and first["segment"]["logged_seconds"] == 120
+    cursor = changes(diary_http, party["free"])["cursor"]
+    # The same request again (a retry after a lost response) changes nothing, not even the feed.
+    again = push(diary_http, party["free"], [seg])["results"][0]
+    assert again["status"] == "ok" and again["segment"] == first["segment"]
+    assert changes(diary_http, party["free"], since=cursor)["segments"] == []
+    # A newer version replaces the capture data; an older one arriving late does not.
+    push(diary_http, party["free"], [{**seg, "version": 3, "logged_seconds": 600}])
+    late = push(diary_http, party["free"], [{**seg, "version": 2, "logged_seconds": 300}])["results"][0]
+    assert late["segment"]["version"] == 3 and late["segment"]["logged_seconds"] == 600
+    got = diary_http.get(f"/api/v1/segments/{seg['uuid']}", headers=party["client"]).json
+    assert got["logged_seconds"] == 600 and got["minutes"][0] == [3, 1, 0]
+
+
+def test_memo_and_label_later_edit_wins_and_deletion_wins(diary_http, party):
+    start = MONDAY - timedelta(minutes=20)
+    seg = segment(party["contract"], start, memo="first", memo_edited_at=iso(MONDAY - timedelta(minutes=5)))
+    push(diary_http, party["free"], [seg])
+    # The client sets a label on the diary's side (edit time: the server's now).
+    r = diary_http.patch(f"/api/v1/segments/{seg['uuid']}", json={"label": "Design"}, headers=party["client"])
+    assert r.status_code == 200 and r.json["label"] == "Design"
+    # Clients cannot edit memos.
+    r = diary_http.patch(f"/api/v1/segments/{seg['uuid']}", json={"memo": "mine"}, headers=party["client"])
+    assert r.status_code == 403
+    # An older memo edit loses, a later one wins; the label the app never edited is untouched.
+    older = {**seg, "memo": "stale", "memo_edited_at": iso(MONDAY - timedelta(minutes=10))}
+    assert push(diary_http, party["free"], [older])["results"][0]["segment"]["memo"] == "first"
+    later = {**seg, "memo": "later", "memo_edited_at": iso(MONDAY - timedelta(minutes=1))}
+    out = push(diary_http, party["free"], [later])["results"][0]["segment"]
+    assert out["memo"] == "later" and out["label"] == "Design"
+    # A deletion wins over any later edit.
+    deleted = {**seg, "deleted_at": iso(MONDAY - timedelta(minutes=2))}
+    assert push(diary_http, party["free"], [deleted])["results"][0]["segment"]["deleted_at"] is not None
+    newer_edit = {**seg, "memo": "after", "memo_edited_at": iso(MONDAY)}
+    assert push(diary_http, party["free"], [newer_edit])["results"][0]["segment"]["deleted_at"] is not None
+    r = diary_http.patch(f"/api/v1/segments/{seg['uuid']}", json={"memo": "x"}, headers=party["free"])
+    assert r.status_code == 409 and r.json["code"] == "deleted"
+
+
+def test_the_server_enforces_the_rules(diary_http, party, clock):
+    cid = party["contract"]
+    future = segment(cid, MONDAY + timedelta(hours=1))
+    last_week = segment(cid, MONDAY - timedelta(days=3), memo="old")  # Friday before: week ended, locks at 12:00
+    stranger = segment(cid, MONDAY - timedelta(minutes=10))
+    misaligned = segment(cid, MONDAY - timedelta(minutes=7))
+    bad_label = segment(cid, MONDAY - timedelta(minutes=40), label="Nope")
+    results = push(diary_http, party["free"], [future, last_week, misaligned, bad_label])["results"]
+    assert [r["code"] for r in results] == ["in_future", None, "invalid_segment", "unknown_label"]
+    # Another freelancer cannot write to this contract; the client cannot either.
+    for who in ("other", "client"):
+        assert push(diary_http, party[who], [stranger])["results"][0]["code"] == "not_found"
+    # Last week's snapshot can no longer be deleted (the week ended) ...
+    tomb = {**last_week, "deleted_at": iso(MONDAY)}
+    r = push(diary_http, party["free"], [tomb])["results"][0]
+    assert r["status"] == "refused" and r["code"] == "week_ended" and r["segment"]["deleted_at"] is None
+    # ... and once the week locks, its memo cannot change (the refusal carries the diary's state).
+    clock.advance(hours=3)  # Monday 12:00: last week is locked
+    edit = {**last_week, "memo": "too late", "memo_edited_at": iso(MONDAY + timedelta(hours=3))}
+    r = push(diary_http, party["free"], [edit])["results"][0]
+    assert r["code"] == "week_locked" and r["segment"]["memo"] == "old"
+    r = diary_http.patch(f"/api/v1/segments/{last_week['uuid']}", json={"memo": "x"}, headers=party["free"])
+    assert r.status_code == 409 and r.json["code"] == "week_locked"
+    assert push(diary_http, party["free"], [segment(cid, MONDAY - timedelta(days=4))])["results"][0]["code"] == (
+        "week_locked"
+    )
+    # A paused contract takes no new time.
+    r = diary_http.post(f"/api/v1/contracts/{cid}/status", json={"status": "paused"}, headers=party["client"])
+    assert r.status_code == 200
+    clock.advance(minutes=20)
+    r = push(diary_http, party["free"], [segment(cid, clock() - timedelta(minutes=clock().minute % 10))])
+    assert r["results"][0]["code"] == "contract_not_active"
+
+
+def test_a_second_computer_gets_its_duplicate_marked_and_not_billed(diary_http, party):
+    start = MONDAY - timedelta(minutes=10)
+    a, b = segment(party["contract"], start), segment(party["contract"], start)
+    ra = push(diary_http, party["free"], [a])["results"][0]
+    rb = push(diary_http, party["free"], [b])["results"][0]
+    assert ra["status"] == "ok" and rb["status"] == "duplicate"
+    assert rb["segment"]["billed"] is False and rb["segment"]["duplicate_of"] == a["uuid"]
+    # Retrying the duplicate keeps it a duplicate; nothing else is created.
+    assert push(diary_http, party["free"], [b])["results"][0]["status"] == "duplicate"
+    feed = changes(diary_http, party["free"])
+    assert sorted(s["uuid"] for s in feed["segments"]) == sorted([a["uuid"], b["uuid"]])
+
+
+def test_snapshot_upload_is_verified_and_idempotent(diary_http, party):
+    seg = segment(party["contract"], MONDAY - timedelta(minutes=10))
+    push(diary_http, party["free"], [seg])
+    data = png()
+    snap_id = str(uuid.uuid4())
+    body = snapshot_body(seg["uuid"], data, MONDAY - timedelta(minutes=5))
+    r = diary_http.put(f"/api/v1/snapshots/{snap_id}", json=body, headers=party["free"])
+    assert r.status_code == 200 and r.json["sha256"] == body["sha256"] and r.json["width"] == 64
+    r2 = diary_http.put(f"/api/v1/snapshots/{snap_id}", json=body, headers=party["free"])
+    assert r2.status_code == 200 and r2.json == r.json
+    assert diary_http.get(f"/api/v1/snapshots/{snap_id}", headers=party["client"]).json["sha256"] == body["sha256"]
+    assert diary_http.get(f"/api/v1/snapshots/{snap_id}", headers=party["other"]).status_code == 404
+
+    def refused(body, status, code, headers=party["free"]):
+        r = diary_http.put(f"/api/v1/snapshots/{uuid.uuid4()}", json=body, headers=headers)
+        assert (r.status_code, r.json["code"]) == (status, code), r.json
+
+    taken = MONDAY - timedelta(minutes=5)
+    refused({**body, "sha256": "0" * 64}, 422, "hash_mismatch")
+    refused(snapshot_body(seg["uuid"], b"GIF89a not an image at all", taken), 415, "not_an_image")
+    refused(snapshot_body(seg["uuid"], data, taken, mime="image/jpeg"), 415, "wrong_type")
+    refused(snapshot_body(seg["uuid"], png(20_000, 1), taken), 422, "too_many_pixels")
+    refused({**body, "data": "***"}, 422, "invalid_data")
+    refused(snapshot_body(str(uuid.uuid4()), data, taken), 409, "segment_unknown")
+    refused(body, 409, "segment_unknown", headers=party["other"])
+    r = diary_http.put(
+        f"/api/v1/snapshots/{snap_id}", json=snapshot_body(seg["uuid"], png(seed=3), taken), headers=party["free"]
+    )
+    assert r.status_code == 409 and r.json["code"] == "conflict"
+    too_big = base64.b64encode(b"x" * 800_000).decode()
+    r = diary_http.put(f"/api/v1/snapshots/{uuid.uuid4()}", json={**body, "data": too_big}, headers=party["free"])
+    assert r.status_code == 413
+
+
+def test_tombstones_delete_snapshot_content_and_reach_the_feed(diary_http, diary_app, party):
+    from diary_server.diary_models import DiaryBlob
+
+    seg = segment(party["contract"], MONDAY - timedelta(minutes=10))
+    push(diary_http, party["free"], [seg])
+    data, snap_id = png(seed=5), str(uuid.uuid4())
+    body = snapshot_body(seg["uuid"], data, MONDAY - timedelta(minutes=5))
+    assert diary_http.put(f"/api/v1/snapshots/{snap_id}", json=body, headers=party["free"]).status_code == 200
+    cursor = changes(diary_http, party["client"])["cursor"]
+    tomb = {"uuid": snap_id, "segment_uuid": seg["uuid"], "kind": "screen", "deleted_at": iso(MONDAY)}
+    out = push(diary_http, party["free"], [{**seg, "deleted_at": iso(MONDAY)}], [tomb])
+    assert out["snapshot_results"][0]["status"] == "ok" and out["snapshot_results"][0]["snapshot"]["deleted_at"]
+    with diary_app.extensions["diary_db"].connection_context():
+        assert DiaryBlob.select().where(DiaryBlob.sha256 == body["sha256"]).count() == 0
+    # The upload arriving after its tombstone (a retry) does not bring the content back.
+    r = diary_http.put(f"/api/v1/snapshots/{snap_id}", json=body, headers=party["free"])
+    assert r.status_code == 200 and r.json["deleted_at"] is not None
+    feed = changes(diary_http, party["client"], since=cursor)
+    assert [s["uuid"] for s in feed["segments"]] == [seg["uuid"]] and feed["segments"][0]["deleted_at"]
+    assert [s["uuid"] for s in feed["snapshots"]] == [snap_id]
+    # A tombstone for a snapshot that was never uploaded (deleted during review) is kept as such.
+    never = {"uuid": str(uuid.uuid4()), "segment_uuid": seg["uuid"], "kind": "camera", "deleted_at": iso(MONDAY)}
+    assert push(diary_http, party["free"], [], [never])["snapshot_results"][0]["status"] == "ok"
+
+
+def test_changes_feed_pages_by_cursor_and_shows_only_own_contracts(diary_http, party):
+    segs = [segment(party["contract"], MONDAY - timedelta(minutes=10 * (i + 1))) for i in range(7)]
+    push(diary_http, party["free"], segs)
+    seen, since = [], 0
+    while True:
+        page = changes(diary_http, party["free"], since=since, limit=3)
+        seen += [s["uuid"] for s in page["segments"]]
+        since = page["cursor"]
+        if not page["more"]:
+            break
+    assert seen == [s["uuid"] for s in segs]
+    assert changes(diary_http, party["other"])["segments"] == []
+    assert len(changes(diary_http, party["client"])["segments"]) == 7
+    assert diary_http.get("/api/v1/sync/changes").status_code == 401
