@@ -7,7 +7,7 @@ returned alone to htmx, and pushed over the WebSocket when the capture loop chan
 from __future__ import annotations
 
 import json
-import time
+import queue
 from datetime import timedelta
 
 from flask import Blueprint, abort, current_app, redirect, request, send_file, url_for
@@ -245,7 +245,7 @@ def register_socket(app, sock) -> None:
             while True:
                 try:
                     html = queue_.get(timeout=25)
-                except Exception:
+                except queue.Empty:
                     socket.send("<div id='ws-ping' hidden></div>")  # notices a closed socket
                     continue
                 socket.send(html)
@@ -272,5 +272,4 @@ def register_test_clock(app) -> None:
         else:
             clock.advance(timedelta(seconds=seconds))
         ctl.drain()
-        time.sleep(0)  # let the WebSocket threads run before the answer
         return current_app.response_class(json.dumps({"now": clock.now().isoformat()}), mimetype="application/json")
