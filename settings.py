@@ -86,8 +86,8 @@ SETTINGS: tuple[Setting, ...] = (
         "window",
         "auto",
         "How to show the app: native (pywebview window), browser (the default browser), none "
-        "(only serve and print the URL), auto (native when a display and a GUI backend exist, "
-        "else browser). --no-window is short for --window none.",
+        "(only serve and print the URL), auto (native when there is a display, the browser if no "
+        "GUI backend works; with no display at all, only serve). --no-window is short for --window none.",
         type="choice",
         choices=("auto", "native", "browser", "none"),
     ),
@@ -345,3 +345,22 @@ def documentation_rows(scopes: Sequence[str] = ("app", "diary")) -> list[tuple[s
         if any(s in setting.scope for s in scopes):
             rows.append((setting.cli_flag, setting.env_var, repr(setting.default), setting.help))
     return rows
+
+
+def markdown_table() -> str:
+    """The README's settings table (``python settings.py`` prints it)."""
+    lines = ["| Option | Environment | Default | What it does |", "|---|---|---|---|"]
+    for s in SETTINGS:
+        scope = {("app",): "Team app", ("diary",): "diary server"}.get(s.scope, "both")
+        if s.default is None:
+            default = "platform data dir"
+        elif isinstance(s.default, bool):
+            default = str(s.default).lower()
+        else:
+            default = "(empty)" if s.default == "" else str(s.default)
+        lines.append(f"| `{s.cli_flag}` | `{s.env_var}` | {default} | ({scope}) {s.help} |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    print(markdown_table(), end="")

@@ -78,3 +78,7 @@ def test_every_setting_has_help_and_a_valid_default():
         assert len(s.help) > 20, s.name
         if s.default is not None:
             settings.convert(s, s.default)
+
+
+def test_readme_table_is_the_generated_one():
+    assert settings.markdown_table() in (ROOT / "README.md").read_text()
