@@ -231,6 +231,14 @@ def run_team_app(settings: Settings, out: TextIO = sys.stdout) -> int:
         )
 
     poller = contracts_sync.ContractPoller(refresh).start()
+    from sync.worker import SyncWorker
+    from tracker.clock import SystemClock
+
+    # The system clock even under --test-clock: the fake one is the capture loop's to move.
+    sync_worker = SyncWorker(
+        client_factory=svc["client_factory"], token_store=svc["token_store"], clock=SystemClock(), data_dir=data_dir
+    ).start()
+    svc["sync_worker"] = sync_worker
     server = ServerThread(app, "127.0.0.1", settings.port, name="teamapp-web").start()
     url = f"{server.base_url}/?key={app.config['LAUNCH_SECRET']}"
     out.write(f"Team app running at {url}\n")
@@ -260,6 +268,7 @@ def run_team_app(settings: Settings, out: TextIO = sys.stdout) -> int:
         svc["shutdown"]()  # logging off: the last interval and a pending snapshot are stored
         server.stop()
         poller.stop()
+        sync_worker.stop()
         if embedded is not None:
             embedded.stop()
             close_cleanly(diary_app.extensions["diary_db"])

@@ -77,8 +77,8 @@ def aware(t: datetime | None) -> datetime | None:
     return t.replace(tzinfo=UTC) if t is not None and t.tzinfo is None else t
 
 
-def _key(at: datetime | None, value: str | None) -> tuple[datetime, str]:
-    return (at or NEVER, value or "")
+def _key(at: datetime | None, value: str | None) -> tuple[datetime, str, bool, bool]:
+    return (at or NEVER, value or "", value is not None, at is not None)
 
 
 def newer(in_at, in_value, at, value) -> bool:

@@ -1,8 +1,9 @@
 """Reading and editing logged segments in the local cache (totals, memos, deletions, idle time).
 
 The capture engine writes segments through its sink; this module is what the UI does with
-them afterwards. Deletions and edits keep the rows (marked), so the sync worker can tell
-the diary server about them.
+them afterwards. Deletions and edits keep the rows (marked), and every edit writes its sync
+outbox row (:func:`enqueue_upload`) in the same transaction, so the sync worker tells the
+diary server about it exactly once, whatever happens in between.
 """
 
 from __future__ import annotations
@@ -110,6 +111,41 @@ def image_by_id(image_id: int) -> CaptureImage | None:
     return CaptureImage.get_or_none(CaptureImage.id == image_id)
 
 
+# --- the sync outbox (written here so every edit and its upload row share a transaction) ----
+
+OUTBOX_SEGMENT = "segment"
+OUTBOX_SNAPSHOT = "snapshot"
+
+
+def enqueue_upload(kind: str, uuid: str, local_id: int, now: datetime, not_before: datetime | None = None) -> None:
+    """Queue (or re-queue) the upload of a segment's or snapshot's current state.
+
+    One row per object: a later change bumps ``seq`` (so an upload in flight does not clear
+    it) and gives an item that needed attention a fresh start. Call inside the change's
+    transaction.
+    """
+    ts = CaptureSegment.start.db_value
+    local_db.execute_sql(
+        "INSERT INTO sync_outbox (kind, uuid, local_id, seq, not_before, created_at) VALUES (?, ?, ?, 1, ?, ?)"
+        " ON CONFLICT (kind, uuid) DO UPDATE SET seq = sync_outbox.seq + 1,"
+        "  attempts = CASE WHEN sync_outbox.state = 'attention' THEN 0 ELSE sync_outbox.attempts END,"
+        "  next_attempt_at = CASE WHEN sync_outbox.state = 'attention' THEN NULL"
+        "   ELSE sync_outbox.next_attempt_at END,"
+        "  state = 'pending', error_code = NULL, error = NULL,"
+        "  not_before = CASE WHEN excluded.not_before IS NULL THEN sync_outbox.not_before"
+        "   ELSE excluded.not_before END",
+        (kind, uuid, local_id, ts(not_before) if not_before else None, ts(now)),
+    )
+
+
+def _queue_segment(segment_id: int, now: datetime, bump_version: bool = False) -> None:
+    if bump_version:
+        local_db.execute_sql("UPDATE capture_segment SET version = version + 1 WHERE id = ?", (segment_id,))
+    row = local_db.execute_sql("SELECT uuid FROM capture_segment WHERE id = ?", (segment_id,)).fetchone()
+    if row:
+        enqueue_upload(OUTBOX_SEGMENT, row[0], segment_id, now)
+
+
 def validate_memo(memo: str) -> str:
     memo = memo.strip()
     if len(memo) > MEMO_MAX_LENGTH:
@@ -126,11 +162,28 @@ def apply_memo(contract_id: int, from_segment: datetime, memo: str | None, label
     """
     if not rules.memo_editable(from_segment, now):
         return 0
-    return (
-        CaptureSegment.update(memo=memo or None, label=label or None, updated_at=now)
-        .where((CaptureSegment.contract_id == contract_id) & (CaptureSegment.start >= from_segment))
-        .execute()
-    )
+    memo, label = memo or None, label or None
+    changed = 0
+    with local_db.atomic():
+        rows = CaptureSegment.select(
+            CaptureSegment.id, CaptureSegment.uuid, CaptureSegment.memo, CaptureSegment.label
+        ).where((CaptureSegment.contract_id == contract_id) & (CaptureSegment.start >= from_segment))
+        ts = CaptureSegment.start.db_value
+        for row in list(rows):
+            # Edit times (columns of m0005_sync) say which edit wins against the diary's.
+            sets, args = ["updated_at = ?"], [ts(now)]
+            if row.memo != memo:
+                sets.append("memo = ?, memo_edited_at = ?")
+                args += [memo, ts(now)]
+            if row.label != label:
+                sets.append("label = ?, label_edited_at = ?")
+                args += [label, ts(now)]
+            sql = f"UPDATE capture_segment SET {', '.join(sets)} WHERE id = ?"  # noqa: S608 (fixed column names)
+            local_db.execute_sql(sql, (*args, row.id))
+            if len(sets) > 1:
+                enqueue_upload(OUTBOX_SEGMENT, row.uuid, row.id, now)
+            changed += 1
+    return changed
 
 
 def delete_snapshot(image_id: int, data_dir: Path, now: datetime) -> CaptureSegment:
@@ -149,8 +202,10 @@ def delete_snapshot(image_id: int, data_dir: Path, now: datetime) -> CaptureSegm
                 with contextlib.suppress(FileNotFoundError):
                     os.remove(data_dir / path)
         CaptureImage.update(deleted_at=now, path=None, thumb_path=None).where(CaptureImage.id == image.id).execute()
+        enqueue_upload(OUTBOX_SNAPSHOT, image.uuid, image.id, now, not_before=now)  # a tombstone waits for nothing
         if image.kind == "screen":
             CaptureSegment.update(deleted_at=now, updated_at=now).where(CaptureSegment.id == seg.id).execute()
+            enqueue_upload(OUTBOX_SEGMENT, seg.uuid, seg.id, now)
     return CaptureSegment.get_by_id(seg.id)
 
 
@@ -172,4 +227,5 @@ def discard_interval(contract_id: int, start: datetime, end: datetime, now: date
             CaptureSegment.update(logged_seconds=seg.logged_seconds - take, updated_at=now).where(
                 CaptureSegment.id == seg.id
             ).execute()
+            _queue_segment(seg.id, now, bump_version=True)
     return int(removed)

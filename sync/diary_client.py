@@ -166,3 +166,27 @@ class DiaryClient:
         response = self._request("DELETE", "/api/v1/sessions/current")
         if response.status_code not in (204, 401):
             raise self._error_from(response)
+
+    # --- sync (used by sync/worker.py) ----------------------------------------------------
+
+    def _sync_json(self, response: httpx.Response) -> dict:
+        from sync.sync_errors import error_for
+
+        if response.status_code != 200:
+            raise error_for(response, self.base_url)
+        try:
+            return response.json()
+        except ValueError:
+            raise DiaryError(f"{self.base_url} sent an answer this app cannot read.") from None
+
+    def sync_push(self, segments: list[dict], tombstones: list[dict] = ()) -> dict:
+        """Upsert segments and snapshot tombstones; one result per item (see api_sync.PushOut)."""
+        body = {"segments": list(segments), "snapshot_tombstones": list(tombstones)}
+        return self._sync_json(self._request("POST", "/api/v1/sync/push", json=body))
+
+    def upload_snapshot(self, snapshot_uuid: str, body: dict) -> dict:
+        """Upload one snapshot (idempotent by UUID); raises Refused with the diary's code."""
+        return self._sync_json(self._request("PUT", f"/api/v1/snapshots/{snapshot_uuid}", json=body))
+
+    def sync_changes(self, since: int, limit: int = 500) -> dict:
+        return self._sync_json(self._request("GET", "/api/v1/sync/changes", params={"since": since, "limit": limit}))

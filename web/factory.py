@@ -101,6 +101,9 @@ def create_app(
     app.register_blueprint(auth.bp)
     app.register_blueprint(contracts.bp)
     app.register_blueprint(logging_views.bp)
+    from web.views import sync as sync_views
+
+    app.register_blueprint(sync_views.bp)
     app.config["SOCK_SERVER_OPTIONS"] = {"ping_interval": 20}
     logging_views.register_socket(app, Sock(app))
     if test_clock:
@@ -170,6 +173,9 @@ def _wire_logging(app: Flask, clock, sources: dict | None, data_dir: Path) -> No
         data_dir=data_dir,
     )
     hooks.append(controller.fill_memo)
+    from sync.outbox import capture_hook
+
+    hooks.append(capture_hook(lambda: (lambda p: p.review_seconds if p.notifications else 0)(prefs_mod.load())))
     controller.start_worker()
     svc.update(
         loop=loop,

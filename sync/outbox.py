@@ -1,0 +1,156 @@
+"""The sync outbox: what is waiting to reach the diary server, and what needs attention.
+
+Rows are written by ``models.segments.enqueue_upload`` in the same transaction as the change
+(capture writes through :func:`capture_hook`, edits in ``models/segments.py``); only the
+worker removes them, and only after the diary acknowledged the exact state it was sent
+(``seq`` unchanged), so nothing is ever dropped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from models import rules
+from models.capture_store import CaptureSegment
+from models.local import local_db
+from models.segments import OUTBOX_SEGMENT, OUTBOX_SNAPSHOT, enqueue_upload
+
+_ts = CaptureSegment.start.db_value
+_dt = CaptureSegment.start.python_value
+
+
+def capture_hook(review_seconds: Callable[[], int] = lambda: 0):
+    """The capture sink's in-transaction hook: every capture write bumps the segment's version
+    and queues it; a new snapshot is queued to upload once its review window has passed
+    (``review_seconds()``: 0 when snapshots are not reviewed)."""
+
+    def hook(update, segment_id: int, image_ids: list[int]) -> None:
+        now = datetime.now(UTC)  # bookkeeping (created_at) only; never decides anything
+        local_db.execute_sql("UPDATE capture_segment SET version = version + 1 WHERE id = ?", (segment_id,))
+        uuid = local_db.execute_sql("SELECT uuid FROM capture_segment WHERE id = ?", (segment_id,)).fetchone()[0]
+        enqueue_upload(OUTBOX_SEGMENT, uuid, segment_id, now)
+        if not image_ids:
+            return
+        delay = timedelta(seconds=review_seconds() or 0)
+        marks = ",".join("?" * len(image_ids))
+        for image_id, image_uuid, taken_at in local_db.execute_sql(
+            f"SELECT id, uuid, taken_at FROM capture_image WHERE id IN ({marks}) AND path IS NOT NULL",  # noqa: S608
+            image_ids,
+        ).fetchall():
+            enqueue_upload(OUTBOX_SNAPSHOT, image_uuid, image_id, now, not_before=_dt(taken_at) + delay)
+
+    return hook
+
+
+@dataclass(frozen=True)
+class Item:
+    id: int
+    kind: str
+    uuid: str
+    local_id: int
+    seq: int
+    attempts: int
+
+
+def due(kind: str, now: datetime, limit: int) -> list[Item]:
+    """Pending items of ``kind`` whose review window and retry delay have passed, oldest first."""
+    rows = local_db.execute_sql(
+        "SELECT id, kind, uuid, local_id, seq, attempts FROM sync_outbox"
+        " WHERE state = 'pending' AND kind = ? AND (not_before IS NULL OR not_before <= ?)"
+        " AND (next_attempt_at IS NULL OR next_attempt_at <= ?) ORDER BY id LIMIT ?",
+        (kind, _ts(now), _ts(now), limit),
+    ).fetchall()
+    return [Item(*row) for row in rows]
+
+
+def next_due_at(now: datetime) -> datetime | None:
+    """When the earliest pending item not due yet becomes due (None: nothing waits)."""
+    row = local_db.execute_sql(
+        "SELECT MIN(MAX(COALESCE(not_before, ''), COALESCE(next_attempt_at, ''))) FROM sync_outbox"
+        " WHERE state = 'pending'"
+    ).fetchone()
+    return _dt(row[0]) if row and row[0] else None
+
+
+def done(item: Item) -> bool:
+    """The diary has this item's state: remove it unless it changed meanwhile (then it stays)."""
+    cur = local_db.execute_sql("DELETE FROM sync_outbox WHERE id = ? AND seq = ?", (item.id, item.seq))
+    return cur.rowcount == 1
+
+
+def retry_later(item: Item, at: datetime, reason: str) -> None:
+    local_db.execute_sql(
+        "UPDATE sync_outbox SET attempts = attempts + 1, next_attempt_at = ?, error = ? WHERE id = ?",
+        (_ts(at), reason, item.id),
+    )
+
+
+def park(item: Item, code: str, message: str) -> None:
+    """Refused by the diary: keep it, with the reason, until the user retries or edits it."""
+    local_db.execute_sql(
+        "UPDATE sync_outbox SET state = 'attention', attempts = attempts + 1, error_code = ?, error = ?"
+        " WHERE id = ? AND seq = ?",
+        (code, message, item.id, item.seq),
+    )
+
+
+def retry_all_parked() -> int:
+    """The Retry button: every item that needed attention is tried again at once."""
+    cur = local_db.execute_sql(
+        "UPDATE sync_outbox SET state = 'pending', next_attempt_at = NULL, attempts = 0 WHERE state = 'attention'"
+    )
+    local_db.execute_sql("UPDATE sync_outbox SET next_attempt_at = NULL WHERE state = 'pending'")
+    return cur.rowcount
+
+
+@dataclass(frozen=True)
+class Problem:
+    kind: str
+    uuid: str
+    code: str
+    message: str
+    segment_start: datetime | None
+
+
+@dataclass(frozen=True)
+class Counts:
+    pending: int
+    attention: int
+    problems: list[Problem]
+    #: (lock time, items) of the earliest week whose time still waits and locks within two days
+    lock_warning: tuple[datetime, int] | None
+
+
+LOCK_WARNING = timedelta(days=2)
+
+
+def counts(now: datetime, max_problems: int = 5) -> Counts:
+    pending, attention = local_db.execute_sql(
+        "SELECT COALESCE(SUM(state = 'pending'), 0), COALESCE(SUM(state = 'attention'), 0) FROM sync_outbox"
+    ).fetchone()
+    problems = [
+        Problem(kind, uuid, code or "", message or "", _dt(start) if start else None)
+        for kind, uuid, code, message, start in local_db.execute_sql(
+            "SELECT o.kind, o.uuid, o.error_code, o.error, s.start FROM sync_outbox o"
+            " LEFT JOIN capture_segment s ON o.kind = 'segment' AND s.id = o.local_id"
+            " WHERE o.state = 'attention' ORDER BY o.id LIMIT ?",
+            (max_problems,),
+        ).fetchall()
+    ]
+    warning = None
+    oldest = local_db.execute_sql(
+        "SELECT MIN(s.start) FROM sync_outbox o JOIN capture_segment s ON o.kind = 'segment' AND s.id = o.local_id"
+    ).fetchone()[0]
+    if oldest:
+        lock = rules.week_lock_time(_dt(oldest))
+        if now < lock <= now + LOCK_WARNING:
+            week = rules.week_start(_dt(oldest))
+            waiting = local_db.execute_sql(
+                "SELECT COUNT(*) FROM sync_outbox o JOIN capture_segment s ON o.kind = 'segment' AND s.id = o.local_id"
+                " WHERE s.start >= ? AND s.start < ?",
+                (_ts(week), _ts(week + rules.WEEK)),
+            ).fetchone()[0]
+            warning = (lock, waiting)
+    return Counts(int(pending), int(attention), problems, warning)

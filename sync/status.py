@@ -1,0 +1,53 @@
+"""The upload state in words, for the status line (read from the outbox and a few app_state keys)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, tzinfo
+
+from models.local import get_state, local_db
+from sync import outbox
+from sync.worker import OFFLINE_KEY, PROBLEM_KEY
+
+
+@dataclass(frozen=True)
+class SyncStatus:
+    state: str  # "online", "uploading", "offline", "attention"
+    words: str
+    problems: list[outbox.Problem]
+    lock_warning: str | None
+    duplicates: int
+    sign_in_problem: str | None
+
+
+def sync_status(now: datetime, tz: tzinfo = UTC) -> SyncStatus:
+    counts = outbox.counts(now)
+    offline = get_state(OFFLINE_KEY)
+    problem = get_state(PROBLEM_KEY)
+    duplicates = local_db.execute_sql(
+        "SELECT COUNT(*) FROM capture_segment WHERE duplicate_of IS NOT NULL AND deleted_at IS NULL"
+    ).fetchone()[0]
+    if counts.attention:
+        state, words = "attention", f"Needs attention: {_items(counts.attention)}"
+    elif offline and counts.pending:
+        since = datetime.fromisoformat(offline).astimezone(tz).strftime("%H:%M")
+        state, words = "offline", f"Offline since {since}, {_items(counts.pending)} waiting"
+    elif offline:
+        since = datetime.fromisoformat(offline).astimezone(tz).strftime("%H:%M")
+        state, words = "offline", f"Offline since {since}"
+    elif counts.pending:
+        state, words = "uploading", f"Uploading {_items(counts.pending)}"
+    else:
+        state, words = "online", "Online"
+    lock_warning = None
+    if counts.lock_warning:
+        lock, waiting = counts.lock_warning
+        lock_warning = (
+            f"{_items(waiting)} of the week locking {lock.astimezone(tz).strftime('%a %H:%M')} "
+            "still wait to upload: connect before then, or that time cannot be billed."
+        )
+    return SyncStatus(state, words, counts.problems, lock_warning, duplicates, problem)
+
+
+def _items(n: int) -> str:
+    return f"{n} item" if n == 1 else f"{n} items"

@@ -1,0 +1,451 @@
+"""The sync worker: pushes the outbox to the diary server in batches, pulls its changes by
+cursor, and retries what failed, without ever dropping an item.
+
+One round (:meth:`SyncWorker.run_once`, which tests call directly) pushes due segments in
+batches, then snapshot tombstones and uploads, then pulls the changes feed. Network errors,
+timeouts, 429 and 5xx end the round and the next one waits an exponential backoff with
+jitter (2 s doubling to 5 minutes); any other refusal parks that one item as "needs
+attention" with the diary's reason. The thread waits only through the Clock port
+(``clock.wait_until`` on its wake event), so a fake clock drives it in tests.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import random
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from models.capture_store import CaptureSegment
+from models.local import get_state, local_db, set_state
+from models.segments import OUTBOX_SEGMENT, OUTBOX_SNAPSHOT
+from sync import outbox
+from sync.account import current_account
+from sync.diary_client import DiaryClient, DiaryError, DiaryUnreachable, NotSignedIn
+from sync.reconcile import Register, SegmentState, merge
+from sync.sync_errors import Refused, ServerBusy
+
+log = logging.getLogger(__name__)
+
+BATCH = 200
+#: Longest a round pushes before it pulls (and lets a stop request in).
+MAX_BATCHES_PER_ROUND = 50
+IDLE_SECONDS = 15.0
+BACKOFF_BASE = 2.0
+BACKOFF_CAP = 300.0
+#: An item-level "not yet" (e.g. a snapshot whose segment the diary does not have yet).
+ITEM_RETRY = timedelta(seconds=30)
+#: Refusals that a later attempt can fix by itself.
+RETRYABLE_CODES = {"segment_unknown"}
+PULL_LIMIT = 500
+
+CURSOR_KEY = "sync_cursor"
+OFFLINE_KEY = "sync_offline_since"
+PROBLEM_KEY = "sync_problem"
+LAST_OK_KEY = "sync_last_ok"
+
+_ts = CaptureSegment.start.db_value
+_dt = CaptureSegment.start.python_value
+
+
+def backoff_seconds(failures: int, rng: random.Random) -> float:
+    """Exponential backoff with jitter: 2, 4, 8 ... capped at 300 s, each times 0.5-1.0."""
+    if failures <= 0:
+        return 0.0
+    return min(BACKOFF_CAP, BACKOFF_BASE * 2 ** (failures - 1)) * (0.5 + rng.random() / 2)
+
+
+def _iso(value: str | None) -> str | None:
+    return _dt(value).isoformat() if value else None
+
+
+def _parse(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value).astimezone(UTC) if value else None
+
+
+@dataclass
+class RoundResult:
+    pushed: int = 0
+    uploaded: int = 0
+    pulled: int = 0
+    parked: int = 0
+    duplicates: int = 0
+    failure: str | None = None
+    delay: float = IDLE_SECONDS
+    notes: list[str] = field(default_factory=list)
+
+
+class SyncWorker:
+    def __init__(
+        self,
+        *,
+        client_factory: Callable[..., DiaryClient],
+        token_store,
+        clock,
+        data_dir: Path,
+        rng: random.Random | None = None,
+        batch_size: int = BATCH,
+        idle_seconds: float = IDLE_SECONDS,
+        on_change: Callable[[], None] | None = None,
+    ) -> None:
+        self._client_factory = client_factory
+        self._tokens = token_store
+        self.clock = clock
+        self.data_dir = Path(data_dir)
+        self._rng = rng or random.Random()
+        self.batch_size = batch_size
+        self.idle_seconds = idle_seconds
+        self._on_change = on_change or (lambda: None)
+        self.failures = 0
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()  # one round at a time (thread and Retry button)
+
+    # --- thread -------------------------------------------------------------------------
+
+    def start(self) -> SyncWorker:
+        self._thread = threading.Thread(target=self._run, name="sync-worker", daemon=True)
+        self._thread.start()
+        return self
+
+    def poke(self) -> None:
+        """Start a round now (after Retry, sign-in, or an edit)."""
+        self._wake.set()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None and self._thread.is_alive():
+            self._thread.join(timeout)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                with local_db.connection_context():
+                    result = self.run_once()
+                delay = result.delay
+            except Exception:  # the worker must never die; the outbox keeps everything
+                log.exception("sync round failed")
+                self.failures += 1
+                delay = backoff_seconds(self.failures, self._rng)
+            if delay > 0:
+                self.clock.wait_until(self.clock.now() + timedelta(seconds=delay), self._wake)
+            if not self._stop.is_set():
+                self._wake.clear()
+
+    # --- one round ------------------------------------------------------------------------
+
+    def run_once(self) -> RoundResult:
+        with self._lock:
+            result = RoundResult()
+            account = current_account()
+            if account is None:
+                return result
+            token = self._tokens.get(account.diary_url)
+            if not token:
+                set_state(PROBLEM_KEY, "The sign-in token is missing on this computer. Sign out and sign in again.")
+                return result
+            try:
+                with self._client_factory(account.diary_url, token=token) as client:
+                    self._push_segments(client, result)
+                    self._push_snapshots(client, result)
+                    self._pull(client, account.diary_url, result)
+            except (DiaryUnreachable, ServerBusy, NotSignedIn, DiaryError) as exc:
+                self.failures += 1
+                result.failure = str(exc)
+                now = self.clock.now()
+                with local_db.atomic():
+                    if isinstance(exc, NotSignedIn):
+                        set_state(
+                            PROBLEM_KEY, "The Work Diary no longer accepts this sign-in. Sign out and sign in again."
+                        )
+                    elif get_state(OFFLINE_KEY) is None:
+                        set_state(OFFLINE_KEY, now.isoformat())
+                result.delay = backoff_seconds(self.failures, self._rng)
+                self._on_change()
+                return result
+            self.failures = 0
+            now = self.clock.now()
+            with local_db.atomic():
+                set_state(OFFLINE_KEY, None)
+                set_state(PROBLEM_KEY, None)
+                set_state(LAST_OK_KEY, now.isoformat())
+            nxt = outbox.next_due_at(now)
+            if outbox.due(OUTBOX_SEGMENT, now, 1) or outbox.due(OUTBOX_SNAPSHOT, now, 1):
+                result.delay = 0.0
+            else:
+                result.delay = self.idle_seconds
+                if nxt is not None:
+                    result.delay = max(0.05, min(self.idle_seconds, (nxt - now).total_seconds()))
+            if result.pushed or result.uploaded or result.pulled or result.parked:
+                self._on_change()
+            return result
+
+    # --- segments -------------------------------------------------------------------------
+
+    def _push_segments(self, client: DiaryClient, result: RoundResult) -> None:
+        for _ in range(MAX_BATCHES_PER_ROUND):
+            items = outbox.due(OUTBOX_SEGMENT, self.clock.now(), self.batch_size)
+            if not items:
+                return
+            payloads = segment_payloads(items)
+            sendable = [i for i in items if i.local_id in payloads]
+            with local_db.atomic():
+                for item in items:
+                    if item.local_id not in payloads:  # the row is gone: nothing left to send
+                        outbox.done(item)
+            if not sendable:
+                continue
+            try:
+                answer = client.sync_push([payloads[i.local_id] for i in sendable])
+            except Refused as exc:  # the whole batch refused (should not happen): park it, say why
+                with local_db.atomic():
+                    for item in sendable:
+                        outbox.park(item, exc.code, str(exc))
+                result.parked += len(sendable)
+                continue
+            by_uuid = {r["uuid"]: r for r in answer.get("results", [])}
+            with local_db.atomic():
+                for item in sendable:
+                    self._segment_result(item, by_uuid.get(item.uuid.lower()), result)
+
+    def _segment_result(self, item: outbox.Item, answer: dict | None, result: RoundResult) -> None:
+        if answer is None:
+            outbox.retry_later(item, self.clock.now() + ITEM_RETRY, "The diary did not answer for this segment.")
+            return
+        remote = answer.get("segment")
+        if answer["status"] in ("ok", "duplicate"):
+            if remote:
+                apply_remote_segment(remote)
+            if answer["status"] == "duplicate":
+                result.duplicates += 1
+            outbox.done(item)
+            result.pushed += 1
+            return
+        code, message = answer.get("code") or "refused", answer.get("message") or "Refused by the diary."
+        if code in RETRYABLE_CODES:
+            outbox.retry_later(item, self.clock.now() + ITEM_RETRY, message)
+            return
+        if code == "week_locked" and remote:
+            apply_remote_segment(remote, rollback=True)
+            message += " Your change was undone here."
+        outbox.park(item, code, message)
+        result.parked += 1
+
+    # --- snapshots ------------------------------------------------------------------------
+
+    def _push_snapshots(self, client: DiaryClient, result: RoundResult) -> None:
+        for _ in range(MAX_BATCHES_PER_ROUND):
+            items = outbox.due(OUTBOX_SNAPSHOT, self.clock.now(), self.batch_size)
+            if not items:
+                return
+            rows = _image_rows([i.local_id for i in items])
+            tombstones: list[tuple[outbox.Item, dict]] = []
+            for item in items:
+                row = rows.get(item.local_id)
+                if row is None or (row["deleted_at"] is None and row["path"] is None):
+                    with local_db.atomic():
+                        outbox.done(item)  # nothing to upload (a failed capture attempt)
+                    continue
+                if row["deleted_at"] is not None:
+                    tombstones.append(
+                        (
+                            item,
+                            {
+                                "uuid": row["uuid"],
+                                "segment_uuid": row["segment_uuid"],
+                                "kind": row["kind"],
+                                "deleted_at": _iso(row["deleted_at"]),
+                            },
+                        )
+                    )
+                    continue
+                self._upload(client, item, row, result)
+            if tombstones:
+                answer = client.sync_push([], [t for _, t in tombstones])
+                by_uuid = {r["uuid"]: r for r in answer.get("snapshot_results", [])}
+                with local_db.atomic():
+                    for item, _ in tombstones:
+                        self._simple_result(item, by_uuid.get(item.uuid.lower()), result)
+
+    def _upload(self, client: DiaryClient, item: outbox.Item, row: dict, result: RoundResult) -> None:
+        try:
+            data = (self.data_dir / row["path"]).read_bytes()
+        except OSError as exc:
+            with local_db.atomic():
+                outbox.park(item, "file_missing", f"The snapshot file cannot be read ({exc.strerror}).")
+            result.parked += 1
+            return
+        body = {
+            "segment_uuid": row["segment_uuid"],
+            "kind": row["kind"],
+            "taken_at": _iso(row["taken_at"]),
+            "mime": row["mime"],
+            "sha256": row["sha256"],
+            "data": base64.b64encode(data).decode("ascii"),
+        }
+        del data
+        try:
+            client.upload_snapshot(row["uuid"], body)
+        except Refused as exc:
+            with local_db.atomic():
+                if exc.code in RETRYABLE_CODES:
+                    outbox.retry_later(item, self.clock.now() + ITEM_RETRY, str(exc))
+                else:
+                    outbox.park(item, exc.code, str(exc))
+                    result.parked += 1
+            return
+        with local_db.atomic():
+            outbox.done(item)
+        result.uploaded += 1
+
+    def _simple_result(self, item: outbox.Item, answer: dict | None, result: RoundResult) -> None:
+        if answer is not None and answer["status"] == "ok":
+            outbox.done(item)
+            result.uploaded += 1
+        elif answer is None or (answer.get("code") in RETRYABLE_CODES):
+            outbox.retry_later(item, self.clock.now() + ITEM_RETRY, (answer or {}).get("message") or "no answer")
+        else:
+            outbox.park(item, answer.get("code") or "refused", answer.get("message") or "Refused by the diary.")
+            result.parked += 1
+
+    # --- pull -----------------------------------------------------------------------------
+
+    def _pull(self, client: DiaryClient, diary_url: str, result: RoundResult) -> None:
+        key = f"{CURSOR_KEY}:{diary_url}"
+        cursor = int(get_state(key) or 0)
+        while True:
+            page = client.sync_changes(cursor, PULL_LIMIT)
+            with local_db.atomic():
+                for remote in page.get("segments", []):
+                    if apply_remote_segment(remote):
+                        result.pulled += 1
+                for snap in page.get("snapshots", []):
+                    if snap.get("deleted_at"):
+                        local_db.execute_sql(
+                            "UPDATE capture_image SET deleted_at = COALESCE(deleted_at, ?) WHERE uuid = ?",
+                            (_ts(_parse(snap["deleted_at"])), snap["uuid"]),
+                        )
+                cursor = int(page["cursor"])
+                set_state(key, str(cursor))
+            if not page.get("more"):
+                return
+
+
+# --- local rows <-> protocol --------------------------------------------------------------
+
+
+def segment_payloads(items: list[outbox.Item]) -> dict[int, dict]:
+    ids = [i.local_id for i in items]
+    if not ids:
+        return {}
+    marks = ",".join("?" * len(ids))
+    minutes: dict[int, list[list[int]]] = {i: [[0, 0, 0] for _ in range(10)] for i in ids}
+    for seg_id, minute, keys, clicks, scrolls in local_db.execute_sql(
+        f"SELECT segment_id, minute, keys, clicks, scrolls FROM capture_minute WHERE segment_id IN ({marks})",  # noqa: S608
+        ids,
+    ).fetchall():
+        minutes[seg_id][minute] = [keys, clicks, scrolls]
+    out = {}
+    for row in local_db.execute_sql(
+        "SELECT id, uuid, contract_id, start, version, logged_seconds, app_name, window_title, manual, memo,"  # noqa: S608
+        f" memo_edited_at, label, label_edited_at, deleted_at FROM capture_segment WHERE id IN ({marks})",
+        ids,
+    ).fetchall():
+        (
+            sid,
+            uuid,
+            contract_id,
+            start,
+            version,
+            seconds,
+            app,
+            title,
+            manual,
+            memo,
+            memo_at,
+            label,
+            label_at,
+            deleted,
+        ) = row
+        out[sid] = {
+            "uuid": uuid,
+            "contract_id": contract_id,
+            "start": _iso(start),
+            "version": max(1, version),
+            "logged_seconds": min(600.0, max(0.0, seconds)),
+            "minutes": minutes[sid],
+            "app_name": app,
+            "window_title": title,
+            "manual": bool(manual),
+            "memo": memo,
+            "memo_edited_at": _iso(memo_at),
+            "label": label,
+            "label_edited_at": _iso(label_at),
+            "deleted_at": _iso(deleted),
+        }
+    return out
+
+
+def _image_rows(ids: list[int]) -> dict[int, dict]:
+    if not ids:
+        return {}
+    marks = ",".join("?" * len(ids))
+    cols = ("id", "uuid", "kind", "taken_at", "path", "mime", "sha256", "deleted_at", "segment_uuid")
+    rows = local_db.execute_sql(
+        "SELECT i.id, i.uuid, i.kind, i.taken_at, i.path, i.mime, i.sha256, i.deleted_at, s.uuid"  # noqa: S608
+        f" FROM capture_image i JOIN capture_segment s ON s.id = i.segment_id WHERE i.id IN ({marks})",
+        ids,
+    ).fetchall()
+    return {r[0]: dict(zip(cols, r, strict=True)) for r in rows}
+
+
+def _state(memo, memo_at, label, label_at, deleted) -> SegmentState:
+    return SegmentState(memo=Register(memo, memo_at), label=Register(label, label_at), deleted_at=deleted)
+
+
+def apply_remote_segment(remote: dict, rollback: bool = False) -> bool:
+    """Merge the diary's state of a segment into the local copy (by the rules of
+    ``sync/reconcile.py``); with ``rollback`` the diary's memo and label replace ours (an edit it
+    refused). Segments this computer did not log are not copied. Returns whether anything changed."""
+    row = local_db.execute_sql(
+        "SELECT id, memo, memo_edited_at, label, label_edited_at, deleted_at, duplicate_of FROM capture_segment"
+        " WHERE uuid = ?",
+        (remote["uuid"],),
+    ).fetchone()
+    if row is None:
+        return False
+    sid, memo, memo_at, label, label_at, deleted, duplicate_of = row
+    local = _state(memo, _dt(memo_at), label, _dt(label_at), _dt(deleted))
+    theirs = _state(
+        remote.get("memo"),
+        _parse(remote.get("memo_edited_at")),
+        remote.get("label"),
+        _parse(remote.get("label_edited_at")),
+        _parse(remote.get("deleted_at")),
+    )
+    merged = theirs if rollback else merge(local, theirs)
+    if rollback:
+        merged = SegmentState(memo=theirs.memo, label=theirs.label, deleted_at=merge(local, theirs).deleted_at)
+    new_duplicate = None if remote.get("billed", True) else remote.get("duplicate_of")
+    if merged == local and new_duplicate == duplicate_of:
+        return False
+    local_db.execute_sql(
+        "UPDATE capture_segment SET memo = ?, memo_edited_at = ?, label = ?, label_edited_at = ?, deleted_at = ?,"
+        " duplicate_of = ? WHERE id = ?",
+        (
+            merged.memo.value,
+            _ts(merged.memo.edited_at) if merged.memo.edited_at else None,
+            merged.label.value,
+            _ts(merged.label.edited_at) if merged.label.edited_at else None,
+            _ts(merged.deleted_at) if merged.deleted_at else None,
+            new_duplicate,
+            sid,
+        ),
+    )
+    return True

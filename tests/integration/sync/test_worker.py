@@ -1,0 +1,294 @@
+"""The sync worker in the Team app against an in-process diary server: outbox written with each
+change, batches pushed, snapshots held during review, edits both ways, faults and refusals."""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+
+import httpx
+import pytest
+
+from sync.diary_client import DiaryClient
+from tests.integration.conftest import DIARY_URL
+
+HX = {"HX-Request": "true"}
+
+
+class FlakyTransport(httpx.BaseTransport):
+    """Forwards to the diary app, except for the scripted faults, one per request:
+    "connect" (nothing reaches the server), "500", "429", "timeout" and "lost" (the server
+    did the work, then the answer was lost)."""
+
+    def __init__(self, app, faults=()):
+        self.inner = httpx.WSGITransport(app=app)
+        self.faults = list(faults)
+        self.requests = 0
+
+    def handle_request(self, request):
+        self.requests += 1
+        fault = self.faults.pop(0) if self.faults else None
+        if fault == "connect":
+            raise httpx.ConnectError("connection refused", request=request)
+        if fault in ("500", "429"):
+            return httpx.Response(int(fault), json={"code": "error", "message": "busy"}, request=request)
+        response = self.inner.handle_request(request)
+        if fault == "timeout":
+            response.read()
+            raise httpx.ReadTimeout("timed out", request=request)
+        if fault == "lost":
+            response.read()
+            raise httpx.ReadError("connection reset", request=request)
+        return response
+
+
+@pytest.fixture
+def logged_in(team, team_app, hire):
+    make, http, headers = hire
+    cid = make("Website redesign", activity_labels=["Design", "Development"])
+    assert team.post("/signin", data={"email": "felix@example.com", "password": "correct horse 1"}).status_code == 303
+    team.post("/contracts/select", data={"contract_id": cid})
+    return team, cid, http, headers
+
+
+@pytest.fixture
+def make_worker(team_app, sqlite_diary, capture_clock, clock, monkeypatch):
+    from sync.worker import SyncWorker
+
+    svc = team_app.extensions["teamapp"]
+    # The diary's clock follows the Team app's, so time logged "now" is not in the diary's future.
+    monkeypatch.setattr(type(clock), "__call__", lambda self: capture_clock.now().replace(tzinfo=None))
+
+    def make(transport=None):
+        transport = transport or FlakyTransport(sqlite_diary)
+
+        def factory(url, token=None):
+            assert url.startswith(DIARY_URL)
+            return DiaryClient(url, token, transport=transport)
+
+        return SyncWorker(
+            client_factory=factory,
+            token_store=svc["token_store"],
+            clock=capture_clock,
+            data_dir=team_app.config["DATA_DIR"],
+            rng=random.Random(7),
+            batch_size=3,
+        )
+
+    return make
+
+
+def advance(team, seconds):
+    assert team.post("/test/clock", data={"seconds": seconds}).status_code == 200
+
+
+def log_minutes(team, fake_sources, minutes):
+    team.post("/logging/toggle", headers=HX)
+    for _ in range(minutes):
+        fake_sources["inputs"].add(keys=3, clicks=1)
+        advance(team, 60)
+    team.post("/logging/toggle", headers=HX)
+
+
+def local_state(team_app):
+    from models.local import local_db
+
+    with team_app.app_context():
+        segs = local_db.execute_sql(
+            "SELECT uuid, logged_seconds, memo, label, deleted_at IS NOT NULL, version"
+            " FROM capture_segment ORDER BY start"
+        ).fetchall()
+        images = local_db.execute_sql(
+            "SELECT uuid, sha256, deleted_at IS NOT NULL FROM capture_image WHERE sha256 IS NOT NULL ORDER BY uuid"
+        ).fetchall()
+        outbox = local_db.execute_sql("SELECT kind, state, error_code FROM sync_outbox").fetchall()
+    return segs, images, outbox
+
+
+def diary_state(sqlite_diary):
+    from diary_server.diary_models import DiarySegment, DiarySnapshot
+
+    with sqlite_diary.extensions["diary_db"].connection_context():
+        segs = [
+            (s.uuid, s.logged_seconds, s.memo, s.label, s.deleted_at is not None, s.version)
+            for s in DiarySegment.select().order_by(DiarySegment.start)
+        ]
+        snaps = [
+            (s.uuid, s.sha256, s.deleted_at is not None)
+            for s in DiarySnapshot.select().where(DiarySnapshot.sha256.is_null(False)).order_by(DiarySnapshot.uuid)
+        ]
+    return segs, snaps
+
+
+def assert_same(team_app, sqlite_diary):
+    segs, images, outbox = local_state(team_app)
+    assert outbox == []
+    remote_segs, remote_snaps = diary_state(sqlite_diary)
+    assert remote_segs == segs
+    assert len({s[0] for s in remote_segs}) == len(remote_segs)
+    assert remote_snaps == images
+
+
+def drain(worker, rounds=30):
+    """Run rounds, moving the clock past each backoff, until the outbox is empty."""
+    from models.local import local_db
+
+    for _ in range(rounds):
+        result = worker.run_once()
+        if result.failure is None and not local_db.execute_sql("SELECT COUNT(*) FROM sync_outbox").fetchone()[0]:
+            return result
+        worker.clock.advance(timedelta(seconds=result.delay + 1))
+    raise AssertionError("the outbox did not drain")
+
+
+def test_logged_time_memos_and_deletions_reach_the_diary_once(
+    logged_in, team_app, sqlite_diary, make_worker, fake_sources
+):
+    team, _cid, http, headers = logged_in
+    team.post("/logging/memo", data={"memo": "Checkout page", "label": "Design"}, headers=HX)
+    log_minutes(team, fake_sources, 25)
+    segs, images, outbox = local_state(team_app)
+    assert len(segs) >= 3 and images and {k for k, _, _ in outbox} == {"segment", "snapshot"}
+    worker = make_worker()
+    with team_app.app_context():
+        worker.run_once()
+        # Snapshots still inside their review window were not uploaded; the rest was.
+        remote_segs, _remote_snaps = diary_state(sqlite_diary)
+        assert len(remote_segs) == len(segs)
+        worker.clock.advance(timedelta(seconds=31))
+        drain(worker)
+    assert_same(team_app, sqlite_diary)
+    # A snapshot deleted in the Team app deletes its segment's time on the diary too.
+    from models.capture_store import CaptureImage
+
+    with team_app.app_context():
+        image = CaptureImage.select().where(CaptureImage.kind == "screen").order_by(CaptureImage.id).first()
+    r = team.post(f"/logging/review/{image.id}", data={"action": "delete"}, headers=HX)
+    assert r.status_code == 200
+    with team_app.app_context():
+        drain(worker)
+    assert_same(team_app, sqlite_diary)
+    remote_segs, _ = diary_state(sqlite_diary)
+    assert sum(1 for s in remote_segs if s[4]) == 1
+    # The client changes an Activity label on the diary: it appears in the Team app.
+    target = remote_segs[-1][0]
+    r = http.patch(f"/api/v1/segments/{target}", json={"label": "Development"}, headers=headers)
+    assert r.status_code == 200
+    with team_app.app_context():
+        result = worker.run_once()
+    assert result.pulled >= 1
+    segs, _, _ = local_state(team_app)
+    assert next(s for s in segs if s[0] == target)[3] == "Development"
+    assert_same(team_app, sqlite_diary)
+
+
+@pytest.mark.parametrize(
+    "faults",
+    [
+        ["connect"] * 6,  # the diary is down for a while, then back
+        ["lost", "lost", "timeout"],  # the diary committed, the answers were lost: no duplicates
+        ["500", "429", "500", "timeout", "connect"],
+    ],
+    ids=["down-then-back", "response-lost", "errors-and-timeouts"],
+)
+def test_faults_are_retried_with_backoff_and_never_duplicate(
+    faults, logged_in, team_app, sqlite_diary, make_worker, fake_sources
+):
+    team, *_ = logged_in
+    log_minutes(team, fake_sources, 35)
+    transport = FlakyTransport(sqlite_diary, faults)
+    worker = make_worker(transport)
+    with team_app.app_context():
+        first = worker.run_once()
+        assert first.failure and first.delay > 0
+        page = team.get("/").get_data(as_text=True)
+        assert "Offline since" in page and "waiting" in page
+        worker.clock.advance(timedelta(seconds=40))
+        drain(worker)
+    assert not transport.faults
+    assert_same(team_app, sqlite_diary)
+    assert "Online" in team.get("/").get_data(as_text=True)
+
+
+def test_a_refused_upload_needs_attention_with_its_reason_and_is_retried_on_request(
+    logged_in, team_app, sqlite_diary, make_worker, fake_sources
+):
+    from models.capture_store import CaptureImage
+
+    team, *_ = logged_in
+    log_minutes(team, fake_sources, 12)
+    with team_app.app_context():
+        image = CaptureImage.select().where(CaptureImage.kind == "screen").first()
+    path = team_app.config["DATA_DIR"] / image.path
+    original = path.read_bytes()
+    path.write_bytes(original[:-10] + b"0123456789")  # damaged on disk: the hash no longer matches
+    worker = make_worker()
+    with team_app.app_context():
+        worker.clock.advance(timedelta(seconds=40))
+        result = worker.run_once()
+        assert result.parked == 1 and result.failure is None
+        assert worker.run_once().parked == 0  # parked, not retried forever
+    page = team.get("/").get_data(as_text=True)
+    assert "Needs attention: 1 item" in page and "does not match" in page and "Retry" in page
+    path.write_bytes(original)
+    r = team.post("/sync/retry", headers=HX)
+    assert r.status_code == 200
+    with team_app.app_context():
+        drain(worker)
+    assert_same(team_app, sqlite_diary)
+
+
+def test_a_memo_edit_refused_by_the_lock_is_rolled_back_and_shown(
+    logged_in, team_app, sqlite_diary, make_worker, fake_sources, clock
+):
+    from models import segments as seg_store
+    from models.capture_store import CaptureSegment
+
+    team, cid, *_ = logged_in
+    team.post("/logging/memo", data={"memo": "Original", "label": ""}, headers=HX)
+    log_minutes(team, fake_sources, 5)
+    worker = make_worker()
+    with team_app.app_context():
+        worker.clock.advance(timedelta(seconds=40))
+        drain(worker)
+        seg = CaptureSegment.select().first()
+        # Sunday evening: the memo is changed while offline ...
+        worker.clock.set(seg.start + timedelta(days=6, hours=10))
+        assert seg_store.apply_memo(cid, seg.start, "Changed late", None, worker.clock.now()) == 1
+    # ... and reaches the diary after the week locked (Monday 12:00 UTC).
+    with team_app.app_context():
+        worker.clock.set(seg.start + timedelta(days=7, hours=14))
+        result = worker.run_once()
+        assert result.parked == 1
+        assert CaptureSegment.get_by_id(seg.id).memo == "Original"
+    page = team.get("/").get_data(as_text=True)
+    assert "Needs attention" in page and "locked" in page and "undone" in page
+
+
+def test_a_second_computer_on_the_same_account_gets_a_duplicate_warning(
+    logged_in, team_app, sqlite_diary, make_worker, fake_sources, hire
+):
+    from diary_server.diary_models import DiarySegment
+    from tests.integration.sync.helpers import segment
+
+    team, cid, http, _ = logged_in
+    log_minutes(team, fake_sources, 5)
+    from models.capture_store import CaptureSegment
+
+    with team_app.app_context():
+        start = CaptureSegment.select().first().start
+    # The other computer uploaded the same contract and 10 minutes first.
+    token = http.post("/api/v1/sessions", json={"email": "felix@example.com", "password": "correct horse 1"}).json
+    other = segment(cid, start)
+    r = http.post(
+        "/api/v1/sync/push", json={"segments": [other]}, headers={"Authorization": f"Bearer {token['token']}"}
+    )
+    assert r.json["results"][0]["status"] == "ok"
+    worker = make_worker()
+    with team_app.app_context():
+        assert worker.run_once().duplicates == 1
+        drain(worker)
+    with sqlite_diary.extensions["diary_db"].connection_context():
+        billed = DiarySegment.select().where(DiarySegment.billed == True).count()  # noqa: E712
+    assert billed == 1
+    assert "also logged on another computer" in team.get("/").get_data(as_text=True)
