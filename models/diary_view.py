@@ -331,11 +331,35 @@ class MemoBar:
 
 
 @dataclass
+class Group:
+    """Columns of a day row under one memo bar (or one empty/deleted slot without a bar)."""
+
+    bar: MemoBar | None
+    cells: list[Cell | None]
+
+    @property
+    def span(self) -> int:
+        return len(self.cells)
+
+
+@dataclass
 class DayRow:
     start: datetime
     label: str
     cells: list[Cell | None]
     bars: list[MemoBar]
+
+    @property
+    def groups(self) -> list[Group]:
+        """The row cut into memo-bar groups, left to right, covering all six columns."""
+        by_col = {b.column: b for b in self.bars}
+        groups, col = [], 0
+        while col < len(self.cells):
+            bar = by_col.get(col)
+            span = bar.span if bar else 1
+            groups.append(Group(bar, self.cells[col : col + span]))
+            col += span
+        return groups
 
 
 @dataclass
@@ -431,9 +455,7 @@ def day_view(
         slots = [row_start + rules.SEGMENT * i for i in range(SLOTS_PER_HOUR)]
         row_cells = [by_start.get(s) for s in slots]
         if all_hours or any(row_cells):
-            rows.append(
-                DayRow(row_start, f"{row_start.astimezone(tz):%H:%M}", row_cells, _bars(row_cells, run_of))
-            )
+            rows.append(DayRow(row_start, f"{row_start.astimezone(tz):%H:%M}", row_cells, _bars(row_cells, run_of)))
         row_start += hour
     week_of = rules.week_start(start + (end - start) / 2)
     week_cells = [c for c in all_cells if rules.week_start(c.start) == week_of]
@@ -505,6 +527,16 @@ class WeekRow:
 
 
 @dataclass
+class MemoRun:
+    start: datetime
+    end: datetime
+    memo: str
+    label: str
+    minutes: int
+    segments: int
+
+
+@dataclass
 class ChartBar:
     day: WeekDay
     x: int
@@ -541,6 +573,13 @@ class WeekView:
     def day_amount(self, day: WeekDay) -> Decimal | None:
         return amount(day.totals.billed, self.rate)
 
+    def memo_runs(self) -> list[MemoRun]:
+        """Consecutive segments sharing memo and label, for the report's list of work."""
+        return [
+            MemoRun(run[0].start, run[-1].end, run[0].memo, run[0].label, sum(c.billable for c in run), len(run))
+            for run in _runs(self.cells)
+        ]
+
     def grid(self) -> list[tuple[WeekRow, list[Cell | None]]]:
         """Rows of the grid: one per 10-minute slot shown, seven cells each."""
         return [(row, [d.cells[row.slot] for d in self.days]) for row in self.rows]
@@ -575,8 +614,11 @@ def week_view(
     """
     start = rules.week_start(week)
     end = start + rules.WEEK
-    cells = [c for c in annotate(records, now=now, weekly_limit_hours=weekly_limit_hours, viewer=viewer)
-             if start <= c.start < end]
+    cells = [
+        c
+        for c in annotate(records, now=now, weekly_limit_hours=weekly_limit_hours, viewer=viewer)
+        if start <= c.start < end
+    ]
     days = []
     for d in range(7):
         day_start = start + timedelta(days=d)

@@ -92,7 +92,7 @@ def create_app(
 
     from flask_sock import Sock
 
-    from web.views import auth, contracts, help_page, home, prefs
+    from web.views import auth, contracts, diary, help_page, home, prefs
     from web.views import logging as logging_views
 
     app.register_blueprint(prefs.bp)
@@ -101,6 +101,7 @@ def create_app(
     app.register_blueprint(auth.bp)
     app.register_blueprint(contracts.bp)
     app.register_blueprint(logging_views.bp)
+    app.register_blueprint(diary.bp)
     from web.views import sync as sync_views
 
     app.register_blueprint(sync_views.bp)

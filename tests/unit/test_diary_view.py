@@ -183,3 +183,12 @@ def test_helpers():
     assert [c.key for c in choices] == ["local", "utc"] and choices[0].selected
     choices = dv.zone_choices(UTC, ZoneInfo("Asia/Tokyo"), "client")
     assert choices[2].selected and choices[2].text == "Client's (Asia/Tokyo)"
+
+
+def test_day_row_groups_and_week_memo_runs():
+    recs = [*run(MON + timedelta(hours=9, minutes=10), 3), seg(9, MON + timedelta(hours=9, minutes=50), memo="Other")]
+    view = dv.day_view(recs, day=date(2025, 3, 3), tz=UTC, now=NOW, weekly_limit_hours=None)
+    groups = view.rows[0].groups
+    assert [(g.span, g.bar is not None) for g in groups] == [(1, False), (3, True), (1, False), (1, True)]
+    week = dv.week_view(recs, week=MON, tz=UTC, now=NOW, weekly_limit_hours=None)
+    assert [(r.memo, r.minutes, r.segments) for r in week.memo_runs()] == [("Checkout", 30, 3), ("Other", 10, 1)]
