@@ -10,13 +10,13 @@ manual time. Each checks the shared rules first and refuses with a clear message
 (:class:`models.segments.EditRefused`) before anything changes; a refused edit changes
 nothing, an accepted one is one transaction.
 
-Upload: every change made here must also be queued for upload to the diary server in the
-same transaction. Deletions go through :func:`models.segments.delete_snapshot`, which does
-that itself; the other edits call :func:`_queue_segment`, which uses the sync outbox
-(``models.segments.enqueue_upload``) once the sync feature provides it and records the
-edit times of memo and label in its columns (``m0005_sync``). The sync engineer owns that
-hook: when the outbox lands for good, :func:`_queue_segment` and :func:`_has_edit_times`
-should become plain calls.
+Upload: every change made here is queued for upload to the diary server in the same
+transaction, through the sync outbox of ``models/segments.py``: deletions go through
+:func:`models.segments.delete_snapshot`, which queues itself; the other edits call
+:func:`models.segments.enqueue_upload` (:func:`_queue_segment`) and record the edit times
+of memo and label (``m0005_sync``), which decide which edit wins against one made on the
+diary server. If the sync engineer changes how edits are queued, :func:`_queue_segment` is
+the one place to follow.
 """
 
 from __future__ import annotations
@@ -129,17 +129,16 @@ def _day(t: datetime) -> str:
     return f"{rules.to_utc(t):%a %d %b}"
 
 
-# --- the outbox hook (see the module docstring) -------------------------------------------
+# --- the outbox (see the module docstring) -----------------------------------------------
 
 
-def _has_edit_times() -> bool:
-    return any(c.name == "memo_edited_at" for c in local_db.get_columns("capture_segment"))
+def _queue_segment(segment: CaptureSegment, now: datetime, bump_version: bool = False) -> None:
+    """Queue the segment's current state for upload; call inside the change's transaction.
 
-
-def _queue_segment(segment: CaptureSegment, now: datetime) -> None:
-    enqueue = getattr(seg_store, "enqueue_upload", None)
-    if enqueue is not None:
-        enqueue(getattr(seg_store, "OUTBOX_SEGMENT", "segment"), segment.uuid, segment.id, now)
+    ``bump_version`` for changes of logged time (the higher version wins on the diary)."""
+    if bump_version:
+        local_db.execute_sql("UPDATE capture_segment SET version = version + 1 WHERE id = ?", (segment.id,))
+    seg_store.enqueue_upload(seg_store.OUTBOX_SEGMENT, segment.uuid, segment.id, now)
 
 
 # --- memo and label ----------------------------------------------------------------------
@@ -177,23 +176,16 @@ def set_memo_label(
                 f"The week of {_day(rules.week_start(row.start))} was locked for invoicing on "
                 f"{rules.week_lock_time(row.start):%a %d %b %H:%M} UTC: its memos and labels are read-only."
             )
-    edit_times = _has_edit_times()
     changed = 0
     with local_db.atomic():
         for row in rows:
             sets, args = [], []
             if memo is not None and (row.memo or "") != memo:
-                sets.append("memo = ?")
-                args.append(memo or None)
-                if edit_times:
-                    sets.append("memo_edited_at = ?")
-                    args.append(_ts(now))
+                sets.append("memo = ?, memo_edited_at = ?")
+                args += [memo or None, _ts(now)]
             if label is not None and (row.label or "") != label:
-                sets.append("label = ?")
-                args.append(label or None)
-                if edit_times:
-                    sets.append("label_edited_at = ?")
-                    args.append(_ts(now))
+                sets.append("label = ?, label_edited_at = ?")
+                args += [label or None, _ts(now)]
             if not sets:
                 continue
             sets.append("updated_at = ?")
@@ -380,6 +372,7 @@ def add_manual_time(
                     updated_at=now,
                 ).where(CaptureSegment.id == existing.id).execute()
                 row = CaptureSegment.get_by_id(existing.id)
+                _queue_segment(row, now, bump_version=True)
             else:
                 row = CaptureSegment.create(
                     uuid=str(uuid.uuid4()),
@@ -392,7 +385,7 @@ def add_manual_time(
                     manual=True,
                     updated_at=now,
                 )
-            _queue_segment(row, now)
+                _queue_segment(row, now)
             ids.append(row.id)
     return ids
 

@@ -59,6 +59,14 @@ def diary(team, team_app, hire, capture_clock):
     return team, cid, ids, monday
 
 
+def queued(team_app, kind):
+    """Local ids waiting in the sync outbox (edits are uploaded through it)."""
+    from models.local import local_db
+
+    with team_app.app_context(), local_db.connection_context():
+        return {r[0] for r in local_db.execute_sql("SELECT local_id FROM sync_outbox WHERE kind = ?", (kind,))}
+
+
 def text(r):
     return html.unescape(r.get_data(as_text=True))
 
@@ -136,6 +144,7 @@ def test_memo_and_label_for_a_selection_update_the_grid_in_place(diary, team_app
         rows = {s.id: s for s in CaptureSegment.select().where(CaptureSegment.id.in_(chosen))}
     assert {s.memo for s in rows.values()} == {"Refactor payment form"}
     assert rows[ids[2]].label == "Design" and rows[ids["idle"]].label is None  # labels kept
+    assert set(chosen) <= queued(team_app, "segment")  # to be uploaded
     # Label only.
     r = team.post(f"/diary/memo?contract={cid}", data={**form, "memo": "", "label": "Development"}, headers=HX)
     assert "Saved the label of 3 segments." in text(r)
@@ -201,6 +210,7 @@ def test_delete_confirms_the_time_then_removes_it_and_the_files(diary, team_app)
     assert len(images) == 3 and all(i.path is None and i.deleted_at is not None for i in images)  # camera too
     assert len(list(data_dir.rglob("*.jpg"))) == 2 * (15 + 1) - 2 * 3  # both files of three images
     assert team.get(f"/snapshots/{ids['img0'][0]}").status_code == 404
+    assert set(chosen) <= queued(team_app, "segment") and {i.id for i in images} <= queued(team_app, "snapshot")
     # Deleting again is refused and changes nothing.
     r = team.post(f"/diary/delete?contract={cid}", data={**form, "confirm": "yes"}, headers=HX)
     assert r.status_code == 409 and "already deleted" in text(r)
@@ -269,6 +279,7 @@ def test_manual_time_is_added_billed_and_refused_when_it_should_be(diary, team_a
     with team_app.app_context():
         rows = list(CaptureSegment.select().where(CaptureSegment.manual == True))  # noqa: E712
     assert [r.logged_seconds for r in rows] == [600] * 4 + [300]
+    assert {r.id for r in rows} <= queued(team_app, "segment")
     for bad, message, status in (
         ({"from": "08:30", "to": "09:00"}, "cannot overlap logged time", 409),
         ({"from": "11:00", "to": "12:10"}, "must end before the current 10-minute segment", 409),
