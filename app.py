@@ -239,6 +239,7 @@ def run_team_app(settings: Settings, out: TextIO = sys.stdout) -> int:
         client_factory=svc["client_factory"], token_store=svc["token_store"], clock=SystemClock(), data_dir=data_dir
     ).start()
     svc["sync_worker"] = sync_worker
+    svc["controller"].after_edit = sync_worker.poke
     server = ServerThread(app, "127.0.0.1", settings.port, name="teamapp-web").start()
     url = f"{server.base_url}/?key={app.config['LAUNCH_SECRET']}"
     out.write(f"Team app running at {url}\n")

@@ -6,7 +6,7 @@ week ends, no memo or label edit and no new time after the week locks, no new ti
 paused or ended contract, no segment in the future, and one billed segment per contract and
 10 minutes (a second computer's copy is kept, marked as a duplicate and not billed).
 
-Merging follows the conflict rules of ``sync/reconcile.py`` (this package may not import it):
+Merging follows the conflict rules of ``models/reconcile.py`` (the same pure function):
 a deletion wins over an edit; memo and label are last-writer-wins by edit time (ties: larger
 value); capture data with the higher version wins. Every upload is keyed by the Team app's
 UUID, so a retry after a lost response changes nothing. Every change adds a row to the
@@ -30,6 +30,7 @@ import peewee
 from diary_server.diary_models import DiaryBlob, DiaryChange, DiarySegment, DiarySnapshot
 from diary_server.models import ActivityLabel, Contract, User, diary_db
 from models.database import is_postgres
+from models.reconcile import Register
 from models.rules import SEGMENT_SECONDS, week_end, week_lock_time
 
 UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
@@ -44,7 +45,6 @@ MAX_SIDE = 16_384
 MAX_PIXELS = 40_000_000
 IMAGE_TYPES = {"image/png": "PNG", "image/jpeg": "JPEG"}
 _PG_CHANGES_LOCK = 727_002
-NEVER = datetime(1970, 1, 1)
 
 
 class SyncError(Exception):
@@ -77,13 +77,10 @@ def aware(t: datetime | None) -> datetime | None:
     return t.replace(tzinfo=UTC) if t is not None and t.tzinfo is None else t
 
 
-def _key(at: datetime | None, value: str | None) -> tuple[datetime, str, bool, bool]:
-    return (at or NEVER, value or "", value is not None, at is not None)
-
-
 def newer(in_at, in_value, at, value) -> bool:
-    """Last-writer-wins (sync/reconcile.merge_register): does the incoming edit win?"""
-    return _key(in_at, in_value) > _key(at, value)
+    """Does the incoming edit win? The same last-writer-wins rule as the Team app's
+    (``models/reconcile.py``), so both sides converge."""
+    return Register(in_value, aware(in_at)).key() > Register(value, aware(at)).key()
 
 
 def _locked(start: datetime, now: datetime) -> bool:

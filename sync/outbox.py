@@ -154,3 +154,11 @@ def counts(now: datetime, max_problems: int = 5) -> Counts:
             ).fetchone()[0]
             warning = (lock, waiting)
     return Counts(int(pending), int(attention), problems, warning)
+
+
+def release_snapshot(image_id: int) -> None:
+    """The freelancer pressed Keep: upload the snapshot now instead of after the review window."""
+    local_db.execute_sql(
+        "UPDATE sync_outbox SET not_before = NULL WHERE kind = ? AND local_id = ? AND state = 'pending'",
+        (OUTBOX_SNAPSHOT, image_id),
+    )

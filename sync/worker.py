@@ -22,11 +22,11 @@ from pathlib import Path
 
 from models.capture_store import CaptureSegment
 from models.local import get_state, local_db, set_state
+from models.reconcile import Register, SegmentState, merge
 from models.segments import OUTBOX_SEGMENT, OUTBOX_SNAPSHOT
 from sync import outbox
 from sync.account import current_account
 from sync.diary_client import DiaryClient, DiaryError, DiaryUnreachable, NotSignedIn
-from sync.reconcile import Register, SegmentState, merge
 from sync.sync_errors import Refused, ServerBusy
 
 log = logging.getLogger(__name__)
@@ -411,7 +411,7 @@ def _state(memo, memo_at, label, label_at, deleted) -> SegmentState:
 
 def apply_remote_segment(remote: dict, rollback: bool = False) -> bool:
     """Merge the diary's state of a segment into the local copy (by the rules of
-    ``sync/reconcile.py``); with ``rollback`` the diary's memo and label replace ours (an edit it
+    ``models/reconcile.py``); with ``rollback`` the diary's memo and label replace ours (an edit it
     refused). Segments this computer did not log are not copied. Returns whether anything changed."""
     row = local_db.execute_sql(
         "SELECT id, memo, memo_edited_at, label, label_edited_at, deleted_at, duplicate_of FROM capture_segment"

@@ -20,6 +20,7 @@ from models import rules
 from models import segments as seg_store
 from models.capture_store import CaptureSegment
 from models.local import Contract, get_state, local_db, set_state
+from sync import outbox
 from tracker.events import LoggingStarted, LoggingStopped, SegmentUpdated, SnapshotTaken
 from web.notify import Notice
 
@@ -86,6 +87,9 @@ class LoggingController:
         self._last_reminder: datetime | None = None
         self._warned_week: datetime | None = None
         self._unsubscribe = loop.subscribe(self._events.put)
+        #: Called after every edit the freelancer makes here (memo, delete, keep, idle), so the
+        #: sync worker uploads it at once; set by the composition root.
+        self.after_edit: Callable[[], None] = lambda: None
 
     # --- lifecycle ------------------------------------------------------------------------
 
@@ -165,6 +169,7 @@ class LoggingController:
         with self._lock:
             self.state.reminder_at = None
             self._last_reminder = now
+        self.after_edit()
 
     def fill_memo(self, update, segment_id: int, image_ids) -> None:
         """Sink hook, inside the segment's write transaction: a new segment gets the memo."""
@@ -179,13 +184,14 @@ class LoggingController:
     def answer_review(self, image_id: int, delete: bool) -> str | None:
         """Keep or delete a snapshot from its prompt; returns a message for the screen."""
         with self._lock:
-            review = self.state.reviews.pop(image_id, None)
+            self.state.reviews.pop(image_id, None)
         message = None
         if delete:
             seg_store.delete_snapshot(image_id, self.data_dir, self.clock.now())
             message = "Snapshot deleted: that segment's time and activity will not be billed."
-        elif review is None:
-            message = None
+        else:
+            outbox.release_snapshot(image_id)
+        self.after_edit()
         self._on_change({"panel", "prompts"})
         return message
 
@@ -206,6 +212,7 @@ class LoggingController:
             self._on_change({"prompts"})
             return "Idle time kept."
         removed = seg_store.discard_interval(contract_id, idle[0], idle[1], self.clock.now())
+        self.after_edit()
         self._on_change({"panel", "prompts"})
         return f"Discarded {removed // 60} idle minute(s)."
 
