@@ -1,0 +1,411 @@
+"""Logging time end to end: Chromium against ``python app.py --no-window --test-clock`` with the
+real capture sources on the X display (mss screenshots, pynput input counts, the active
+window from python-xlib), input sent with xdotool to an xterm, the app's clock moved with
+POST /test/clock.
+
+One app process serves the module (``clock_app``); every test starts and ends with logging
+off, the demo contract selected and the baseline preferences (defaults, idle prompt off).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from PIL import Image
+from playwright.sync_api import Page, expect
+
+from tests.e2e.logging_helpers import (
+    DEMO_CONTRACT,
+    Xterm,
+    advance,
+    advance_until,
+    app_now,
+    connected,
+    current_contract_id,
+    expected_totals,
+    hire_demo_freelancer,
+    http,
+    image_loaded,
+    images,
+    main_screen_html,
+    open_main_screen,
+    pick_contract,
+    save_preferences,
+    segment_of,
+    segments,
+    select_contract,
+    switch_off_quietly,
+)
+
+REVIEW_RE = re.compile(r'id="review-(\d+)"')
+
+
+def signed_in(app) -> bool:
+    with http(app) as client:
+        return client.get("/").status_code == 200
+
+
+@pytest.fixture(autouse=True)
+def clean_state(clock_app):
+    """Logging off, the demo contract, the baseline preferences: before and after each test."""
+
+    def reset() -> None:
+        if signed_in(clock_app):
+            switch_off_quietly(clock_app)
+            save_preferences(clock_app)
+            select_contract(clock_app, DEMO_CONTRACT)
+
+    reset()
+    yield
+    reset()
+
+
+def has_prompt(html: str, other_than: set[int] = frozenset()) -> bool:
+    return any(int(i) not in other_than for i in REVIEW_RE.findall(html))
+
+
+def new_prompt_id(html: str, other_than: set[int] = frozenset()) -> int:
+    return next(int(i) for i in REVIEW_RE.findall(html) if int(i) not in other_than)
+
+
+def shoot(page: Page, screenshot, name: str) -> None:
+    """Screenshots at both widths, then a fresh load of the page: the styles Playwright adds for
+    a screenshot (animations, caret) trip the page's Content-Security-Policy on the next htmx
+    swap and once left a click on the switch unanswered, so the test goes on from a clean page."""
+    screenshot(page, name)
+    page.reload()
+    if page.locator("[ws-connect]").count():
+        connected(page)
+
+
+def minutes(text: str) -> int:
+    hours, mins = text.split(":")
+    return int(hours) * 60 + int(mins)
+
+
+def expect_totals(page: Page, app, contract_id: int, tz: str = "UTC") -> tuple[str, str]:
+    today, week = expected_totals(app, contract_id, app_now(app), tz)
+    expect(page.locator("#today-total")).to_have_text(today)
+    expect(page.locator("#week-total")).to_have_text(week)
+    return today, week
+
+
+def test_log_time_delete_one_snapshot_and_keep_another(page: Page, clock_app, screenshot):
+    app = clock_app
+    open_main_screen(page, app)
+    pick_contract(page, DEMO_CONTRACT)
+    contract_id = current_contract_id(app)
+    switch = page.locator("#logging-switch")
+    expect(switch).to_have_attribute("aria-checked", "false")
+    expect(page.locator("#status-line")).to_contain_text("Not logging")
+
+    page.locator("#memo").fill("E2E: checkout address form")
+    page.locator("#label").select_option("Development")
+    page.get_by_role("button", name="Save memo").click()
+    expect(page.locator("#prompts")).to_contain_text("Memo saved.")
+    shoot(page, screenshot, "logging-off")
+
+    with Xterm("e2e notes") as term:
+        switch.click()
+        expect(switch).to_have_attribute("aria-checked", "true")
+        expect(page.locator("#status-line")).to_contain_text("Logging")
+        term.type("fixing the address form\n")
+
+        # The first snapshot: its prompt shows the real screenshot and the xterm's name and title.
+        advance_until(app, has_prompt, step=20, limit=11 * 60, what="the first snapshot prompt")
+        first = new_prompt_id(main_screen_html(app))
+        prompt = page.locator(f"#review-{first}")
+        expect(prompt).to_be_visible()
+        assert image_loaded(page, f"#review-{first} img") > 0, "the prompt's thumbnail did not load"
+        expect(prompt).to_contain_text(re.compile(r"xterm", re.IGNORECASE))
+        expect(prompt).to_contain_text("e2e notes")
+        full = page.request.get(app.url(f"/snapshots/{first}"))
+        assert full.status == 200, full.status
+        assert Image.open(io.BytesIO(full.body())).size == (1920, 1080)
+        shot = segment_of(app, first)
+        assert shot.window_title == "e2e notes" and "xterm" in (shot.app_name or "").lower(), shot
+        assert shot.memo == "E2E: checkout address form" and shot.label == "Development", shot
+        shoot(page, screenshot, "logging-prompt")
+
+        # Delete it: the segment is no longer billed and the file is gone.
+        week_before = page.locator("#week-total").inner_text()
+        prompt.get_by_role("button", name="Delete").click()
+        expect(page.locator(f"#review-{first}")).to_have_count(0)
+        # (The answer's "Snapshot deleted: ..." message is overwritten at once by the WebSocket's
+        # push of the same block; see the report: it is not asserted until that is fixed.)
+        deleted = segment_of(app, first)
+        assert deleted.deleted_at is not None, deleted
+        assert next(i for i in images(app) if i.id == first).path is None
+        assert page.request.get(app.url(f"/snapshots/{first}")).status == 404
+        _today, week = expect_totals(page, app, contract_id)
+        assert minutes(week) < minutes(week_before), (week, week_before)
+
+        # Into the next segment, with input there; keep its snapshot by letting the review pass.
+        now = app_now(app)
+        boundary = now.replace(minute=now.minute - now.minute % 10, second=0, microsecond=0) + timedelta(minutes=10)
+        advance(app, (boundary - now).total_seconds() + 1)
+        term.type("second segment\n")
+        advance_until(app, lambda html: has_prompt(html, {first}), step=20, limit=11 * 60, what="the second prompt")
+        second = new_prompt_id(main_screen_html(app), {first})
+        expect(page.locator(f"#review-{second}")).to_be_visible()
+        advance(app, 60)  # more than the 30-second review window, across a minute wake-up
+        expect(page.locator(f"#review-{second}")).to_have_count(0)
+        kept = segment_of(app, second)
+        assert kept.deleted_at is None and kept.active_minutes >= 1, kept
+        assert kept.window_title == "e2e notes" and kept.memo == "E2E: checkout address form", kept
+        assert next(i for i in images(app) if i.id == second).path is not None
+        assert page.request.get(app.url(f"/snapshots/{second}")).status == 200
+        _today, week = expect_totals(page, app, contract_id)
+        assert minutes(week) >= 1
+        expect(page.locator("#activity-meter .bar.active")).not_to_have_count(0)
+        expect(page.locator("#last-snapshot")).to_be_visible()
+        assert image_loaded(page, "#last-snapshot") > 0
+        shoot(page, screenshot, "logging-on")
+
+        switch.click()
+        expect(switch).to_have_attribute("aria-checked", "false")
+        expect(page.locator("#status-line")).to_contain_text("Not logging")
+    # The deleted segment stays deleted and the kept one stays billed after the stop.
+    assert segment_of(app, first).deleted_at is not None
+    assert segment_of(app, second).deleted_at is None
+
+
+def test_a_reminder_asks_what_you_are_working_on(page: Page, clock_app):
+    app = clock_app
+    open_main_screen(page, app)
+    page.goto(app.url("/preferences"))
+    page.locator("#reminder_minutes").select_option("10")
+    page.get_by_role("button", name="Save preferences").click()
+    expect(page.locator("#prefs-saved")).to_be_visible()
+
+    open_main_screen(page, app)
+    page.locator("#logging-switch").click()
+    expect(page.locator("#logging-switch")).to_have_attribute("aria-checked", "true")
+    advance(app, 9 * 60)
+    expect(page.locator("#reminder-prompt")).to_have_count(0)
+    advance(app, 2 * 60)
+    reminder = page.locator("#reminder-prompt")
+    expect(reminder).to_contain_text("What are you working on?")
+    reminder.get_by_role("button", name="Still the same").click()
+    expect(page.locator("#reminder-prompt")).to_have_count(0)
+
+    # The next one comes ten minutes later; saving a memo answers it too.
+    advance(app, 10 * 60)
+    expect(page.locator("#reminder-prompt")).to_be_visible()
+    page.locator("#memo").fill("E2E: payment page")
+    page.get_by_role("button", name="Save memo").click()
+    expect(page.locator("#reminder-prompt")).to_have_count(0)
+    expect(page.locator("#memo")).to_have_value("E2E: payment page")
+
+
+@pytest.mark.parametrize("answer", ["keep", "discard"])
+def test_coming_back_from_idle_asks_to_keep_or_discard(page: Page, clock_app, screenshot, answer):
+    app = clock_app
+    open_main_screen(page, app)
+    page.goto(app.url("/preferences"))
+    page.locator("#idle_minutes").select_option("5")
+    page.get_by_label("Show each snapshot so I can delete it before upload").uncheck()
+    page.get_by_role("button", name="Save preferences").click()
+    expect(page.locator("#prefs-saved")).to_be_visible()
+    open_main_screen(page, app)
+    contract_id = current_contract_id(app)
+
+    with Xterm(f"idle {answer}") as term:
+        page.locator("#logging-switch").click()
+        expect(page.locator("#logging-switch")).to_have_attribute("aria-checked", "true")
+        term.type("before the break\n")
+        advance_until(app, lambda html: "bar active" in html, step=60, limit=3 * 60, what="the input counted")
+        advance(app, 7 * 60)  # nobody touches anything for 7 minutes
+        term.type("back\n")
+        advance_until(app, lambda html: 'id="idle-prompt"' in html, step=60, limit=3 * 60, what="the idle prompt")
+        prompt = page.locator("#idle-prompt")
+        expect(prompt).to_contain_text(re.compile(r"You were idle from \d\d:\d\d to \d\d:\d\d"))
+        start_text, end_text = re.search(r"from (\d\d:\d\d) to (\d\d:\d\d)", prompt.inner_text()).groups()
+        idle_minutes = minutes(end_text) - minutes(start_text)
+        assert idle_minutes >= 5, (start_text, end_text)
+        if answer == "keep":
+            shoot(page, screenshot, "logging-idle-prompt")
+        logged_before = sum(s.logged_seconds for s in segments(app, contract_id))
+        prompt.get_by_role("button", name="Keep" if answer == "keep" else "Discard").click()
+        expect(page.locator("#idle-prompt")).to_have_count(0)
+        logged_after = sum(s.logged_seconds for s in segments(app, contract_id))
+        if answer == "keep":
+            assert logged_after == logged_before
+        else:
+            assert logged_before - logged_after == pytest.approx(idle_minutes * 60, abs=1)
+        expect_totals(page, app, contract_id)
+
+
+def write_camera_frames(folder) -> str:
+    """A stand-in camera: an image sequence OpenCV reads with CAP_IMAGES."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for n in range(3):
+        Image.new("RGB", (640, 480), (40 + 60 * n, 120, 200 - 50 * n)).save(folder / f"img_{n:03d}.jpg", quality=85)
+    return str(folder / "img_%03d.jpg")
+
+
+def test_every_preference_is_saved_and_shown_again(page: Page, clock_app, screenshot, tmp_path):
+    app = clock_app
+    open_main_screen(page, app)
+    page.goto(app.url("/preferences"))
+    expect(page.get_by_role("heading", name="Preferences", exact=True)).to_be_visible()
+    shoot(page, screenshot, "preferences")
+    camera = write_camera_frames(tmp_path / "camera")
+
+    page.get_by_label("The active screen only").check()
+    page.get_by_label("Show each snapshot so I can delete it before upload").uncheck()
+    page.locator("#review_seconds").select_option("60")
+    page.get_by_label("Take a camera still with each screen snapshot (never video)").check()
+    page.locator("#camera_source").fill(camera)
+    page.get_by_role("button", name="Test shot").click()
+    test_shot = page.locator("#camera-test img")
+    expect(test_shot).to_be_visible()
+    assert image_loaded(page, "#camera-test img") > 0
+    page.locator("#reminder_minutes").select_option("30")
+    page.locator("#idle_minutes").select_option("20")
+    page.locator("#hidden_title_patterns").fill("secret\nbank")
+    page.locator("#timezone").select_option("Asia/Kolkata")
+    page.get_by_role("button", name="Save preferences").click()
+    expect(page.locator("#prefs-saved")).to_have_text("Preferences saved.")
+
+    page.reload()
+    expect(page.get_by_label("The active screen only")).to_be_checked()
+    expect(page.get_by_label("Show each snapshot so I can delete it before upload")).not_to_be_checked()
+    expect(page.locator("#review_seconds")).to_have_value("60")
+    expect(page.get_by_label("Take a camera still with each screen snapshot (never video)")).to_be_checked()
+    expect(page.locator("#camera_source")).to_have_value(camera)
+    expect(page.locator("#reminder_minutes")).to_have_value("30")
+    expect(page.locator("#idle_minutes")).to_have_value("20")
+    expect(page.locator("#hidden_title_patterns")).to_have_value("secret\nbank")
+    expect(page.locator("#timezone")).to_have_value("Asia/Kolkata")
+
+    # A bad pattern is refused with a message and changes nothing.
+    page.locator("#hidden_title_patterns").fill("([")
+    page.get_by_role("button", name="Save preferences").click()
+    expect(page.locator("#prefs-error")).to_contain_text("is not a valid pattern")
+    page.reload()
+    expect(page.locator("#hidden_title_patterns")).to_have_value("secret\nbank")
+
+    # A camera that is not there says so.
+    page.locator("#camera_source").fill(str(tmp_path / "nothing" / "img_%03d.jpg"))
+    page.get_by_role("button", name="Test shot").click()
+    expect(page.locator("#camera-test")).not_to_be_empty()
+    expect(page.locator("#camera-test img")).to_have_count(0)
+
+
+def test_preferences_take_effect_while_logging(page: Page, clock_app, tmp_path):
+    app = clock_app
+    open_main_screen(page, app)
+    contract_id = current_contract_id(app)
+    camera = write_camera_frames(tmp_path / "camera")
+    page.goto(app.url("/preferences"))
+    page.get_by_label("The active screen only").check()
+    page.locator("#review_seconds").select_option("10")
+    page.get_by_label("Take a camera still with each screen snapshot (never video)").check()
+    page.locator("#camera_source").fill(camera)
+    page.locator("#hidden_title_patterns").fill("secret")
+    page.locator("#timezone").select_option("Asia/Kolkata")
+    page.get_by_role("button", name="Save preferences").click()
+    expect(page.locator("#prefs-saved")).to_be_visible()
+    kolkata = ZoneInfo("Asia/Kolkata")
+
+    open_main_screen(page, app)
+    with Xterm("my secret plans") as term:
+        page.locator("#logging-switch").click()
+        expect(page.locator("#logging-switch")).to_have_attribute("aria-checked", "true")
+        term.type("plans\n")
+        # Time zone: the segment's times are shown in Asia/Kolkata (UTC+5:30).
+        now = app_now(app)
+        start = now.replace(minute=now.minute - now.minute % 10, second=0, microsecond=0)
+        shown = f"{start.astimezone(kolkata):%H:%M}–{(start + timedelta(minutes=10)).astimezone(kolkata):%H:%M}"
+        expect(page.locator("#panel .segment-now")).to_contain_text(f"This segment ({shown})")
+
+        screens_before = {i.id for i in images(app, "screen")}
+        # Steps shorter than the 10-second review window, so the prompt is not stepped over.
+        advance_until(app, has_prompt, step=5, limit=11 * 60, what="the snapshot prompt")
+        shot_id = new_prompt_id(main_screen_html(app))
+        prompt = page.locator(f"#review-{shot_id}")
+        # Hidden title: stored and shown as "(hidden)".
+        expect(prompt).to_contain_text("(hidden)")
+        expect(prompt).not_to_contain_text("secret")
+        assert segment_of(app, shot_id).window_title == "(hidden)"
+        # Review time: 10 seconds.
+        assert int(prompt.get_attribute("data-countdown")) <= 10
+        taken = next(i for i in images(app) if i.id == shot_id).taken_at
+        expect(prompt).to_contain_text(f"Snapshot taken at {taken.astimezone(kolkata):%H:%M}")
+        # Camera: a still from the image sequence, with the screen snapshot's segment.
+        cams = [i for i in images(app, "camera") if i.segment_id == segment_of(app, shot_id).id]
+        assert cams and cams[0].path is not None and (cams[0].width, cams[0].height) == (640, 480), cams
+        # Scope "active screen": on this one-monitor display it is the whole 1920x1080 screen.
+        screen = next(i for i in images(app, "screen") if i.id == shot_id)
+        assert (screen.width, screen.height) == (1920, 1080), screen
+        assert shot_id not in screens_before
+
+        # Notifications off: the next snapshot is taken but no prompt asks about it.
+        page.goto(app.url("/preferences"))
+        page.get_by_label("Show each snapshot so I can delete it before upload").uncheck()
+        page.get_by_role("button", name="Save preferences").click()
+        expect(page.locator("#prefs-saved")).to_be_visible()
+        open_main_screen(page, app)
+        seen = {i.id for i in images(app, "screen")}
+        for _ in range(40):
+            advance(app, 20)
+            assert not has_prompt(main_screen_html(app)), "a review prompt showed with notifications off"
+            if {i.id for i in images(app, "screen")} - seen:
+                break
+        else:
+            raise AssertionError("no snapshot in the next segment")
+        expect(page.locator(".prompt.review")).to_have_count(0)
+        expect_totals(page, app, contract_id, "Asia/Kolkata")
+
+
+def test_the_weekly_limit_stops_logging_and_refuses_to_start(page: Page, clock_app, screenshot):
+    app = clock_app
+    title = "Quick fixes (1 h a week)"
+    hire_demo_freelancer(app, title, weekly_limit_hours=1)
+    open_main_screen(page, app)
+    pick_contract(page, title)
+    contract_id = current_contract_id(app)
+    expect(page.locator("#panel")).to_contain_text("of 1:00")
+    switch = page.locator("#logging-switch")
+
+    with Xterm("limit test") as term:
+        switch.click()
+        expect(switch).to_have_attribute("aria-checked", "true")
+        term.type("quick fix\n")
+        warned = False
+        for _ in range(20):  # 5-minute steps, 100 minutes at most
+            advance(app, 5 * 60)
+            html = main_screen_html(app)
+            warned = warned or 'id="limit-warning"' in html
+            if 'id="limit-message"' in html:
+                break
+        assert warned, "no warning before the limit"
+    expect(page.locator("#limit-message")).to_contain_text("reached this week's limit of 1 hours")
+    expect(switch).to_have_attribute("aria-checked", "false")
+    expect(page.locator("#status-line")).to_contain_text("Not logging")
+    _today, week = expect_totals(page, app, contract_id)
+    assert minutes(week) >= 60, week
+    shoot(page, screenshot, "logging-limit-reached")
+
+    switch.click()
+    expect(page.locator("#panel-error")).to_contain_text("reached this week's limit of 1 hours")
+    expect(switch).to_have_attribute("aria-checked", "false")
+    advance(app, 120)
+    assert sum(s.logged_seconds for s in segments(app, contract_id)) <= 61 * 60
+
+    # Back on the demo contract (40 h a week), the other contract's limit is not shown.
+    pick_contract(page, DEMO_CONTRACT)
+    expect(page.locator("#limit-message")).to_have_count(0)
+    expect(page.locator("#limit-warning")).to_have_count(0)
+
+
+def test_help_page(page: Page, clock_app, screenshot):
+    open_main_screen(page, clock_app)
+    page.goto(clock_app.url("/help"))
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    shoot(page, screenshot, "help")
