@@ -159,3 +159,45 @@ def no_console_errors(page):
     yield
     real = [e for e in errors if "Failed to load resource" not in e]
     assert not real, "console errors in the browser:\n" + "\n".join(real)
+
+
+# --- a Team app on the test clock and the real X display (tests/e2e/test_logging_flow.py) ---
+
+
+@pytest.fixture(scope="session")
+def capture_display() -> str:
+    """The X display whose screen, input and windows the real capture sources read."""
+    import subprocess
+
+    display = os.environ.get("DISPLAY", "")
+    if not display:
+        pytest.fail(
+            "DISPLAY is not set: the logging-flow tests capture a real X display. Run them with `make test` "
+            "(scripts/test.sh starts Xvfb and openbox), or start `Xvfb :95 -screen 0 1920x1080x24 & "
+            "DISPLAY=:95 openbox &` and export DISPLAY=:95."
+        )
+    probe = subprocess.run(["xdpyinfo"], capture_output=True, text=True, timeout=10)
+    if probe.returncode != 0:
+        pytest.fail(f"DISPLAY={display} is set but no X server answers there: {probe.stderr.strip()}")
+    return display
+
+
+@pytest.fixture(scope="session")
+def clock_app(tmp_path_factory, capture_display) -> TeamApp:
+    """``python app.py --no-window --test-clock`` with the real capture sources on DISPLAY.
+
+    Its clock stands still; tests move it with POST /test/clock (see logging_helpers.advance).
+    """
+    app = start_team_app(
+        tmp_path_factory.mktemp("team-app-clock-data"),
+        LOGS / "e2e-team-app-test-clock.log",
+        extra_args=["--no-window", "--test-clock"],
+        env={"DISPLAY": capture_display},
+        label="Team app (test clock)",
+    )
+    assert {"client", "freelancer"} <= set(app.demo), (
+        "the app did not print both demo accounts:\n" + app.server.output()
+    )
+    yield app
+    code = app.server.stop(signal.SIGTERM)
+    app.server.assert_clean_stop(code, "Team app stopped.")
