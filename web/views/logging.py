@@ -25,7 +25,7 @@ from web.logging_controller import StartRefused
 bp = Blueprint("logging", __name__)
 
 #: Screen parts that can be pushed alone, by name -> block of log.html.
-PARTS = {"panel": "panel", "prompts": "prompts", "status": "status_line", "memo": "memo"}
+PARTS = {"panel": "panel", "prompts": "prompts", "status": "status_line", "memo": "memo", "picker": "picker"}
 
 
 def svc() -> dict:
@@ -123,6 +123,8 @@ def contracts_picker_context(account) -> dict:
 def render_parts(account, parts: set[str], **extra) -> str:
     """The named blocks, marked for an out-of-band swap: what the WebSocket pushes."""
     ctx = screen_context(account, oob=True, **extra)
+    if "panel" in parts:
+        parts = {*parts, "picker"}  # the picker shows this week's hours too
     return "\n".join(render_block("log.html", PARTS[p], **ctx) for p in sorted(parts) if p in PARTS)
 
 
