@@ -87,11 +87,15 @@ def start_app(data_dir: Path, log_path: Path) -> tuple[subprocess.Popen, str, st
 
 
 def hello_baseline(runs: int) -> list[float]:
-    from werkzeug.serving import make_server
+    from werkzeug.serving import WSGIRequestHandler, make_server
 
     from bench.hello_app import app as hello
 
-    server = make_server("127.0.0.1", 0, hello, threaded=True)
+    class Quiet(WSGIRequestHandler):
+        def log_request(self, *args, **kwargs) -> None:
+            pass
+
+    server = make_server("127.0.0.1", 0, hello, threaded=True, request_handler=Quiet)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
