@@ -735,17 +735,19 @@ class ZoneChoice:
 
 def zone_choices(local: tzinfo, client: tzinfo | None, chosen: str) -> list[ZoneChoice]:
     """local / UTC / the client's (when known); ``chosen`` falls back to local."""
-    choices = [ZoneChoice("local", f"Mine ({_zone_name(local)})", local), ZoneChoice("utc", "UTC", UTC)]
+    choices = [ZoneChoice("local", f"Mine ({zone_name(local)})", local)]
+    if zone_name(local) not in ("UTC", "Etc/UTC"):  # else "Mine (UTC)" already is UTC
+        choices.append(ZoneChoice("utc", "UTC", UTC))
     if client is not None:
-        choices.append(ZoneChoice("client", f"Client's ({_zone_name(client)})", client))
+        choices.append(ZoneChoice("client", f"Client's ({zone_name(client)})", client))
     keys = [c.key for c in choices]
-    pick = chosen if chosen in keys else "local"
+    pick = chosen if chosen in keys else "local"  # "utc" when local is UTC: the same zone
     for c in choices:
         c.selected = c.key == pick
     return choices
 
 
-def _zone_name(zone: tzinfo) -> str:
+def zone_name(zone: tzinfo) -> str:
     return getattr(zone, "key", None) or str(zone)
 
 

@@ -169,6 +169,12 @@ def test_day_view_delete_snapshot_and_see_the_totals_drop(page: Page, diary: Dia
     expect(page.locator("#week-total")).to_have_text(f"{(week_before - 10) // 60}:{(week_before - 10) % 60:02d}")
     expect(page.locator(f"#seg-{seg_id}")).to_have_class(re.compile("s-deleted"))
     assert diary.rows([seg_id])[0][3] is not None
+    # Thumbnails load lazily: the last ones only once scrolled to.
+    last_thumb = page.locator(".dcell .thumb img").last
+    assert last_thumb.get_attribute("loading") == "lazy"
+    last_thumb.scroll_into_view_if_needed()
+    page.wait_for_function("() => [...document.querySelectorAll('.dcell .thumb img')].pop().naturalWidth > 0")
+    page.evaluate("window.scrollTo(0, 0)")
     screenshot(page, "work-diary-day")
     page.goto(diary.app.url(f"/diary/report?week={diary.monday.date()}&tz=utc"))
     expect(page.locator("svg.hours-chart rect")).to_have_count(7)

@@ -181,7 +181,7 @@ def test_helpers():
     assert dv.amount(90, "40") == Decimal("60.00") and dv.amount(10, None) is None and dv.amount(1, "x") is None
     choices = dv.zone_choices(ZoneInfo("Europe/Berlin"), None, "client")
     assert [c.key for c in choices] == ["local", "utc"] and choices[0].selected
-    choices = dv.zone_choices(UTC, ZoneInfo("Asia/Tokyo"), "client")
+    choices = dv.zone_choices(ZoneInfo("Europe/Berlin"), ZoneInfo("Asia/Tokyo"), "client")
     assert choices[2].selected and choices[2].text == "Client's (Asia/Tokyo)"
 
 
@@ -192,3 +192,8 @@ def test_day_row_groups_and_week_memo_runs():
     assert [(g.span, g.bar is not None) for g in groups] == [(1, False), (3, True), (1, False), (1, True)]
     week = dv.week_view(recs, week=MON, tz=UTC, now=NOW, weekly_limit_hours=None)
     assert [(r.memo, r.minutes, r.segments) for r in week.memo_runs()] == [("Checkout", 30, 3), ("Other", 10, 1)]
+
+
+def test_zone_switch_has_one_utc_entry_when_mine_is_utc():
+    choices = dv.zone_choices(ZoneInfo("UTC"), None, "utc")
+    assert [(c.key, c.selected) for c in choices] == [("local", True)]

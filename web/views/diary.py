@@ -177,6 +177,7 @@ def _base_context(account, contract, zone, choices) -> dict:
         "urls": TeamDiaryUrls(contract.id),
         "tz_key": zone.key,
         "tz_label": zone.text,
+        "tz_name": dv.zone_name(zone.zone),
         "tz_choices": choices,
         "contract_title": contract.title,
         "client_name": contract.client_name,
