@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import hashlib
 import io
 import json
@@ -176,11 +177,25 @@ def push(user: User, segments: list[dict], tombstones: list[dict], now: datetime
         if contracts:
             for lab in ActivityLabel.select().where(ActivityLabel.contract.in_(list(contracts))):
                 labels.setdefault(lab.contract_id, set()).add(lab.name)
+        # Who bills each (contract, 10 minutes) of the new items: one query for the batch.
+        owners: dict[tuple[int, datetime], DiarySegment] = {}
+        starts = set()
+        for item in segments:
+            if item["uuid"].lower() not in existing:
+                with contextlib.suppress(Refusal):  # refused with its reason when the item is handled
+                    starts.add(naive_utc(item["start"]))
+        if starts and contracts:
+            query = DiarySegment.select().where(
+                DiarySegment.contract.in_(list(contracts))
+                & DiarySegment.start.in_(list(starts))
+                & (DiarySegment.billed == True)  # noqa: E712
+            )
+            owners = {(o.contract_id, o.start): o for o in query}
         results = []
         for item in segments:
             uid = item["uuid"].lower()
             try:
-                seg, status, changed = _upsert(user, item, existing.get(uid), contracts, labels, now)
+                seg, status, changed = _upsert(user, item, existing.get(uid), contracts, labels, now, owners)
             except Refusal as refusal:
                 current = existing.get(uid)
                 mine = (
@@ -207,7 +222,7 @@ def push(user: User, segments: list[dict], tombstones: list[dict], now: datetime
     return {"results": results, "snapshot_results": tomb_results}
 
 
-def _upsert(user, item, current, contracts, labels, now):
+def _upsert(user, item, current, contracts, labels, now, owners):
     contract = contracts.get(item["contract_id"])
     if contract is None or contract.freelancer_id != user.id:
         raise Refusal("not_found", "No such contract among yours.")
@@ -240,7 +255,7 @@ def _upsert(user, item, current, contracts, labels, now):
             raise Refusal("unknown_label", f"“{label}” is not one of this contract's Activity labels.")
         if deleted_at is not None and _week_over(start, now):
             raise Refusal("week_ended", "This work week has ended; its snapshots can no longer be deleted.")
-        return _insert(contract, start, item, memo, memo_at, label, label_at, deleted_at, now)
+        return _insert(contract, start, item, memo, memo_at, label, label_at, deleted_at, now, owners)
     changes: dict = {}
     if new_capture:
         changes.update(
@@ -276,7 +291,7 @@ def _upsert(user, item, current, contracts, labels, now):
     return current, status, True
 
 
-def _insert(contract, start, item, memo, memo_at, label, label_at, deleted_at, now):
+def _insert(contract, start, item, memo, memo_at, label, label_at, deleted_at, now, owners):
     row = {
         "uuid": item["uuid"].lower(),
         "contract": contract.id,
@@ -295,20 +310,20 @@ def _insert(contract, start, item, memo, memo_at, label, label_at, deleted_at, n
         "created_at": now,
         "updated_at": now,
     }
-    owner = DiarySegment.get_or_none(
-        (DiarySegment.contract == contract.id) & (DiarySegment.start == start) & (DiarySegment.billed == True)  # noqa: E712
-    )
+    owner = owners.get((contract.id, start))
     if owner is None:
         try:
             with diary_db.atomic():  # savepoint: another worker may bill this slot first
                 seg_id = DiarySegment.insert(billed=True, duplicate_of=None, **row).execute()
-            return DiarySegment.get_by_id(seg_id), "ok", True
+            seg = DiarySegment(id=seg_id, billed=True, duplicate_of=None, **row)
+            owners[(contract.id, start)] = seg
+            return seg, "ok", True
         except peewee.IntegrityError:
             owner = DiarySegment.get(
                 (DiarySegment.contract == contract.id) & (DiarySegment.start == start) & (DiarySegment.billed == True)  # noqa: E712
             )
     seg_id = DiarySegment.insert(billed=False, duplicate_of=owner.uuid, **row).execute()
-    return DiarySegment.get_by_id(seg_id), "duplicate", True
+    return DiarySegment(id=seg_id, billed=False, duplicate_of=owner.uuid, **row), "duplicate", True
 
 
 def _owned_segment(user: User, segment_uuid: str) -> DiarySegment | None:
