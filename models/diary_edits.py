@@ -25,7 +25,7 @@ import json
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from models import rules
@@ -47,48 +47,60 @@ def _utc(value: str | None) -> datetime | None:
 # --- reading -----------------------------------------------------------------------------
 
 
-def records_between(contract_id: int, start: datetime, end: datetime) -> list[SegmentRecord]:
-    """Segments of ``contract_id`` starting in ``[start, end)``, deleted ones included."""
-    rows = local_db.execute_sql(
-        "SELECT id, start, logged_seconds, app_name, window_title, memo, label, manual, deleted_at"
-        " FROM capture_segment WHERE contract_id = ? AND start >= ? AND start < ? ORDER BY start",
-        (contract_id, _ts(start), _ts(end)),
-    ).fetchall()
+_RECORDS_SQL = (
+    "SELECT s.id, s.start, s.logged_seconds, s.app_name, s.window_title, s.memo, s.label, s.manual, s.deleted_at,"
+    " (SELECT i.id FROM capture_image i WHERE i.segment_id = s.id AND i.kind = 'screen'"
+    "  AND i.path IS NOT NULL AND i.deleted_at IS NULL ORDER BY i.id DESC LIMIT 1),"
+    " (SELECT i.id FROM capture_image i WHERE i.segment_id = s.id AND i.kind = 'camera'"
+    "  AND i.path IS NOT NULL AND i.deleted_at IS NULL ORDER BY i.id DESC LIMIT 1),"
+    " a.active, a.keys, a.clicks, a.scrolls"
+    " FROM capture_segment s LEFT JOIN (SELECT m.segment_id, SUM(m.keys + m.clicks + m.scrolls > 0) AS active,"
+    "  SUM(m.keys) AS keys, SUM(m.clicks) AS clicks, SUM(m.scrolls) AS scrolls"
+    "  FROM capture_minute m JOIN capture_segment x ON x.id = m.segment_id"
+    "  WHERE x.contract_id = ? AND x.start >= ? AND x.start < ? GROUP BY m.segment_id) a ON a.segment_id = s.id"
+    " WHERE s.contract_id = ? AND s.start >= ? AND s.start < ? ORDER BY s.start"
+)
+
+
+def records_between(contract_id: int, start: datetime, end: datetime, minutes: bool = True) -> list[SegmentRecord]:
+    """Segments of ``contract_id`` starting in ``[start, end)``, deleted ones included.
+
+    ``minutes=False`` leaves out the per-minute counts and has SQLite sum them instead
+    (activity level and totals): what the week grid and the export need, at a tenth of the
+    rows.
+    """
+    bounds = (contract_id, _ts(start), _ts(end))
+    rows = local_db.execute_sql(_RECORDS_SQL, bounds + bounds).fetchall()
     if not rows:
         return []
-    bounds = (contract_id, _ts(start), _ts(end))
-    minutes: dict[int, list[tuple[int, int, int]]] = {}
-    for seg_id, minute, keys, clicks, scrolls in local_db.execute_sql(
-        "SELECT m.segment_id, m.minute, m.keys, m.clicks, m.scrolls FROM capture_minute m"
-        " JOIN capture_segment s ON s.id = m.segment_id"
-        " WHERE s.contract_id = ? AND s.start >= ? AND s.start < ?",
-        bounds,
-    ):
-        counts = minutes.setdefault(seg_id, [(0, 0, 0)] * rules.MINUTES_PER_SEGMENT)
-        if 0 <= minute < rules.MINUTES_PER_SEGMENT:
-            counts[minute] = (keys, clicks, scrolls)
-    images: dict[tuple[int, str], int] = {}
-    for image_id, seg_id, kind in local_db.execute_sql(
-        "SELECT i.id, i.segment_id, i.kind FROM capture_image i JOIN capture_segment s ON s.id = i.segment_id"
-        " WHERE s.contract_id = ? AND s.start >= ? AND s.start < ? AND i.path IS NOT NULL"
-        " AND i.deleted_at IS NULL",
-        bounds,
-    ):
-        images[(seg_id, kind)] = image_id
+    per_minute: dict[int, list[tuple[int, int, int]]] = {}
+    if minutes:
+        for seg_id, minute, keys, clicks, scrolls in local_db.execute_sql(
+            "SELECT m.segment_id, m.minute, m.keys, m.clicks, m.scrolls FROM capture_minute m"
+            " JOIN capture_segment s ON s.id = m.segment_id"
+            " WHERE s.contract_id = ? AND s.start >= ? AND s.start < ?",
+            bounds,
+        ):
+            counts = per_minute.setdefault(seg_id, [(0, 0, 0)] * rules.MINUTES_PER_SEGMENT)
+            if 0 <= minute < rules.MINUTES_PER_SEGMENT:
+                counts[minute] = (keys, clicks, scrolls)
+    parse = datetime.fromisoformat
     return [
         SegmentRecord(
             id=r[0],
-            start=_utc(r[1]),
+            start=parse(r[1]).replace(tzinfo=UTC),
             logged_seconds=r[2],
-            minutes=tuple(minutes.get(r[0], ())),
+            minutes=tuple(per_minute.get(r[0], ())),
             app_name=r[3],
             window_title=r[4],
             memo=r[5],
             label=r[6],
             manual=bool(r[7]),
             deleted=r[8] is not None,
-            screen_id=images.get((r[0], "screen")),
-            camera_id=images.get((r[0], "camera")),
+            screen_id=r[9],
+            camera_id=r[10],
+            activity=r[11] or 0,
+            sums=(r[12] or 0, r[13] or 0, r[14] or 0),
         )
         for r in rows
     ]

@@ -63,6 +63,10 @@ class SegmentRecord:
     deleted: bool = False
     screen_id: int | str | None = None
     camera_id: int | str | None = None
+    #: Without per-minute ``minutes`` (the week grid needs none): the activity level and the
+    #: segment's (keys, clicks, scrolls) sums, as the caller's database computed them.
+    activity: int | None = None
+    sums: tuple[int, int, int] | None = None
 
 
 @dataclass(slots=True)
@@ -112,10 +116,14 @@ class Cell:
             return self.state
         return f"lv{(self.level + 1) // 2}"
 
+    @property
+    def sums(self) -> tuple[int, int, int]:
+        if self.record.sums is not None and not self.record.minutes:
+            return self.record.sums
+        return (sum(c[0] for c in self.counts), sum(c[1] for c in self.counts), sum(c[2] for c in self.counts))
+
     def counts_text(self) -> str:
-        keys = sum(c[0] for c in self.counts)
-        clicks = sum(c[1] for c in self.counts)
-        scrolls = sum(c[2] for c in self.counts)
+        keys, clicks, scrolls = self.sums
         return f"{keys} keystrokes, {clicks} clicks, {scrolls} scrolls"
 
     def describe(self, tz: tzinfo) -> str:
@@ -243,11 +251,27 @@ def annotate(
     now = rules.to_utc(now)
     cells: list[Cell] = []
     billed_in_week: dict[datetime, int] = {}
+    # The rules per work week, once each (a week view asks for 1,008 cells).
+    weeks: dict[date, tuple[datetime, bool, bool]] = {}
+    no_counts = ((0, 0, 0),) * rules.MINUTES_PER_SEGMENT
     for rec in sorted(records, key=lambda r: r.start):
-        start = rules.to_utc(rec.start)
-        week = rules.week_start(start)
-        counts = tuple(tuple(c) for c in rec.minutes[: rules.MINUTES_PER_SEGMENT])
-        level = rules.activity_level(sum(c) for c in counts)
+        start = rec.start if rec.start.tzinfo is UTC else rules.to_utc(rec.start)
+        known = weeks.get(start.date())
+        if known is None:
+            week = rules.week_start(start)
+            known = weeks[start.date()] = (
+                week,
+                rules.can_delete_snapshot(week, now),
+                rules.memo_editable(week, now),
+            )
+        week, deletable, editable_week = known
+        if rec.minutes:
+            counts = tuple(tuple(c) for c in rec.minutes[: rules.MINUTES_PER_SEGMENT])
+            counts += ((0, 0, 0),) * (rules.MINUTES_PER_SEGMENT - len(counts))
+            level = rules.activity_level(sum(c) for c in counts)
+        else:
+            counts = no_counts
+            level = min(rules.MINUTES_PER_SEGMENT, rec.activity or 0)
         if rec.deleted:
             billable = billed = 0
             state = REMOVED if viewer == CLIENT else DELETED
@@ -273,7 +297,7 @@ def annotate(
             label=rec.label,
             within_weekly_limit=billable > 0 and billed == billable,
         )
-        editable = live and rules.memo_editable(start, now)
+        editable = live and editable_week
         cells.append(
             Cell(
                 record=rec,
@@ -283,10 +307,10 @@ def annotate(
                 billed=billed,
                 state=state,
                 protected=protected,
-                can_delete=viewer == FREELANCER and live and rules.can_delete_snapshot(start, now),
+                can_delete=viewer == FREELANCER and live and deletable,
                 memo_editable=viewer == FREELANCER and editable,
                 label_editable=editable,
-                counts=counts + ((0, 0, 0),) * (rules.MINUTES_PER_SEGMENT - len(counts)),
+                counts=counts,
             )
         )
     return cells
@@ -701,9 +725,7 @@ def csv_rows(cells: Iterable[Cell], tz: tzinfo) -> list[tuple]:
                 c.billable,
                 c.billed,
                 "" if hidden else c.level,
-                "" if hidden else sum(x[0] for x in c.counts),
-                "" if hidden else sum(x[1] for x in c.counts),
-                "" if hidden else sum(x[2] for x in c.counts),
+                *(("", "", "") if hidden else c.sums),
                 "" if hidden else _cell_text(c.record.app_name),
                 "" if hidden else _cell_text(c.record.window_title),
                 "" if hidden else _cell_text(c.record.memo),

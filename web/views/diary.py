@@ -211,7 +211,7 @@ def _week_context(account, contract, week: date | None = None, **extra) -> dict:
     ctx = _base_context(account, contract, zone, choices)
     week = week or _date(_param("week") or _param("day"), ctx["now"].date())
     start = rules.week_start(datetime.combine(week, time(), UTC))
-    records = diary_edits.records_between(contract.id, start, start + rules.WEEK)
+    records = diary_edits.records_between(contract.id, start, start + rules.WEEK, minutes=False)
     view = dv.week_view(
         records,
         week=start,

@@ -1,0 +1,189 @@
+"""Work Diary views: server-side render time of a full week and of a memo edit; page weight.
+
+    .venv/bin/python bench/diary_views.py [--runs 15]
+
+Builds a Team app (fake capture sources, test clock) on a temp data dir, signs in to an
+in-process diary, writes a full week (7 x 144 = 1,008 segments with per-minute counts, memos,
+labels and snapshot files) into its cache, and times through the Flask test client (no
+network, no browser):
+
+- baseline: an empty page of the same layout (GET /help: base.html and one small template)
+- the week grid, whole page and the htmx block alone (1,008 cells)
+- the day view of a full day (144 cells with thumbnails)
+- a memo edit of 50 selected segments (POST /diary/memo with the grid re-rendered)
+- the CSV export of the week
+
+Each figure is the median (and min) of ``--runs`` runs after one warm-up. Page weight is
+the bytes of the week view's HTML, and of its CSS and JS (uncompressed and gzip -6).
+Nothing asserts on these figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import httpx  # noqa: E402
+
+import settings as settings_mod  # noqa: E402
+from models import rules  # noqa: E402
+
+NOW = datetime(2026, 11, 27, 18, 0, tzinfo=UTC)  # a Friday evening
+SECRET = "bench-secret"  # noqa: S105 (the launch key of a throwaway app)
+
+
+def build(tmp: Path):
+    from diary_server import create_app as create_diary
+    from diary_server.accounts import create_user
+    from sync.diary_client import DiaryClient
+    from tracker.fakes import FakeClock, FakeInput, FakeScreen, FakeWindow
+    from tracker.ports import WindowInfo
+    from web import create_app
+
+    diary = create_diary({"DATA_DIR": tmp / "diary", "CLOCK": lambda: NOW.replace(tzinfo=None), "TESTING": True})
+    with diary.extensions["diary_db"].connection_context():
+        create_user("felix@example.com", "Felix Freelancer", "freelancer", "correct horse 1", NOW.replace(tzinfo=None))
+        create_user("cleo@example.com", "Cleo Client", "client", "correct horse 1", NOW.replace(tzinfo=None))
+    http = diary.test_client()
+    token = http.post("/api/v1/sessions", json={"email": "cleo@example.com", "password": "correct horse 1"}).json
+    cid = http.post(
+        "/api/v1/contracts",
+        json={
+            "freelancer_email": "felix@example.com",
+            "title": "Website redesign",
+            "hourly_rate": "25",
+            "activity_labels": ["Design", "Development", "Meetings", "Research"],
+        },
+        headers={"Authorization": f"Bearer {token['token']}"},
+    ).json["id"]
+
+    def client_factory(url, token=None):
+        return DiaryClient(url, token, transport=httpx.WSGITransport(app=diary))
+
+    s = settings_mod.load("app", cli={"data_dir": str(tmp / "team"), "token_store": "file"}, environ={})
+    sources = {
+        "screen": FakeScreen(),
+        "inputs": FakeInput(),
+        "window": FakeWindow(WindowInfo(app="xterm", title="vim", rect=None)),
+        "camera": None,
+    }
+    app = create_app(
+        s,
+        launch_secret=SECRET,
+        diary_url="http://diary.test",
+        client_factory=client_factory,
+        clock=FakeClock(NOW),
+        sources=sources,
+        test_clock=True,
+    )
+    team = app.test_client()
+    team.get(f"/?key={SECRET}")
+    assert team.post("/signin", data={"email": "felix@example.com", "password": "correct horse 1"}).status_code == 303
+    team.post("/contracts/select", data={"contract_id": cid})
+    from models.local import local_db
+    from tests.support.diary_data import work_week
+
+    with app.app_context(), local_db.connection_context():
+        made = work_week(Path(s.data_dir), cid, rules.week_start(NOW), full=True)
+    return app, team, cid, made
+
+
+def timed(fn, runs: int) -> tuple[float, float]:
+    fn()  # warm-up (template compilation, caches)
+    samples = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - t) * 1000)
+    return statistics.median(samples), min(samples)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--runs", type=int, default=15)
+    args = parser.parse_args()
+    print(f"python {platform.python_version()} on {platform.platform()}, {os.cpu_count()} CPUs; runs={args.runs}")
+    with tempfile.TemporaryDirectory() as tmp:
+        app, team, cid, made = build(Path(tmp))
+        week = rules.week_start(NOW).date()
+        hx = {"HX-Request": "true"}
+        print(f"data: {len(made.segment_ids)} segments, {len(made.image_ids)} snapshot images\n")
+
+        def get(url, headers=None):
+            def run():
+                r = team.get(url, headers=headers or {})
+                assert r.status_code == 200, (url, r.status_code)
+                return r
+
+            return run
+
+        selection = ",".join(map(str, made.segment_ids[200:250]))
+        memos = iter(range(10**6))
+
+        def memo_edit():
+            r = team.post(
+                f"/diary/memo?contract={cid}",
+                data={
+                    "ids": selection,
+                    "memo": f"Bench memo {next(memos)}",
+                    "label": "Design",
+                    "view": "week",
+                    "day": str(week),
+                    "tz": "utc",
+                },
+                headers=hx,
+            )
+            assert r.status_code == 200 and "Saved the memo" in r.get_data(as_text=True)
+
+        def pure_week():
+            from models import diary_edits
+            from models import diary_view as dv
+
+            with app.app_context():
+                from models.local import local_db
+
+                with local_db.connection_context():
+                    start = rules.week_start(NOW)
+                    records = diary_edits.records_between(cid, start, start + rules.WEEK, minutes=False)
+            dv.week_view(records, week=start, tz=UTC, now=NOW, weekly_limit_hours=None, rate="25")
+
+        rows = [
+            ("baseline: GET /help (base layout, small page)", get("/help")),
+            ("week view, whole page (1,008 cells)", get(f"/diary/week?week={week}&tz=utc")),
+            ("week view, htmx block only", get(f"/diary/week?week={week}&tz=utc", hx)),
+            ("  of which: load records + view-model", pure_week),
+            ("day view, full day (144 cells)", get(f"/diary?day={NOW.date() - timedelta(days=1)}&tz=utc")),
+            ("memo edit of 50 segments + grid re-render", memo_edit),
+            ("CSV export of the week", get(f"/diary/export.csv?week={week}&tz=utc")),
+        ]
+        print(f"{'':48} {'median ms':>10} {'min ms':>8}")
+        for name, fn in rows:
+            med, low = timed(fn, args.runs)
+            print(f"{name:48} {med:10.1f} {low:8.1f}")
+
+        page = team.get(f"/diary/week?week={week}&tz=utc").get_data()
+        css = (ROOT / "ui/static/diary.css").read_bytes() + (ROOT / "ui/static/team.css").read_bytes()
+        js = (ROOT / "web/static/js/diary.js").read_bytes() + (ROOT / "web/static/js/app.js").read_bytes()
+        htmx = (ROOT / "web/static/vendor/htmx/htmx.min.js").read_bytes()
+        print("\npage weight of the week view (bytes, uncompressed / gzip -6):")
+        for name, data in (("HTML", page), ("CSS (team + diary)", css), ("JS (app + diary)", js), ("htmx", htmx)):
+            print(f"  {name:22} {len(data):>8} / {len(gzip.compress(data, 6)):>7}")
+        total = page + css + js + htmx
+        print(f"  {'total':22} {len(total):>8} / {sum(len(gzip.compress(d, 6)) for d in (page, css, js, htmx)):>7}")
+        app.extensions["teamapp"]["shutdown"]()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
