@@ -121,16 +121,23 @@ def watch_stop_signals(on_stop) -> None:
     threading.Thread(target=watch, name="stop-signals", daemon=True).start()
 
 
-def start_embedded_diary(data_dir: Path, out: TextIO):
-    """The diary server in-process on a free port, with demo accounts on first start."""
+def start_embedded_diary(data_dir: Path, out: TextIO, clock=None):
+    """The diary server in-process on a free port, with demo accounts on first start.
+
+    ``clock`` (the test clock) is shared so the diary agrees with the app about "now"."""
     from diary_server.demo import DEMO_FILE_NAME, ensure_demo_accounts, format_demo_accounts
     from diary_server.factory import create_app as create_diary_app
     from diary_server.factory import utc_now
     from web.serving import ServerThread
 
     diary_dir = ensure_private_dir(data_dir / "diary")
-    diary_app = create_diary_app({"DATA_DIR": diary_dir})
-    created = ensure_demo_accounts(diary_app.extensions["diary_db"], diary_dir, utc_now())
+    config = {"DATA_DIR": diary_dir}
+    if clock is not None:
+        from datetime import UTC
+
+        config["CLOCK"] = lambda: clock.now().astimezone(UTC).replace(tzinfo=None)
+    diary_app = create_diary_app(config)
+    created = ensure_demo_accounts(diary_app.extensions["diary_db"], diary_dir, config.get("CLOCK", utc_now)())
     if created:
         out.write(format_demo_accounts(created))
         out.write(f"(saved in {diary_dir / DEMO_FILE_NAME})\n")
@@ -208,9 +215,6 @@ def run_team_app(settings: Settings, out: TextIO = sys.stdout) -> int:
     watch_stop_signals(request_stop)
     embedded = diary_app = demo_file = None
     diary_url = settings.diary_url
-    if not diary_url:
-        embedded, diary_app, demo_file = start_embedded_diary(data_dir, out)
-        diary_url = embedded.base_url
     clock = None
     if settings.test_clock:
         from datetime import UTC, datetime
@@ -219,6 +223,9 @@ def run_team_app(settings: Settings, out: TextIO = sys.stdout) -> int:
 
         clock = FakeClock(datetime.now(UTC))
         out.write("TEST CLOCK: time stands still; POST /test/clock moves it.\n")
+    if not diary_url:
+        embedded, diary_app, demo_file = start_embedded_diary(data_dir, out, clock)
+        diary_url = embedded.base_url
     app = create_app(
         settings, diary_url=diary_url, demo_accounts_file=demo_file, clock=clock, test_clock=settings.test_clock
     )

@@ -11,10 +11,29 @@ from sync.worker import OFFLINE_KEY, PROBLEM_KEY
 
 
 @dataclass(frozen=True)
+class ProblemGroup:
+    """Items refused for the same reason, shown as one line."""
+
+    message: str
+    count: int
+    first_start: datetime | None
+
+
+def group_problems(problems: list[outbox.Problem]) -> list[ProblemGroup]:
+    groups: dict[str, list[outbox.Problem]] = {}
+    for problem in problems:
+        groups.setdefault(problem.message, []).append(problem)
+    return [
+        ProblemGroup(message, len(items), min((p.segment_start for p in items if p.segment_start), default=None))
+        for message, items in groups.items()
+    ]
+
+
+@dataclass(frozen=True)
 class SyncStatus:
     state: str  # "online", "uploading", "offline", "attention"
     words: str
-    problems: list[outbox.Problem]
+    problems: list[ProblemGroup]
     lock_warning: str | None
     duplicates: int
     sign_in_problem: str | None
@@ -46,7 +65,7 @@ def sync_status(now: datetime, tz: tzinfo = UTC) -> SyncStatus:
             f"{_items(waiting)} of the week locking {lock.astimezone(tz).strftime('%a %H:%M')} "
             "still wait to upload: connect before then, or that time cannot be billed."
         )
-    return SyncStatus(state, words, counts.problems, lock_warning, duplicates, problem)
+    return SyncStatus(state, words, group_problems(counts.problems), lock_warning, duplicates, problem)
 
 
 def _items(n: int) -> str:

@@ -50,9 +50,14 @@ class UiState:
     reviews: dict[int, Review] = field(default_factory=dict)
     reminder_at: datetime | None = None
     idle: tuple[datetime, datetime] | None = None
-    limit_message: str | None = None
-    limit_warning: str | None = None
+    #: (contract id, text): shown only while that contract is the selected one.
+    limit_message: tuple[int, str] | None = None
+    limit_warning: tuple[int, str] | None = None
     stop_message: str | None = None
+    #: The answer to the freelancer's last action; kept until the next minute tick so that
+    #: pushes of the same screen part do not wipe it.
+    flash: str | None = None
+    flash_error: str | None = None
 
 
 class LoggingController:
@@ -85,7 +90,7 @@ class LoggingController:
         self._last_active: datetime | None = None
         self._idle_since: datetime | None = None
         self._last_reminder: datetime | None = None
-        self._warned_week: datetime | None = None
+        self._warned_week: tuple[int, datetime] | None = None
         self._unsubscribe = loop.subscribe(self._events.put)
         #: Called after every edit the freelancer makes here (memo, delete, keep, idle), so the
         #: sync worker uploads it at once; set by the composition root.
@@ -144,6 +149,8 @@ class LoggingController:
             self._last_reminder = now
             self.state.stop_message = None
             self.state.limit_message = None
+            if self.state.limit_warning and self.state.limit_warning[0] != contract_id:
+                self.state.limit_warning = None
         self.loop.start(contract_id)
 
     def stop(self, reason: str = "switched off") -> None:
@@ -194,6 +201,11 @@ class LoggingController:
         self.after_edit()
         self._on_change({"panel", "prompts"})
         return message
+
+    def say(self, message: str | None = None, error: str | None = None) -> None:
+        """Show the answer to an action until the next minute tick."""
+        with self._lock:
+            self.state.flash, self.state.flash_error = message, error
 
     def pending_reviews(self) -> list[Review]:
         now = self.clock.now()
@@ -258,6 +270,10 @@ class LoggingController:
                 self._notify(self._review_notice(event, prefs))
             changed.add("prompts")
         elif isinstance(event, SegmentUpdated):
+            with self._lock:
+                if self.state.flash or self.state.flash_error:
+                    self.state.flash = self.state.flash_error = None
+                    changed.add("prompts")
             changed |= self._after_minute(event, now, prefs)
         changed |= self._expire_reviews(now)
         self._on_change(changed)
@@ -346,21 +362,21 @@ class LoggingController:
         reached = self._limit_reached(contract, now)
         if reached:
             with self._lock:
-                self.state.limit_message = reached
+                self.state.limit_message = (contract.id, reached)
             self.loop.stop("weekly limit reached")
             self._notify(Notice("Weekly limit reached", reached))
             return {"prompts", "status"}
         week = rules.week_start(now)
         used = seg_store.billable_minutes_between(contract.id, week, week + rules.WEEK)
-        if used >= LIMIT_WARNING_RATIO * contract.weekly_limit_hours * 60 and self._warned_week != week:
-            self._warned_week = week
+        if used >= LIMIT_WARNING_RATIO * contract.weekly_limit_hours * 60 and self._warned_week != (contract.id, week):
+            self._warned_week = (contract.id, week)
             left = contract.weekly_limit_hours * 60 - used
             message = (
                 f"{left // 60}:{left % 60:02d} left of your {contract.weekly_limit_hours}-hour weekly limit; "
                 "logging stops when you reach it."
             )
             with self._lock:
-                self.state.limit_warning = message
+                self.state.limit_warning = (contract.id, message)
             self._notify(Notice("Weekly limit almost reached", message))
             return {"prompts"}
         return set()

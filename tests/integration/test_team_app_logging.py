@@ -177,7 +177,7 @@ def test_desktop_notification_only_when_the_page_is_not_in_front(logged_in, team
     advance_until(team, "Snapshot taken at")
     assert [n.title for n in notifier.notices] == []  # the window prompt is enough
     team.post("/presence", data={"page": "p1", "visible": "0"})
-    for _ in range(25):  # until the next segment's snapshot
+    for _ in range(45):  # until the next segment's snapshot (up to 20 minutes away)
         advance(team, 30)
         if notifier.notices:
             break

@@ -134,7 +134,8 @@ def _answer(block: str, message: str | None = None, error: str | None = None, st
         return redirect(url_for("auth.signin"))
     if not is_htmx():
         return redirect(url_for("home.index"))
-    ctx = screen_context(account, flash=message, flash_error=error)
+    controller().say(message, error)
+    ctx = screen_context(account)
     body = render_block("log.html", block, **ctx)
     # Other parts may have changed too (e.g. the switch changes the status line).
     extras = [p for p in ("status_line", "prompts") if p != block]
