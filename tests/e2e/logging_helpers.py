@@ -141,15 +141,13 @@ def open_main_screen(page: Page, app: TeamApp) -> None:
 COUNT_WS_MESSAGES = (
     "document.addEventListener('htmx:wsAfterMessage', () => {"
     " window.__wsMessages = (window.__wsMessages || 0) + 1; });"
+    "document.addEventListener('htmx:wsOpen', () => { window.__wsOpen = true; });"
 )
 
 
 def connected(page: Page) -> None:
-    """Wait for the page's WebSocket to deliver the whole screen (its first message).
-
-    Until then a click may land on a block the first push is about to replace, and be lost.
-    """
-    page.wait_for_function("() => (window.__wsMessages || 0) > 0")
+    """Wait until the page's WebSocket is open, so every later change reaches it."""
+    page.wait_for_function("() => window.__wsOpen === true")
     page.wait_for_function("() => !document.querySelector('.htmx-settling, .htmx-swapping')")
 
 

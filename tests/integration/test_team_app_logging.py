@@ -210,3 +210,13 @@ def test_signing_out_switches_logging_off(logged_in, team_app):
     assert team_app.extensions["teamapp"]["controller"].logging
     team.post("/signout")
     assert not team_app.extensions["teamapp"]["controller"].logging
+
+
+def test_state_for_a_reconnecting_page(logged_in):
+    team, _ = logged_in
+    team.post("/logging/toggle", headers=HX)
+    body = team.get("/logging/state").get_data(as_text=True)
+    for part in ('id="panel"', 'id="prompts"', 'id="status-line"', 'id="picker"'):
+        assert part in body
+    assert body.count('hx-swap-oob="true"') >= 4 and "<html" not in body
+    team.post("/logging/toggle", headers=HX)

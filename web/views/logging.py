@@ -199,6 +199,15 @@ def dismiss_reminder():
     return _answer("prompts")
 
 
+@bp.get("/logging/state")
+def state():
+    """Every live part of the main screen, for a page whose WebSocket reconnected."""
+    account = current_account()
+    if account is None:
+        return "", 204
+    return render_parts(account, set(PARTS) - {"memo"})
+
+
 @bp.post("/presence")
 def presence():
     """The page says whether it is in front, so notifications only appear when it is not."""
@@ -244,7 +253,8 @@ def register_socket(app, sock) -> None:
             return
         queue_ = hub.connect()
         try:
-            socket.send(render_parts(account, set(PARTS) - {"memo"}))
+            # No state is sent on connect: the page was just rendered, and a push now would replace
+            # blocks under the user's first click. A page that *re*connects asks /logging/state.
             while True:
                 try:
                     html = queue_.get(timeout=25)

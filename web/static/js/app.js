@@ -80,3 +80,16 @@ document.addEventListener("click", function (event) {
   });
   document.addEventListener("DOMContentLoaded", report);
 })();
+
+// After the WebSocket reconnects (server restarted, laptop woke up), fetch the whole state once:
+// pushes sent while it was down are gone. The first connection needs nothing: the page is fresh.
+(function () {
+  "use strict";
+  var opened = false;
+  document.addEventListener("htmx:wsOpen", function () {
+    if (opened && window.htmx) {
+      window.htmx.ajax("GET", "/logging/state", { target: "#ws-ping", swap: "innerHTML" });
+    }
+    opened = true;
+  });
+})();
