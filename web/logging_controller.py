@@ -199,7 +199,9 @@ class LoggingController:
         else:
             outbox.release_snapshot(image_id)
         self.after_edit()
-        self._on_change({"panel", "prompts"})
+        # Keep changes nothing on the panel: pushing it would only replace the switch under
+        # the user's next click.
+        self._on_change({"panel", "prompts"} if delete else {"prompts"})
         return message
 
     def say(self, message: str | None = None, error: str | None = None) -> None:

@@ -46,7 +46,7 @@ def _render_picker(account, error: str | None = None, notice: str | None = None,
         return render_template("log.html", title="Team", **ctx), status
     oob = {**ctx, "oob": True}
     body = render_block("log.html", "picker", **ctx) + "".join(
-        render_block("log.html", block, **oob) for block in ("panel", "memo")
+        render_block("log.html", block, **oob) for block in ("panel", "memo", "prompts")
     )
     return body, 200
 

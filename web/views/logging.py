@@ -7,7 +7,6 @@ returned alone to htmx, and pushed over the WebSocket when the capture loop chan
 from __future__ import annotations
 
 import json
-import queue
 from datetime import timedelta
 
 from flask import Blueprint, abort, current_app, redirect, request, send_file, url_for
@@ -120,12 +119,12 @@ def contracts_picker_context(account) -> dict:
     return picker_context(account)
 
 
-def render_parts(account, parts: set[str], **extra) -> str:
+def render_parts(account, parts: set[str], **extra) -> dict[str, str]:
     """The named blocks, marked for an out-of-band swap: what the WebSocket pushes."""
     ctx = screen_context(account, oob=True, **extra)
     if "panel" in parts:
         parts = {*parts, "picker"}  # the picker shows this week's hours too
-    return "\n".join(render_block("log.html", PARTS[p], **ctx) for p in sorted(parts) if p in PARTS)
+    return {p: render_block("log.html", PARTS[p], **ctx) for p in sorted(parts) if p in PARTS}
 
 
 def _answer(block: str, message: str | None = None, error: str | None = None, status: int = 200):
@@ -205,7 +204,7 @@ def state():
     account = current_account()
     if account is None:
         return "", 204
-    return render_parts(account, set(PARTS) - {"memo"})
+    return "\n".join(render_parts(account, set(PARTS) - {"memo"}).values())
 
 
 @bp.post("/presence")
@@ -251,19 +250,15 @@ def register_socket(app, sock) -> None:
         account = current_account()
         if account is None:
             return
-        queue_ = hub.connect()
+        connection = hub.connect()
         try:
             # No state is sent on connect: the page was just rendered, and a push now would replace
             # blocks under the user's first click. A page that *re*connects asks /logging/state.
             while True:
-                try:
-                    html = queue_.get(timeout=25)
-                except queue.Empty:
-                    socket.send("<div id='ws-ping' hidden></div>")  # notices a closed socket
-                    continue
-                socket.send(html)
+                html = connection.take(timeout=25)
+                socket.send(html if html is not None else "<div id='ws-ping' hidden></div>")
         finally:
-            hub.disconnect(queue_)
+            hub.disconnect(connection)
 
 
 def register_test_clock(app) -> None:
