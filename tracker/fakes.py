@@ -90,6 +90,13 @@ class FakeClock:
             if not self._cond.wait_for(lambda: self._waiting and self._now >= t, timeout):
                 raise TimeoutError(f"loop did not reach {t} (now {self._now})")
 
+    def wait_reached(self, t: datetime, timeout: float) -> bool:
+        """True once a running loop sleeps at or after ``t``; False if that has not happened
+        within ``timeout`` seconds (the caller decides whether the loop is still there)."""
+        t = rules.to_utc(t)
+        with self._cond:
+            return self._cond.wait_for(lambda: self._waiting and self._now >= t, timeout)
+
     def allow_until(self, t: datetime) -> None:
         """Let a running loop's time move up to ``t`` without waiting for it."""
         with self._cond:

@@ -304,6 +304,7 @@ def test_preferences_take_effect_while_logging(page: Page, clock_app, tmp_path):
     camera = write_camera_frames(tmp_path / "camera")
     page.goto(app.url("/preferences"))
     page.get_by_label("The active screen only").check()
+    page.get_by_label("Show each snapshot so I can delete it before upload").check()  # earlier tests may have unset it
     page.locator("#review_seconds").select_option("10")
     page.get_by_label("Take a camera still with each screen snapshot (never video)").check()
     page.locator("#camera_source").fill(camera)
