@@ -13,7 +13,7 @@ import logging
 import queue
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from models import rules
@@ -87,6 +87,7 @@ class LoggingController:
         self._events: queue.Queue = queue.Queue()
         self._worker: threading.Thread | None = None
         self._contract_id: int | None = None
+        self._stopped = True  # set when the loop says it stopped, cleared when logging starts
         self._last_active: datetime | None = None
         self._idle_since: datetime | None = None
         self._last_reminder: datetime | None = None
@@ -122,11 +123,20 @@ class LoggingController:
 
     @property
     def logging(self) -> bool:
-        return self.loop.running
+        return self.loop.running and not self._stopped
+
+    def status(self):
+        """The loop's status, except that logging counts as off from the moment the loop said
+        it stopped: its thread may still be finishing while the screen is rendered, and a push
+        showing "on" after the switch answered "off" would undo the user's click."""
+        status = self.loop.status()
+        if status.logging and self._stopped:
+            return replace(status, logging=False, contract_id=None, segment=None, logged_seconds=0.0, activity_level=0)
+        return status
 
     @property
     def contract_id(self) -> int | None:
-        return self._contract_id if self.loop.running else None
+        return self._contract_id if self.logging else None
 
     def start(self, contract_id: int | None) -> None:
         if contract_id is None:
@@ -149,12 +159,14 @@ class LoggingController:
             self._last_reminder = now
             self.state.stop_message = None
             self.state.limit_message = None
+            self._stopped = False
             if self.state.limit_warning and self.state.limit_warning[0] != contract_id:
                 self.state.limit_warning = None
         self.loop.start(contract_id)
 
     def stop(self, reason: str = "switched off") -> None:
         self.loop.stop(reason)
+        self._stopped = True
 
     # --- memo -------------------------------------------------------------------------------
 
@@ -256,8 +268,10 @@ class LoggingController:
         prefs = self._prefs()
         changed = {"panel"}
         if isinstance(event, LoggingStarted):
+            self._stopped = False
             changed.add("status")
         elif isinstance(event, LoggingStopped):
+            self._stopped = True
             with self._lock:
                 if event.reason not in ("switched off", "app closed"):
                     self.state.stop_message = f"Logging stopped: {event.reason}."

@@ -49,7 +49,7 @@ def screen_context(account, **extra) -> dict:
     prefs = prefs_mod.load()
     now = ctl.clock.now()
     contract = selected_contract(account)
-    status = ctl.loop.status()
+    status = ctl.status()
     logging_contract = status.contract_id if status.logging else None
     ctx: dict = {
         "account": account,
