@@ -325,6 +325,12 @@ def test_preferences_take_effect_while_logging(page: Page, clock_app, tmp_path):
         shown = f"{start.astimezone(kolkata):%H:%M}–{(start + timedelta(minutes=10)).astimezone(kolkata):%H:%M}"
         expect(page.locator("#panel .segment-now")).to_contain_text(f"This segment ({shown})")
 
+        # A segment that already has its snapshot (an earlier test logged in it) gets no second
+        # one: start from the next segment.
+        now = app_now(app)
+        boundary = now.replace(minute=now.minute - now.minute % 10, second=0, microsecond=0) + timedelta(minutes=10)
+        advance(app, (boundary - now).total_seconds() + 1)
+        term.type("plans\n")
         screens_before = {i.id for i in images(app, "screen")}
         # Steps shorter than the 10-second review window, so the prompt is not stepped over.
         advance_until(app, has_prompt, step=5, limit=11 * 60, what="the snapshot prompt")
@@ -353,6 +359,9 @@ def test_preferences_take_effect_while_logging(page: Page, clock_app, tmp_path):
         expect(page.locator("#prefs-saved")).to_be_visible()
         open_main_screen(page, app)
         seen = {i.id for i in images(app, "screen")}
+        now = app_now(app)
+        boundary = now.replace(minute=now.minute - now.minute % 10, second=0, microsecond=0) + timedelta(minutes=10)
+        advance(app, (boundary - now).total_seconds() + 1)  # into the next segment
         for _ in range(40):
             advance(app, 20)
             assert not has_prompt(main_screen_html(app)), "a review prompt showed with notifications off"
