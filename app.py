@@ -164,10 +164,15 @@ def start_tray(app, url: str):
     controller = svc["controller"]
 
     def contract_title() -> str | None:
-        with local_db.connection_context():
+        def read() -> str | None:
             cid = contracts_sync.selected_contract_id()
             contract = Contract.get_or_none(Contract.id == cid) if cid else None
             return contract.title if contract else None
+
+        if not local_db.is_closed():  # called on the UI worker, which holds a connection
+            return read()
+        with local_db.connection_context():
+            return read()
 
     def toggle() -> None:
         with local_db.connection_context():
@@ -190,9 +195,7 @@ def start_tray(app, url: str):
     except Exception as exc:  # a tray that will not start must not stop the app
         log.warning("tray icon unavailable: %s", exc)
         return None
-    from tracker.events import LoggingStopped
-
-    controller.loop.subscribe(lambda event: tray.refresh(logging_on=not isinstance(event, LoggingStopped)))
+    controller.watchers.append(tray.refresh)  # after the controller handled each loop event
     return tray
 
 

@@ -96,6 +96,8 @@ class LoggingController:
         #: Called after every edit the freelancer makes here (memo, delete, keep, idle), so the
         #: sync worker uploads it at once; set by the composition root.
         self.after_edit: Callable[[], None] = lambda: None
+        #: Called on the worker thread after each loop event is handled (e.g. the tray icon).
+        self.watchers: list[Callable[[], None]] = []
 
     # --- lifecycle ------------------------------------------------------------------------
 
@@ -293,6 +295,8 @@ class LoggingController:
             changed |= self._after_minute(event, now, prefs)
         changed |= self._expire_reviews(now)
         self._on_change(changed)
+        for watcher in self.watchers:
+            watcher()
 
     def _review_notice(self, event: SnapshotTaken, prefs) -> Notice:
         record = event.record
