@@ -211,9 +211,16 @@ def run_team_app(settings: Settings, out: TextIO = sys.stdout) -> int:
     setup_logging(settings.log_level, data_dir / "logs")
     stop = threading.Event()
 
+    window_closed = threading.Event()
+
     def request_stop(signum=None, frame=None) -> None:
         stop.set()
-        window.close_native_windows()
+        # The window may not exist yet, or Qt may miss one request while busy: ask again until
+        # webview.start() has returned (bounded; it normally returns at the first request).
+        for _ in range(40):
+            window.close_native_windows()
+            if window_closed.wait(0.5):
+                break
 
     watch_stop_signals(request_stop)
     embedded = diary_app = demo_file = None
@@ -261,10 +268,13 @@ def run_team_app(settings: Settings, out: TextIO = sys.stdout) -> int:
         if mode == "native":
             try:
                 window.run_native_window(url, ICON_PNG)
+                window_closed.set()
                 stop.set()  # the user closed the window: quit
             except window.NativeWindowUnavailable as exc:
                 log.warning("%s; opening the default browser instead", exc)
                 mode = "browser"
+        if mode != "native":
+            window_closed.set()  # nothing to close
         if mode == "browser" and not window.open_in_browser(url):
             out.write("Could not open a browser: open the URL above yourself.\n")
         if mode in ("browser", "none"):
@@ -273,6 +283,7 @@ def run_team_app(settings: Settings, out: TextIO = sys.stdout) -> int:
         while not stop.wait(0.5 if sys.platform.startswith("win") else None):
             pass
     finally:
+        window_closed.set()
         out.write("Stopping…\n")
         if tray is not None:
             tray.stop()
