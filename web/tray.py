@@ -98,6 +98,11 @@ class Tray:
             return
         try:
             self._icon.title = self.title(logging_on)
+            # pystray's X backend renames its window on its own thread but leaves the request in
+            # the connection's buffer; without a flush the last rename can wait there forever.
+            display = getattr(self._icon, "_display", None)
+            if display is not None:
+                display.flush()
             self._icon.update_menu()
         except Exception:  # the tray went away; the window still works
             log.debug("tray update failed", exc_info=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import sqlite3
 import subprocess
+import time
 from collections.abc import Callable
 from contextlib import closing
 from dataclasses import dataclass
@@ -280,13 +281,21 @@ class Xterm:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        self.window = xdotool("search", "--sync", "--name", f"^{re.escape(title)}$").split()[0]
+        self.window = xdotool("search", "--sync", "--onlyvisible", "--name", f"^{re.escape(title)}$").split()[0]
         self.activate()
 
-    def activate(self) -> None:
-        xdotool("windowactivate", "--sync", self.window)
-        active = xdotool("getactivewindow")
-        assert active == self.window, f"the xterm {self.window} is not the active window ({active})"
+    def activate(self, timeout: float = 20.0) -> None:
+        """Make the xterm the active window; retried because the window manager may not have
+        mapped it yet, and xdotool then fails (BadMatch) instead of waiting."""
+        deadline = time.monotonic() + timeout
+        active = ""
+        while time.monotonic() < deadline:
+            subprocess.run(["xdotool", "windowactivate", "--sync", self.window], capture_output=True, timeout=20)
+            active = subprocess.run(["xdotool", "getactivewindow"], capture_output=True, text=True, timeout=20).stdout
+            if active.strip() == self.window:
+                return
+            time.sleep(0.1)
+        raise AssertionError(f"the xterm {self.window} is not the active window ({active.strip()})")
 
     def type(self, text: str) -> None:
         self.activate()

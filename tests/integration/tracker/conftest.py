@@ -62,9 +62,17 @@ class XTerm:
         self.window_id = window_id
         self.title = title
 
-    def activate(self) -> None:
-        xdotool("windowactivate", "--sync", self.window_id)
-        xdotool("windowfocus", "--sync", self.window_id)
+    def activate(self, timeout: float = 20.0) -> None:
+        """Raise and focus the window. The window manager may not have mapped it yet (xdotool
+        then fails with BadMatch), so retry until X reports it as the focused window."""
+
+        def focused() -> bool:
+            subprocess.run(["xdotool", "windowactivate", "--sync", self.window_id], capture_output=True, timeout=20)
+            subprocess.run(["xdotool", "windowfocus", "--sync", self.window_id], capture_output=True, timeout=20)
+            active = subprocess.run(["xdotool", "getwindowfocus"], capture_output=True, text=True, timeout=20)
+            return active.stdout.strip() == self.window_id
+
+        wait_for(focused, timeout, f"the xterm {self.title!r} to take the focus")
 
 
 @pytest.fixture
@@ -77,7 +85,7 @@ def xterm(x_display) -> Iterator[XTerm]:
         stderr=subprocess.DEVNULL,
     )
     try:
-        window_id = xdotool("search", "--sync", "--name", title).splitlines()[0]
+        window_id = xdotool("search", "--sync", "--onlyvisible", "--name", title).splitlines()[0]
         term = XTerm(proc, window_id, title)
         term.activate()
         yield term
