@@ -58,6 +58,14 @@ def advance(app: TeamApp, seconds: float) -> datetime:
     return datetime.fromisoformat(response.json()["now"]).astimezone(UTC)
 
 
+def to_next_segment(app: TeamApp) -> datetime:
+    """Move the clock to one second into the next 10-minute segment, so that a few minutes of
+    steps that follow stay inside one segment (whose activity meter the screen shows)."""
+    now = app_now(app)
+    boundary = now.replace(minute=now.minute - now.minute % 10, second=0, microsecond=0) + SEGMENT
+    return advance(app, (boundary - now).total_seconds() + 1)
+
+
 def app_now(app: TeamApp) -> datetime:
     return advance(app, 0.001)
 

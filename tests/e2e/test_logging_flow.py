@@ -39,6 +39,7 @@ from tests.e2e.logging_helpers import (
     segments,
     select_contract,
     switch_off_quietly,
+    to_next_segment,
 )
 
 REVIEW_RE = re.compile(r'id="review-(\d+)"')
@@ -145,9 +146,7 @@ def test_log_time_delete_one_snapshot_and_keep_another(page: Page, clock_app, sc
         assert minutes(week) < minutes(week_before), (week, week_before)
 
         # Into the next segment, with input there; keep its snapshot by letting the review pass.
-        now = app_now(app)
-        boundary = now.replace(minute=now.minute - now.minute % 10, second=0, microsecond=0) + timedelta(minutes=10)
-        advance(app, (boundary - now).total_seconds() + 1)
+        to_next_segment(app)
         term.type("second segment\n")
         advance_until(app, lambda html: has_prompt(html, {first}), step=20, limit=11 * 60, what="the second prompt")
         second = new_prompt_id(main_screen_html(app), {first})
@@ -161,6 +160,10 @@ def test_log_time_delete_one_snapshot_and_keep_another(page: Page, clock_app, sc
         assert page.request.get(app.url(f"/snapshots/{second}")).status == 200
         _today, week = expect_totals(page, app, contract_id)
         assert minutes(week) >= 1
+        # The meter shows the current segment: type at its start and watch the minute fill in.
+        to_next_segment(app)
+        term.type("the meter\n")
+        advance_until(app, lambda html: "bar active" in html, step=20, limit=3 * 60, what="the meter filling")
         expect(page.locator("#activity-meter .bar.active")).not_to_have_count(0)
         expect(page.locator("#last-snapshot")).to_be_visible()
         assert image_loaded(page, "#last-snapshot") > 0
@@ -215,6 +218,7 @@ def test_coming_back_from_idle_asks_to_keep_or_discard(page: Page, clock_app, sc
     contract_id = current_contract_id(app)
 
     with Xterm(f"idle {answer}") as term:
+        to_next_segment(app)  # the minutes of input that follow stay in one segment
         page.locator("#logging-switch").click()
         expect(page.locator("#logging-switch")).to_have_attribute("aria-checked", "true")
         term.type("before the break\n")
@@ -327,9 +331,7 @@ def test_preferences_take_effect_while_logging(page: Page, clock_app, tmp_path):
 
         # A segment that already has its snapshot (an earlier test logged in it) gets no second
         # one: start from the next segment.
-        now = app_now(app)
-        boundary = now.replace(minute=now.minute - now.minute % 10, second=0, microsecond=0) + timedelta(minutes=10)
-        advance(app, (boundary - now).total_seconds() + 1)
+        to_next_segment(app)
         term.type("plans\n")
         screens_before = {i.id for i in images(app, "screen")}
         # Steps shorter than the 10-second review window, so the prompt is not stepped over.
@@ -359,9 +361,7 @@ def test_preferences_take_effect_while_logging(page: Page, clock_app, tmp_path):
         expect(page.locator("#prefs-saved")).to_be_visible()
         open_main_screen(page, app)
         seen = {i.id for i in images(app, "screen")}
-        now = app_now(app)
-        boundary = now.replace(minute=now.minute - now.minute % 10, second=0, microsecond=0) + timedelta(minutes=10)
-        advance(app, (boundary - now).total_seconds() + 1)  # into the next segment
+        to_next_segment(app)
         for _ in range(40):
             advance(app, 20)
             assert not has_prompt(main_screen_html(app)), "a review prompt showed with notifications off"
