@@ -96,20 +96,24 @@ def screen_image(segment_id: int) -> CaptureImage | None:
 
 
 def last_snapshot(contract_id: int) -> tuple[CaptureSegment, CaptureImage] | None:
-    row = (
-        CaptureImage.select(CaptureImage, CaptureSegment)
-        .join(CaptureSegment)
-        .where(
-            (CaptureSegment.contract_id == contract_id)
-            & (CaptureImage.kind == "screen")
-            & CaptureImage.path.is_null(False)
-            & CaptureImage.deleted_at.is_null()
-            & CaptureSegment.deleted_at.is_null()
-        )
-        .order_by(CaptureImage.taken_at.desc())
-        .first()
+    # Raw SQL, like the sums above: it is read on every render of the main screen.
+    image = next(
+        iter(
+            CaptureImage.raw(
+                "SELECT i.* FROM capture_image i JOIN capture_segment s ON s.id = i.segment_id"
+                " WHERE s.contract_id = ? AND i.kind = 'screen' AND i.path IS NOT NULL"
+                " AND i.deleted_at IS NULL AND s.deleted_at IS NULL"
+                " ORDER BY i.taken_at DESC LIMIT 1",
+                contract_id,
+            )
+        ),
+        None,
     )
-    return (row.segment, row) if row else None
+    if image is None:
+        return None
+    seg = next(iter(CaptureSegment.raw("SELECT * FROM capture_segment WHERE id = ?", image.segment_id)))
+    image.segment = seg
+    return seg, image
 
 
 def image_by_id(image_id: int) -> CaptureImage | None:

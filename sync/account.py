@@ -24,7 +24,8 @@ class SignOutResult:
 
 
 def current_account() -> Account | None:
-    return Account.select().order_by(Account.id.desc()).first()
+    # A raw query: every request asks this, and peewee's query building costs ~1 ms.
+    return next(iter(Account.raw("SELECT * FROM account ORDER BY id DESC LIMIT 1")), None)
 
 
 def sign_in(

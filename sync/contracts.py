@@ -144,10 +144,11 @@ def week_minutes(contract_id: int, now: datetime) -> int:
 
 def picker_rows(diary_url: str, now: datetime) -> list[PickerRow]:
     selected = selected_contract_id()
-    contracts = (
-        Contract.select()
-        .where(Contract.diary_url == diary_url)
-        .order_by(Contract.status != "active", Contract.status != "paused", Contract.title)
+    # Raw SQL: the picker is part of every render of the main screen.
+    contracts = Contract.raw(
+        "SELECT * FROM contract WHERE diary_url = ?"
+        " ORDER BY status != 'active', status != 'paused', title",
+        diary_url,
     )
     return [PickerRow(c, week_minutes(c.id, now), unavailable_reason(c), c.id == selected) for c in contracts]
 

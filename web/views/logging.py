@@ -48,7 +48,8 @@ def screen_context(account, **extra) -> dict:
     ctl = controller()
     prefs = prefs_mod.load()
     now = ctl.clock.now()
-    contract = selected_contract(account)
+    picker = contracts_picker_context(account)
+    contract = next((row.contract for row in picker["rows"] if row.selected), None)
     status = ctl.status()
     logging_contract = status.contract_id if status.logging else None
     ctx: dict = {
@@ -93,7 +94,7 @@ def screen_context(account, **extra) -> dict:
             current = seg_store.segment(contract.id, status.segment)
             if current is not None:
                 ctx["meter"] = [sum(c) for c in seg_store.minute_counts(current)]
-    ctx.update(contracts_picker_context(account))
+    ctx.update(picker)
     ctx.update(extra)
     return ctx
 
