@@ -3,10 +3,15 @@ label edits, and the changes feed. Rules live in ``diary_server/sync_service.py`
 
 from __future__ import annotations
 
+import json
+from datetime import datetime
+from typing import Annotated, Literal
+
 from apiflask import Schema, abort
 from apiflask.fields import Boolean, DateTime, Float, Integer, List, Nested, String
 from apiflask.validators import Length, OneOf, Range, Regexp
-from flask import g
+from flask import Response, current_app, g
+from pydantic import BaseModel, Field
 
 from diary_server import sync_service as svc
 from diary_server.api import api_bp, auth
@@ -19,40 +24,48 @@ def _uuid(**kwargs):
     return String(validate=Regexp(svc.UUID_RE), metadata={"pattern": UUID_PATTERN, "format": "uuid"}, **kwargs)
 
 
-class SegmentIn(Schema):
-    uuid = _uuid(required=True)
-    contract_id = Integer(required=True, validate=Range(1, 2**31 - 1))
-    start = DateTime(required=True, metadata={"description": "Segment start, on a 10-minute UTC boundary"})
-    version = Integer(
-        required=True, validate=Range(1, 2**31 - 1), metadata={"description": "Bumped by each capture write"}
-    )
-    logged_seconds = Float(required=True, validate=Range(0, 600))
-    minutes = List(
-        List(Integer(validate=Range(0, 10**6)), validate=Length(equal=3)),
-        required=True,
-        validate=Length(equal=10),
-        metadata={"description": "Ten [keys, clicks, scrolls] counts"},
-    )
-    app_name = String(load_default=None, allow_none=True, validate=Length(max=500))
-    window_title = String(load_default=None, allow_none=True, validate=Length(max=1000))
-    manual = Boolean(load_default=False)
-    memo = String(load_default=None, allow_none=True, validate=Length(max=svc.MAX_MEMO))
-    memo_edited_at = DateTime(load_default=None, allow_none=True)
-    label = String(load_default=None, allow_none=True, validate=Length(max=60))
-    label_edited_at = DateTime(load_default=None, allow_none=True)
-    deleted_at = DateTime(load_default=None, allow_none=True, metadata={"description": "Tombstone: deleted then"})
+# The push body is validated by pydantic (its Rust core): marshmallow took ~0.9 s for 500 nested
+# segments, more than the database writes. The OpenAPI document is generated from these models,
+# so the body is still checked against exactly the schema the document shows.
+_UUID = Annotated[str, Field(strict=True, pattern=UUID_PATTERN, json_schema_extra={"format": "uuid"})]
+_COUNT = Annotated[int, Field(strict=True, ge=0, le=10**6)]
+_INT32 = Annotated[int, Field(strict=True, ge=1, le=2**31 - 1)]
 
 
-class TombstoneIn(Schema):
-    uuid = _uuid(required=True)
-    segment_uuid = _uuid(required=True)
-    kind = String(required=True, validate=OneOf(("screen", "camera")))
-    deleted_at = DateTime(required=True)
+def _text(max_length: int, description: str | None = None):
+    return Annotated[str | None, Field(strict=True, max_length=max_length, description=description)]
 
 
-class PushIn(Schema):
-    segments = List(Nested(SegmentIn), load_default=list, validate=Length(max=svc.MAX_BATCH))
-    snapshot_tombstones = List(Nested(TombstoneIn), load_default=list, validate=Length(max=svc.MAX_BATCH))
+class SegmentIn(BaseModel):
+    uuid: _UUID
+    contract_id: _INT32
+    start: datetime = Field(description="Segment start, on a 10-minute UTC boundary")
+    version: _INT32 = Field(description="Bumped by each capture write")
+    logged_seconds: Annotated[float, Field(strict=True, ge=0, le=600)]
+    minutes: Annotated[
+        list[Annotated[list[_COUNT], Field(min_length=3, max_length=3)]],
+        Field(min_length=10, max_length=10, description="Ten [keys, clicks, scrolls] counts"),
+    ]
+    app_name: _text(500) = None
+    window_title: _text(1000) = None
+    manual: Annotated[bool, Field(strict=True)] = False
+    memo: _text(svc.MAX_MEMO) = None
+    memo_edited_at: datetime | None = None
+    label: _text(60) = None
+    label_edited_at: datetime | None = None
+    deleted_at: datetime | None = Field(default=None, description="Tombstone: deleted then")
+
+
+class TombstoneIn(BaseModel):
+    uuid: _UUID
+    segment_uuid: _UUID
+    kind: Literal["screen", "camera"]
+    deleted_at: datetime
+
+
+class PushIn(BaseModel):
+    segments: Annotated[list[SegmentIn], Field(max_length=svc.MAX_BATCH)] = []
+    snapshot_tombstones: Annotated[list[TombstoneIn], Field(max_length=svc.MAX_BATCH)] = []
 
 
 class SegmentOut(Schema):
@@ -139,6 +152,21 @@ class ChangesOut(Schema):
     snapshots = List(Nested(SnapshotOut), required=True)
 
 
+def _jsonable(value):
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON")
+
+
+def _json(data: dict) -> Response:
+    """The answer as JSON, written directly: the marshmallow dump of 500 nested segments cost
+    ~0.3 s. The dicts come from ``svc.segment_json``/``snapshot_json``, which hold exactly the
+    fields of SegmentOut/SnapshotOut (a test checks the answers against the OpenAPI document)."""
+    return current_app.response_class(
+        json.dumps(data, default=_jsonable, separators=(",", ":")), mimetype="application/json"
+    )
+
+
 def _fail(error: svc.SyncError):
     abort(error.status, message=error.message, extra_data={"code": error.code})
 
@@ -158,9 +186,10 @@ def _check_uuid(value: str) -> str:
     tags=[TAG],
     responses={401: "Not signed in", 413: "Batch too large", 422: "Invalid input"},
 )
-def sync_push(body):
+def sync_push(body: PushIn):
+    data = body.model_dump()
     try:
-        return svc.push(auth.current_user, body["segments"], body["snapshot_tombstones"], g.now)
+        return _json(svc.push(auth.current_user, data["segments"], data["snapshot_tombstones"], g.now))
     except svc.SyncError as exc:
         _fail(exc)
 
@@ -247,4 +276,4 @@ def patch_segment(segment_uuid: str, body):
     responses={401: "Not signed in", 422: "Invalid input"},
 )
 def sync_changes(query):
-    return svc.changes(auth.current_user, query["since"], query["limit"])
+    return _json(svc.changes(auth.current_user, query["since"], query["limit"]))

@@ -107,10 +107,8 @@ def _record_changes(changes: list[tuple[int, str, str]]) -> None:
     db = diary_db.obj
     if is_postgres(db):
         db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (_PG_CHANGES_LOCK,))
-    DiaryChange.insert_many(
-        [{"contract": c, "entity": e, "uuid": u} for c, e, u in changes],
-        fields=[DiaryChange.contract, DiaryChange.entity, DiaryChange.uuid],
-    ).execute()
+    marks = ", ".join([db.param] * 3)
+    db.cursor().executemany(f"INSERT INTO diary_changes (contract_id, entity, uuid) VALUES ({marks})", changes)  # noqa: S608
 
 
 def segment_json(seg: DiarySegment) -> dict:
@@ -158,7 +156,12 @@ def _lock_rows(query):
 
 
 def push(user: User, segments: list[dict], tombstones: list[dict], now: datetime) -> dict:
-    """Apply a batch; every item gets its own result (one bad item never refuses the others)."""
+    """Apply a batch; every item gets its own result (one bad item never refuses the others).
+
+    The whole batch is decided in memory first (rows loaded in one query per table), then
+    written with one statement per kind of write (new rows, changed rows, feed rows): building
+    a peewee query per item cost more than the database itself.
+    """
     if len(segments) > MAX_BATCH or len(tombstones) > MAX_BATCH:
         raise SyncError(413, "too_large", f"Send at most {MAX_BATCH} segments and {MAX_BATCH} tombstones a batch.")
     changes: list[tuple[int, str, str]] = []
@@ -191,11 +194,13 @@ def push(user: User, segments: list[dict], tombstones: list[dict], now: datetime
                 & (DiarySegment.billed == True)  # noqa: E712
             )
             owners = {(o.contract_id, o.start): o for o in query}
-        results = []
+        planned: list[tuple[str, DiarySegment | None, Refusal | None]] = []
+        new_rows: dict[str, DiarySegment] = {}  # uuid -> row to insert (id None until written)
+        changed_rows: dict[int, DiarySegment] = {}  # id -> existing row with new values
         for item in segments:
             uid = item["uuid"].lower()
             try:
-                seg, status, changed = _upsert(user, item, existing.get(uid), contracts, labels, now, owners)
+                seg, changed = _upsert(user, item, existing.get(uid), contracts, labels, now, owners)
             except Refusal as refusal:
                 current = existing.get(uid)
                 mine = (
@@ -203,26 +208,124 @@ def push(user: User, segments: list[dict], tombstones: list[dict], now: datetime
                     and contracts.get(current.contract_id) is not None
                     and (contracts[current.contract_id].freelancer_id == user.id)
                 )
-                results.append(
-                    {
-                        "uuid": uid,
-                        "status": "refused",
-                        "code": refusal.code,
-                        "message": refusal.message,
-                        "segment": segment_json(current) if mine else None,
-                    }
-                )
+                planned.append((uid, current if mine else None, refusal))
                 continue
             existing[uid] = seg
             if changed:
+                if seg.id is None:
+                    new_rows[uid] = seg
+                else:
+                    changed_rows[seg.id] = seg
                 changes.append((seg.contract_id, "segment", seg.uuid))
-            results.append({"uuid": uid, "status": status, "code": None, "message": None, "segment": segment_json(seg)})
+            planned.append((uid, seg, None))
+        _write_updates(list(changed_rows.values()))
+        _write_inserts(list(new_rows.values()))
         tomb_results = [_tombstone(user, t, now, changes) for t in tombstones]
-        _record_changes(changes)
+        _record_changes(list(dict.fromkeys(changes)))
+    results = []
+    for uid, seg, refusal in planned:
+        if refusal is not None:
+            results.append(
+                {
+                    "uuid": uid,
+                    "status": "refused",
+                    "code": refusal.code,
+                    "message": refusal.message,
+                    "segment": segment_json(seg) if seg is not None else None,
+                }
+            )
+        else:
+            status = "ok" if seg.billed else "duplicate"
+            results.append({"uuid": uid, "status": status, "code": None, "message": None, "segment": segment_json(seg)})
     return {"results": results, "snapshot_results": tomb_results}
 
 
-def _upsert(user, item, current, contracts, labels, now, owners):
+#: The columns a push writes, in the order of the bulk statements below.
+_SEGMENT_COLUMNS = (
+    "uuid",
+    "contract_id",
+    "start",
+    "version",
+    "logged_seconds",
+    "minutes",
+    "app_name",
+    "window_title",
+    "manual",
+    "memo",
+    "memo_edited_at",
+    "label",
+    "label_edited_at",
+    "deleted_at",
+    "billed",
+    "duplicate_of",
+    "created_at",
+    "updated_at",
+)
+_UPDATED_COLUMNS = (*_SEGMENT_COLUMNS[3:14], "updated_at")
+
+
+def _values(seg: DiarySegment, columns: tuple[str, ...]) -> tuple:
+    return tuple(getattr(seg, name) for name in columns)
+
+
+def _write_updates(rows: list[DiarySegment]) -> None:
+    """Changed rows of a batch in one prepared statement (all columns a push may change)."""
+    if not rows:
+        return
+    db = diary_db.obj
+    sets = ", ".join(f"{name} = {db.param}" for name in _UPDATED_COLUMNS)
+    sql = f"UPDATE diary_segments SET {sets} WHERE id = {db.param}"  # noqa: S608 (fixed column names)
+    db.cursor().executemany(sql, [(*_values(seg, _UPDATED_COLUMNS), seg.id) for seg in rows])
+
+
+def _insert_rows(rows: list[DiarySegment]) -> None:
+    db = diary_db.obj
+    columns = ", ".join(_SEGMENT_COLUMNS)
+    values = [_values(seg, _SEGMENT_COLUMNS) for seg in rows]
+    if is_postgres(db):
+        from psycopg2.extras import execute_values
+
+        execute_values(db.cursor(), f"INSERT INTO diary_segments ({columns}) VALUES %s", values, page_size=500)  # noqa: S608
+    else:
+        marks = ", ".join("?" * len(_SEGMENT_COLUMNS))
+        db.cursor().executemany(f"INSERT INTO diary_segments ({columns}) VALUES ({marks})", values)  # noqa: S608
+
+
+def _write_inserts(rows: list[DiarySegment]) -> None:
+    """New rows of a batch in one statement. If another request billed one of their
+    (contract, 10 minutes) since the batch looked (the partial unique index refuses the
+    second billed row), the rows go in one by one and the late ones become duplicates."""
+    if not rows:
+        return
+    try:
+        with diary_db.atomic():  # savepoint
+            _insert_rows(rows)
+        return
+    except peewee.IntegrityError:
+        pass
+    for seg in rows:
+        try:
+            with diary_db.atomic():
+                _insert_rows([seg])
+            continue
+        except peewee.IntegrityError:
+            if not seg.billed:
+                raise
+        owner = DiarySegment.get(
+            (DiarySegment.contract == seg.contract_id)
+            & (DiarySegment.start == seg.start)
+            & (DiarySegment.billed == True)  # noqa: E712
+        )
+        seg.billed, seg.duplicate_of = False, owner.uuid
+        for other in rows:  # this batch's later copies of the slot now point at the real owner
+            if other.duplicate_of == seg.uuid:
+                other.duplicate_of = owner.uuid
+        _insert_rows([seg])
+
+
+def _upsert(user, item, current, contracts, labels, now, owners) -> tuple[DiarySegment, bool]:
+    """Decide one item against the row it names (or None): the row with its new values, and
+    whether anything changed. Writes nothing (see :func:`push`)."""
     contract = contracts.get(item["contract_id"])
     if contract is None or contract.freelancer_id != user.id:
         raise Refusal("not_found", "No such contract among yours.")
@@ -255,7 +358,7 @@ def _upsert(user, item, current, contracts, labels, now, owners):
             raise Refusal("unknown_label", f"“{label}” is not one of this contract's Activity labels.")
         if deleted_at is not None and _week_over(start, now):
             raise Refusal("week_ended", "This work week has ended; its snapshots can no longer be deleted.")
-        return _insert(contract, start, item, memo, memo_at, label, label_at, deleted_at, now, owners)
+        return _new_row(contract, start, item, memo, memo_at, label, label_at, deleted_at, now, owners), True
     changes: dict = {}
     if new_capture:
         changes.update(
@@ -281,49 +384,42 @@ def _upsert(user, item, current, contracts, labels, now, owners):
         if current.deleted_at is None and _week_over(start, now):
             raise Refusal("week_ended", "This work week has ended; its snapshots can no longer be deleted.")
         changes.update(deleted_at=deleted_at)
-    status = "ok" if current.billed else "duplicate"
     if not changes:
-        return current, status, False
+        return current, False
     changes["updated_at"] = now
-    DiarySegment.update(**changes).where(DiarySegment.id == current.id).execute()
     for name, value in changes.items():
         setattr(current, name, value)
-    return current, status, True
+    return current, True
 
 
-def _insert(contract, start, item, memo, memo_at, label, label_at, deleted_at, now, owners):
-    row = {
-        "uuid": item["uuid"].lower(),
-        "contract": contract.id,
-        "start": start,
-        "version": item["version"],
-        "logged_seconds": min(float(SEGMENT_SECONDS), item["logged_seconds"]),
-        "minutes": json.dumps(item["minutes"]),
-        "app_name": item.get("app_name"),
-        "window_title": item.get("window_title"),
-        "manual": item.get("manual", False),
-        "memo": memo,
-        "memo_edited_at": memo_at,
-        "label": label,
-        "label_edited_at": label_at,
-        "deleted_at": deleted_at,
-        "created_at": now,
-        "updated_at": now,
-    }
+def _new_row(contract, start, item, memo, memo_at, label, label_at, deleted_at, now, owners) -> DiarySegment:
+    """A new segment (not written yet): billed, or a duplicate when the slot already has its
+    billed segment (stored earlier, or earlier in this batch)."""
     owner = owners.get((contract.id, start))
+    seg = DiarySegment(
+        id=None,
+        uuid=item["uuid"].lower(),
+        contract=contract.id,
+        start=start,
+        version=item["version"],
+        logged_seconds=min(float(SEGMENT_SECONDS), item["logged_seconds"]),
+        minutes=json.dumps(item["minutes"]),
+        app_name=item.get("app_name"),
+        window_title=item.get("window_title"),
+        manual=item.get("manual", False),
+        memo=memo,
+        memo_edited_at=memo_at,
+        label=label,
+        label_edited_at=label_at,
+        deleted_at=deleted_at,
+        billed=owner is None,
+        duplicate_of=owner.uuid if owner is not None else None,
+        created_at=now,
+        updated_at=now,
+    )
     if owner is None:
-        try:
-            with diary_db.atomic():  # savepoint: another worker may bill this slot first
-                seg_id = DiarySegment.insert(billed=True, duplicate_of=None, **row).execute()
-            seg = DiarySegment(id=seg_id, billed=True, duplicate_of=None, **row)
-            owners[(contract.id, start)] = seg
-            return seg, "ok", True
-        except peewee.IntegrityError:
-            owner = DiarySegment.get(
-                (DiarySegment.contract == contract.id) & (DiarySegment.start == start) & (DiarySegment.billed == True)  # noqa: E712
-            )
-    seg_id = DiarySegment.insert(billed=False, duplicate_of=owner.uuid, **row).execute()
-    return DiarySegment(id=seg_id, billed=False, duplicate_of=owner.uuid, **row), "duplicate", True
+        owners[(contract.id, start)] = seg
+    return seg
 
 
 def _owned_segment(user: User, segment_uuid: str) -> DiarySegment | None:
