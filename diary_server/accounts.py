@@ -7,12 +7,14 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import peewee
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from diary_server.models import ROLES, ApiToken, LoginAttempt, User, diary_db
+from diary_server.models import ROLES, ApiToken, BaseModel, LoginAttempt, User, diary_db
 
 _hasher = PasswordHasher()
 #: Verified against when the e-mail is unknown, so timing does not reveal which e-mails exist.
@@ -30,6 +32,7 @@ def _dummy() -> str:
     if _dummy_hash is None:
         _dummy_hash = _hasher.hash("not-a-real-password")
     return _dummy_hash
+
 
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 1024
@@ -76,9 +79,7 @@ def validate_new_account(email: str, name: str, role: str, password: str) -> New
     if role not in ROLES:
         raise AccountError("invalid_role", "Choose whether you are a client or a freelancer.", "role")
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(
-            "weak_password", f"Use a password of at least {MIN_PASSWORD_LENGTH} characters.", "password"
-        )
+        raise AccountError("weak_password", f"Use a password of at least {MIN_PASSWORD_LENGTH} characters.", "password")
     if len(password) > MAX_PASSWORD_LENGTH:
         raise AccountError("invalid_password", "That password is too long.", "password")
     return NewAccount(email, name, role, password)
@@ -114,12 +115,7 @@ def issue_token(user: User, label: str, now: datetime) -> str:
 def user_for_token(token: str, now: datetime) -> User | None:
     if not token or len(token) > 200:
         return None
-    row = (
-        ApiToken.select(ApiToken, User)
-        .join(User)
-        .where(ApiToken.token_hash == hash_token(token))
-        .first()
-    )
+    row = ApiToken.select(ApiToken, User).join(User).where(ApiToken.token_hash == hash_token(token)).first()
     if row is None:
         return None
     # Record use at most once a minute, so reads do not turn into writes on every request.
@@ -169,3 +165,49 @@ def authenticate(email: str, password: str, ip: str, now: datetime, limit: int) 
 def _naive(value: datetime) -> datetime:
     """Stored datetimes are naive UTC on every backend; compare them as such."""
     return value.replace(tzinfo=None) if value.tzinfo else value
+
+
+# ---- the account's time zone (migration m0005) ------------------------------------------------
+
+
+class _AccountZone(BaseModel):
+    """The ``users.timezone`` column alone: the Work Diary's time-zone switch reads it, so the
+    account model stays as it is for every other query."""
+
+    timezone = peewee.CharField(max_length=64)
+
+    class Meta:
+        table_name = "users"
+
+
+@lru_cache(maxsize=1)
+def zone_names() -> tuple[str, ...]:
+    """The IANA zones offered on the account page (UTC first)."""
+    return ("UTC", *sorted(z for z in available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/"))))
+
+
+def validate_timezone(name: str) -> str:
+    name = name.strip()
+    if name not in zone_names():
+        raise AccountError(
+            "invalid_timezone", "Choose a time zone from the list, like Europe/Berlin or UTC.", "timezone"
+        )
+    return name
+
+
+def set_timezone(user: User, name: str) -> str:
+    """Store the account's time zone; bad input raises AccountError and changes nothing."""
+    name = validate_timezone(name)
+    _AccountZone.update(timezone=name).where(_AccountZone.id == user.id).execute()
+    return name
+
+
+def timezones_of(user_ids: list[int]) -> dict[int, ZoneInfo]:
+    """The time zones of some accounts (UTC for a name this machine does not know)."""
+    zones = {}
+    for row in _AccountZone.select(_AccountZone.id, _AccountZone.timezone).where(_AccountZone.id.in_(user_ids)):
+        try:
+            zones[row.id] = ZoneInfo(row.timezone or "UTC")
+        except (ZoneInfoNotFoundError, ValueError):
+            zones[row.id] = ZoneInfo("UTC")
+    return zones

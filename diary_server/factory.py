@@ -125,6 +125,7 @@ def create_app(config: Mapping[str, Any]) -> APIFlask:
     import ui
     from diary_server.api import api_bp, register_error_processor
     from diary_server.pages import pages_bp
+    from diary_server.pages_diary import diary_bp
 
     ui.install(app)
     csrf = CSRFProtect(app)
@@ -132,6 +133,7 @@ def create_app(config: Mapping[str, Any]) -> APIFlask:
     register_error_processor(app)
     app.register_blueprint(api_bp)
     app.register_blueprint(pages_bp)
+    app.register_blueprint(diary_bp)
 
     @app.errorhandler(CSRFError)
     def _csrf_failed(error):

@@ -17,7 +17,10 @@ from diary_server.accounts import (
     create_user,
     issue_token,
     revoke_token,
+    set_timezone,
+    timezones_of,
     user_for_token,
+    zone_names,
 )
 
 pages_bp = Blueprint("pages", __name__)
@@ -70,9 +73,7 @@ def signup():
     if request.method == "POST":
         form = {k: request.form.get(k, "") for k in ("email", "name", "role")}
         try:
-            user = create_user(
-                form["email"], form["name"], form["role"], request.form.get("password", ""), g.now
-            )
+            user = create_user(form["email"], form["name"], form["role"], request.form.get("password", ""), g.now)
         except AccountError as exc:
             error = exc
         else:
@@ -117,3 +118,22 @@ def signout():
         revoke_token(token)
     session.clear()
     return redirect(url_for("pages.signin", signed_out=1))
+
+
+@pages_bp.route("/account", methods=["GET", "POST"])
+@login_required
+def account():
+    """The account page: who is signed in, and the time zone the Work Diary shows (a
+    client's zone is also what their freelancer can switch the diary to)."""
+    error = notice = None
+    zone = timezones_of([g.user.id])[g.user.id].key
+    if request.method == "POST":
+        try:
+            zone = set_timezone(g.user, request.form.get("timezone", ""))
+        except AccountError as exc:
+            error = exc.message
+        else:
+            notice = f"Time zone saved: {zone}."
+    return render_template(
+        "account.html", title="Your account", zone=zone, zones=zone_names(), error=error, notice=notice
+    ), (422 if error else 200)

@@ -138,8 +138,14 @@ def test_memo_and_label_for_a_selection_update_the_grid_in_place(diary, team_app
     }
     r = team.post(f"/diary/memo?contract={cid}", data=form, headers=HX)
     body = text(r)
-    assert r.status_code == 200 and body.lstrip().startswith('<section id="diary-week"')
+    # The answer is the message, plus out-of-band swaps of the three changed cells and the totals
+    # only: not the 1,008-cell grid.
+    assert r.status_code == 200 and body.lstrip().startswith('<div class="diary-notices" id="diary-notices"')
     assert "Saved the memo of 3 segments." in body and "memo: Refactor payment form" in body
+    swapped = re.findall(r"hx-swap-oob='outerHTML:#week-grid td\[data-id=\"(\d+)\"\]'", body)
+    assert sorted(map(int, swapped)) == sorted(chosen)
+    assert body.count("<td") == 3 and 'id="diary-totals" role="group" aria-label="Totals" hx-swap-oob="true"' in body
+    assert 'id="week-grid"' not in body
     with team_app.app_context():
         rows = {s.id: s for s in CaptureSegment.select().where(CaptureSegment.id.in_(chosen))}
     assert {s.memo for s in rows.values()} == {"Refactor payment form"}

@@ -123,9 +123,21 @@ def write_segment(
     return seg.id, image_ids
 
 
-def work_week(
-    data_dir: Path,
-    contract_id: int,
+@dataclass
+class Planned:
+    """One segment of a realistic week, before it is written anywhere."""
+
+    start: datetime
+    counts: list[tuple[int, int, int]]
+    memo: str | None
+    label: str
+    app: str
+    title: str
+    camera: bool
+    colour: str
+
+
+def plan_week(
     monday: datetime,
     *,
     days: int = 5,
@@ -134,13 +146,11 @@ def work_week(
     seed: int = 7,
     camera_every: int = 0,
     full: bool = False,
-) -> Made:
-    """A realistic week: runs of memos, a lunch gap, some idle segments; stops at ``until``.
-
-    ``full=True`` fills all 7 x 144 segments (the bench's worst case).
-    """
+) -> list[Planned]:
+    """The segments of a realistic week: runs of memos, a lunch gap, some idle segments;
+    stops at ``until``. ``full=True`` fills all 7 x 144 segments (the bench's worst case)."""
     rnd = random.Random(seed)
-    made = Made([], [])
+    plan: list[Planned] = []
     colours = ("#0f766e", "#175cd3", "#b54708", "#6941c6", "#067647")
     for d in range(7 if full else days):
         day = rules.week_start(monday) + timedelta(days=d)
@@ -149,7 +159,7 @@ def work_week(
         for n, slot in enumerate(slots):
             start = day + rules.SEGMENT * slot
             if until is not None and start + rules.SEGMENT > until:
-                return made
+                return plan
             if n % rnd.choice((4, 6, 9)) == 0:
                 work = rnd.randrange(len(WORK))
             memo, label, app, title = WORK[work]
@@ -160,18 +170,103 @@ def work_week(
                 for m in range(10)
             ]
             rnd.shuffle(counts)
-            seg_id, images = write_segment(
-                data_dir,
-                contract_id,
-                start,
-                counts=counts,
-                memo=memo if rnd.random() > 0.08 else None,
-                label=label,
-                app=app,
-                title=title,
-                camera=bool(camera_every) and n % camera_every == 0,
-                colour=colours[work % len(colours)],
+            plan.append(
+                Planned(
+                    start,
+                    counts,
+                    memo if rnd.random() > 0.08 else None,
+                    label,
+                    app,
+                    title,
+                    bool(camera_every) and n % camera_every == 0,
+                    colours[work % len(colours)],
+                )
             )
-            made.segment_ids.append(seg_id)
-            made.image_ids.extend(images)
+    return plan
+
+
+def work_week(data_dir: Path, contract_id: int, monday: datetime, **options) -> Made:
+    """A realistic week (:func:`plan_week`'s options) written into the Team app's cache."""
+    made = Made([], [])
+    for p in plan_week(monday, **options):
+        seg_id, images = write_segment(
+            data_dir,
+            contract_id,
+            p.start,
+            counts=p.counts,
+            memo=p.memo,
+            label=p.label,
+            app=p.app,
+            title=p.title,
+            camera=p.camera,
+            colour=p.colour,
+        )
+        made.segment_ids.append(seg_id)
+        made.image_ids.extend(images)
+    return made
+
+
+@dataclass
+class ServerMade:
+    segment_uuids: list[str]
+    snapshot_uuids: list[str]
+
+
+def server_work_week(freelancer, contract_id: int, monday: datetime, now: datetime, **options) -> ServerMade:
+    """A realistic week written into the diary server's tables through its sync protocol
+    (``sync_service.push`` and ``upload_snapshot``, as a Team app's upload would), so the
+    server's pages show what a real week looks like. ``now`` is naive UTC, as the server's
+    clock; ``diary_db`` must be bound and connected."""
+    import base64
+    import hashlib
+
+    from diary_server import sync_service
+
+    made = ServerMade([], [])
+    plan = plan_week(monday, **options)
+    for i in range(0, len(plan), sync_service.MAX_BATCH):
+        items = []
+        for p in plan[i : i + sync_service.MAX_BATCH]:
+            uid = str(uuid.uuid4())
+            made.segment_uuids.append(uid)
+            items.append(
+                {
+                    "uuid": uid,
+                    "contract_id": contract_id,
+                    "start": p.start,
+                    "version": 1,
+                    "logged_seconds": 600.0,
+                    "minutes": [list(c) for c in p.counts],
+                    "app_name": p.app,
+                    "window_title": p.title,
+                    "manual": False,
+                    "memo": p.memo,
+                    "memo_edited_at": p.start if p.memo else None,
+                    "label": p.label,
+                    "label_edited_at": p.start,
+                    "deleted_at": None,
+                }
+            )
+        result = sync_service.push(freelancer, items, [], now)
+        refused = [r for r in result["results"] if r["status"] != "ok"]
+        assert not refused, refused[:3]
+    for uid, p in zip(made.segment_uuids, plan, strict=True):
+        shots = [("screen", 1280, 720, p.colour)] + ([("camera", 320, 240, "#7a5af8")] if p.camera else [])
+        for kind, w, h, colour in shots:
+            data = _image(w, h, colour)
+            snap_uuid = str(uuid.uuid4())
+            sync_service.upload_snapshot(
+                freelancer,
+                snap_uuid,
+                {
+                    "segment_uuid": uid,
+                    "kind": kind,
+                    "taken_at": p.start + timedelta(minutes=4),
+                    "mime": "image/jpeg",
+                    "sha256": hashlib.sha256(data).hexdigest(),
+                    "data": base64.b64encode(data).decode(),
+                },
+                now,
+            )
+            made.snapshot_uuids.append(snap_uuid)
     return made

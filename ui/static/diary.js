@@ -1,7 +1,10 @@
 // Work Diary behaviours htmx does not cover: selecting cells of the week grid (click,
 // shift-click, ctrl-click, drag, keyboard), the snapshot viewer's keys, dismiss buttons and
 // printing. No inline script anywhere (the Content-Security-Policy forbids it); the server
-// renders everything else, and the grid is swapped in place by htmx after each edit.
+// renders everything else. Both programs serve this one file (ui/static): the Team app and
+// the diary server, whose pages carry a CSRF token in <meta name="csrf-token"> that every
+// htmx request sends back. A week-grid edit is answered with only the changed cells and
+// the totals (out-of-band swaps); the selection is re-applied to the new cells.
 (function () {
   "use strict";
 
@@ -209,6 +212,12 @@
     if (nav && !/^(INPUT|TEXTAREA|SELECT)$/.test(event.target.tagName)) { event.preventDefault(); nav.click(); }
   });
 
+  // The diary server's pages: send their CSRF token with every htmx request.
+  document.addEventListener("htmx:configRequest", function (event) {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    if (meta) event.detail.headers["X-CSRFToken"] = meta.getAttribute("content");
+  });
+
   // A refused edit (409) or bad input (422) comes back with its message in the view: show it.
   document.addEventListener("htmx:beforeSwap", function (event) {
     var status = event.detail.xhr.status;
@@ -228,6 +237,8 @@
       if (close) close.focus();
     }
     init();
+    var table = grid();
+    if (table && table.dataset.ready) render(table); // cells swapped out of band: re-mark the selection
   });
   document.addEventListener("DOMContentLoaded", init);
   if (document.readyState !== "loading") init();

@@ -53,7 +53,7 @@ class TeamDiaryUrls:
 
     @property
     def js(self) -> str:
-        return url_for("static", filename="js/diary.js")
+        return url_for("ui.static", filename="diary.js")
 
     def day(self, day: date, tz: str) -> str:
         return url_for("diary.day", contract=self.cid, day=day.isoformat(), tz=tz)
@@ -181,6 +181,8 @@ def _base_context(account, contract, zone, choices) -> dict:
         "tz_choices": choices,
         "contract_title": contract.title,
         "client_name": contract.client_name,
+        "party": f"client {contract.client_name}" if contract.client_name else "",
+        "contract_url": None,
         "freelancer_name": contract.freelancer_name,
         "labels": diary_edits.labels_of(contract),
         "manual_allowed": bool(contract.manual_time_allowed),
@@ -404,11 +406,29 @@ def memo():
             contract.id, diary_edits.labels_of(contract), ids, memo_value, label_value, _now()
         )
     except EditRefused as exc:
-        return _answer(account, contract, error=str(exc), status=409 if _is_rule(exc) else 422)
+        status = 409 if _is_rule(exc) else 422
+        if week_toolbar:
+            return _week_edit_answer(account, contract, [], error=str(exc), status=status)
+        return _answer(account, contract, error=str(exc), status=status)
     what = " and ".join(w for w, v in (("memo", memo_value), ("label", label_value)) if v is not None)
     n = len(ids)
     flash = f"Saved the {what} of {n} segment{'s' if n != 1 else ''}." if changed else "Nothing to change."
+    if week_toolbar:
+        return _week_edit_answer(account, contract, ids, flash=flash)
     return _answer(account, contract, flash=flash)
+
+
+def _week_edit_answer(account, contract, ids, *, flash=None, error=None, status=200):
+    """A week-grid edit answers with its message, the changed cells and the totals only
+    (htmx swaps them out of band): the rest of a 1,008-cell grid stays as it is."""
+    try:
+        week = _date(_param("day"), None) if _param("day") else None
+    except BadInput:
+        week = None
+    ctx = _week_context(account, contract, week=week, flash=flash, error=error)
+    wanted = set(ids)
+    ctx["changed"] = [c for c in ctx["view"].cells if c.id in wanted]
+    return render_block("diary/_week_edit.html", "week_edit", **ctx), status
 
 
 def _is_rule(exc: EditRefused) -> bool:

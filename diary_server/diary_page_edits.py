@@ -1,0 +1,237 @@
+"""Edits made on the diary server's Work Diary pages, applied through ``sync_service``.
+
+Every change goes through the public functions of :mod:`diary_server.sync_service`
+(:func:`~diary_server.sync_service.edit_segment` for memos and labels,
+:func:`~diary_server.sync_service.push` for deletions), so it obeys the same server-side
+rules as a Team app's upload and enters the changes feed the Team app pulls. This module
+adds what a page needs around them: a whole selection is checked first and refused with
+one clear message (nothing changes), and it is applied in one transaction, so a refusal
+half-way (a lock reached between the check and the write) rolls everything back.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from diary_server import sync_service
+from diary_server.contracts import active_labels
+from diary_server.diary_models import DiarySegment, DiarySnapshot
+from diary_server.models import Contract, User, diary_db
+from models import rules
+
+MAX_SELECTION = 1008  # a whole week
+
+
+class PageRefusal(Exception):
+    """A refused edit: ``status`` 409 (a rule: lock, week ended, deleted), 403 (not this
+    party's to change) or 422 (bad input); ``message`` is for people."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def parse_ids(raw: Sequence[str] | str) -> list[str]:
+    """Segment UUIDs from a form (repeated fields or one comma-separated value)."""
+    values = raw.split(",") if isinstance(raw, str) else [p for v in raw for p in str(v).split(",")]
+    ids = []
+    for v in values:
+        v = v.strip().lower()
+        if not v:
+            continue
+        if not sync_service.UUID_RE.match(v):
+            raise PageRefusal(422, f"“{v[:40]}” is not a segment of this diary.")
+        ids.append(v)
+    if not ids:
+        raise PageRefusal(422, "Select at least one segment first.")
+    if len(ids) > MAX_SELECTION:
+        raise PageRefusal(422, f"Select at most {MAX_SELECTION} segments at a time (a whole week).")
+    return list(dict.fromkeys(ids))
+
+
+def _aware(t: datetime) -> datetime:
+    return t.replace(tzinfo=UTC) if t.tzinfo is None else t.astimezone(UTC)
+
+
+def _segments(contract: Contract, ids: Sequence[str]) -> list[DiarySegment]:
+    rows = list(
+        DiarySegment.select()
+        .where(
+            (DiarySegment.contract == contract.id) & DiarySegment.uuid.in_(list(ids)) & (DiarySegment.billed == True)  # noqa: E712
+        )
+        .order_by(DiarySegment.start)
+    )
+    if len(rows) != len(ids):
+        raise PageRefusal(422, "Some of the selected segments are not in this contract's diary; reload the page.")
+    return rows
+
+
+def _when(t: datetime) -> str:
+    return f"{_aware(t):%a %d %b %H:%M} UTC"
+
+
+# --- memo and label ----------------------------------------------------------------------
+
+
+def set_memo_label(
+    user: User, contract: Contract, ids: Sequence[str], memo: str | None, label: str | None, now: datetime
+) -> int:
+    """Set the memo (the freelancer only) and/or the Activity label of segments ``ids``.
+
+    ``None`` keeps each segment's own value, ``""`` clears it. Returns how many changed.
+    """
+    if memo is None and label is None:
+        raise PageRefusal(422, "Type a memo or choose an Activity label to apply to the selection.")
+    if memo is not None:
+        if user.id != contract.freelancer_id:
+            raise PageRefusal(403, "Only the freelancer edits memos; you can set Activity labels.")
+        memo = memo.strip()
+        if len(memo) > sync_service.MAX_MEMO:
+            raise PageRefusal(422, f"Keep the memo under {sync_service.MAX_MEMO} characters.")
+    if label and label not in active_labels(contract):
+        raise PageRefusal(422, f"“{label[:60]}” is not one of this contract's Activity labels.")
+    rows = _segments(contract, ids)
+    now_aware = _aware(now)
+    for row in rows:
+        if row.deleted_at is not None:
+            raise PageRefusal(
+                409, f"The segment at {_when(row.start)} was deleted; deleted time has no memo. Leave it out."
+            )
+        if not rules.memo_editable(_aware(row.start), now_aware):
+            raise PageRefusal(
+                409,
+                f"The week of {_aware(rules.week_start(_aware(row.start))):%a %d %b} was locked for invoicing on "
+                f"{_when(rules.week_lock_time(_aware(row.start)))}: its memos and labels are read-only.",
+            )
+    changed = 0
+    with diary_db.atomic():
+        for row in rows:
+            body: dict = {}
+            if memo is not None and (row.memo or "") != memo:
+                body["memo"] = memo
+            if label is not None and (row.label or "") != label:
+                body["label"] = label
+            if not body:
+                continue
+            body["edited_at"] = now_aware
+            try:
+                sync_service.edit_segment(user, row.uuid, body, now)
+            except sync_service.SyncError as exc:
+                raise PageRefusal(exc.status, exc.message) from None
+            changed += 1
+    return changed
+
+
+# --- deletions ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DeletionPlan:
+    """What deleting the snapshots of a selection would do: the confirmation's numbers."""
+
+    ids: list[str]
+    segments: int
+    minutes: int
+    snapshots: int
+
+    @property
+    def text(self) -> str:
+        shots = f"{self.snapshots} screen snapshot{'s' if self.snapshots != 1 else ''}"
+        return (
+            f"Delete {shots} and remove {self.minutes // 60}:{self.minutes % 60:02d} of logged time "
+            f"({self.segments} segment{'s' if self.segments != 1 else ''}) from this week? Deleted time is not "
+            "billed; this cannot be undone."
+        )
+
+
+def _check_deletable(user: User, contract: Contract, rows: list[DiarySegment], now: datetime) -> None:
+    if user.id != contract.freelancer_id:
+        raise PageRefusal(403, "Only the freelancer deletes snapshots.")
+    for row in rows:
+        if row.deleted_at is not None:
+            raise PageRefusal(409, f"The segment at {_when(row.start)} is already deleted.")
+        if not rules.can_delete_snapshot(_aware(row.start), _aware(now)):
+            end = rules.week_end(_aware(row.start)) - rules.MINUTE
+            raise PageRefusal(
+                409,
+                f"The work week of {_aware(rules.week_start(_aware(row.start))):%a %d %b} ended on "
+                f"{end:%a %d %b} 23:59 UTC: its snapshots can no longer be deleted.",
+            )
+
+
+def _live_snapshots(rows: list[DiarySegment], kinds: tuple[str, ...]) -> list[DiarySnapshot]:
+    return list(
+        DiarySnapshot.select().where(
+            DiarySnapshot.segment.in_([r.id for r in rows])
+            & DiarySnapshot.kind.in_(list(kinds))
+            & DiarySnapshot.deleted_at.is_null()
+        )
+    )
+
+
+def plan_deletion(user: User, contract: Contract, ids: Sequence[str], now: datetime) -> DeletionPlan:
+    """Check a deletion without doing it; refuses as :func:`delete_snapshots` would."""
+    rows = _segments(contract, ids)
+    _check_deletable(user, contract, rows, now)
+    shots = sum(1 for s in _live_snapshots(rows, ("screen",)) if s.sha256)
+    minutes = sum(rules.billable_minutes(r.logged_seconds) for r in rows)
+    return DeletionPlan([r.uuid for r in rows], len(rows), minutes, shots)
+
+
+def _push_all(user: User, segments: list[dict], tombstones: list[dict], now: datetime) -> None:
+    """One :func:`sync_service.push`; any refused item refuses the whole edit."""
+    result = sync_service.push(user, segments, tombstones, now)
+    refused = [r for r in result["results"] + result["snapshot_results"] if r["status"] == "refused"]
+    if refused:
+        code = refused[0]["code"]
+        raise PageRefusal(409 if code in ("week_ended", "week_locked") else 422, refused[0]["message"])
+
+
+def delete_snapshots(user: User, contract: Contract, ids: Sequence[str], now: datetime) -> DeletionPlan:
+    """Delete the snapshots of segments ``ids`` and with them the segments' time (all or
+    nothing), as the Team app's upload of the same deletion would."""
+    with diary_db.atomic():
+        plan = plan_deletion(user, contract, ids, now)
+        rows = _segments(contract, plan.ids)
+        by_id = {r.id: r for r in rows}
+        items = [
+            {
+                "uuid": r.uuid,
+                "contract_id": contract.id,
+                "start": _aware(r.start),
+                "version": r.version,
+                "logged_seconds": r.logged_seconds,
+                "minutes": json.loads(r.minutes or "[]"),
+                "app_name": r.app_name,
+                "window_title": r.window_title,
+                "manual": r.manual,
+                "memo": r.memo,
+                "memo_edited_at": _aware(r.memo_edited_at) if r.memo_edited_at else None,
+                "label": r.label,
+                "label_edited_at": _aware(r.label_edited_at) if r.label_edited_at else None,
+                "deleted_at": _aware(now),
+            }
+            for r in rows
+        ]
+        tombstones = [
+            {"uuid": s.uuid, "segment_uuid": by_id[s.segment_id].uuid, "kind": s.kind, "deleted_at": _aware(now)}
+            for s in _live_snapshots(rows, ("screen", "camera"))
+        ]
+        _push_all(user, items, tombstones, now)
+    return plan
+
+
+def delete_camera_snapshot(user: User, contract: Contract, segment_id: str, now: datetime) -> None:
+    """Delete a segment's camera snapshot alone; its time stays."""
+    with diary_db.atomic():
+        rows = _segments(contract, [segment_id])
+        _check_deletable(user, contract, rows, now)
+        cams = _live_snapshots(rows, ("camera",))
+        if not cams:
+            raise PageRefusal(422, "This segment has no camera snapshot to delete.")
+        tomb = {"uuid": cams[0].uuid, "segment_uuid": rows[0].uuid, "kind": "camera", "deleted_at": _aware(now)}
+        _push_all(user, [], [tomb], now)
