@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 
 from diary_server import sync_service as svc
 from diary_server.api import api_bp, auth
+from diary_server.api_contracts import ContractOut
 
 UUID_PATTERN = svc.UUID_RE.pattern
 TAG = "Sync"
@@ -150,6 +151,12 @@ class ChangesOut(Schema):
     more = Boolean(required=True)
     segments = List(Nested(SegmentOut), required=True)
     snapshots = List(Nested(SnapshotOut), required=True)
+    contracts = List(
+        Nested(ContractOut), required=True, metadata={"description": "Contracts changed (edited, paused, ended, new)"}
+    )
+    locked_before = DateTime(
+        allow_none=True, metadata={"description": "Time before this instant lies in weeks locked for invoicing"}
+    )
 
 
 def _jsonable(value):
@@ -271,9 +278,9 @@ def patch_segment(segment_uuid: str, body):
 @api_bp.input(ChangesQuery, location="query", arg_name="query")
 @api_bp.output(ChangesOut)
 @api_bp.doc(
-    summary="Segments and snapshots changed after a cursor, on the caller's contracts",
+    summary="Segments, snapshots and contracts changed after a cursor, on the caller's contracts",
     tags=[TAG],
     responses={401: "Not signed in", 422: "Invalid input"},
 )
 def sync_changes(query):
-    return _json(svc.changes(auth.current_user, query["since"], query["limit"]))
+    return _json(svc.changes(auth.current_user, query["since"], query["limit"], g.now))

@@ -32,7 +32,7 @@ from diary_server.diary_models import DiaryBlob, DiaryChange, DiarySegment, Diar
 from diary_server.models import ActivityLabel, Contract, User, diary_db
 from models.database import is_postgres
 from models.reconcile import Register
-from models.rules import SEGMENT_SECONDS, week_end, week_lock_time
+from models.rules import SEGMENT_SECONDS, WEEK, week_end, week_lock_time, week_start
 
 UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 MAX_BATCH = 500
@@ -624,9 +624,18 @@ def edit_segment(user: User, uid: str, body: dict, now: datetime) -> dict:
 # ---- the changes feed ----------------------------------------------------------------------
 
 
-def changes(user: User, since: int, limit: int) -> dict:
-    """Segments and snapshots changed after cursor ``since`` on the user's contracts (current
-    state of each, once), oldest change first; ``cursor`` is where the next pull starts."""
+def locked_before(now: datetime) -> datetime:
+    """Time logged before this instant lies in weeks locked for invoicing (by this diary's
+    clock): the start of the oldest work week that is still open."""
+    this_week = week_start(aware(now))
+    return this_week if aware(now) >= week_lock_time(this_week - WEEK) else this_week - WEEK
+
+
+def changes(user: User, since: int, limit: int, now: datetime | None = None) -> dict:
+    """Segments, snapshots and contracts changed after cursor ``since`` on the user's contracts
+    (current state of each, once), oldest change first; ``cursor`` is where the next pull
+    starts. ``locked_before`` (given ``now``) says which weeks are locked: a lock writes no
+    row, so each pull carries the boundary."""
     field = Contract.client if user.role == "client" else Contract.freelancer
     mine = Contract.select(Contract.id).where(field == user.id)
     rows = list(
@@ -653,4 +662,18 @@ def changes(user: User, since: int, limit: int) -> dict:
         )
         found = {s.uuid: s for s in query}
         snapshots = [snapshot_json(found[u], found[u].segment.uuid) for u in snap_uuids if u in found]
-    return {"cursor": cursor, "more": more, "segments": segments, "snapshots": snapshots}
+    contract_ids = list(dict.fromkeys(r.contract_id for r in rows if r.entity == "contract"))
+    contracts = []
+    if contract_ids:
+        from diary_server.contracts import contracts_json
+
+        found_contracts = list(Contract.select().where(Contract.id.in_(contract_ids)).order_by(Contract.id))
+        contracts = contracts_json(found_contracts, now or datetime.now(UTC).replace(tzinfo=None))
+    return {
+        "cursor": cursor,
+        "more": more,
+        "segments": segments,
+        "snapshots": snapshots,
+        "contracts": contracts,
+        "locked_before": locked_before(now) if now is not None else None,
+    }

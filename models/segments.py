@@ -155,6 +155,21 @@ def _queue_segment(segment_id: int, now: datetime, bump_version: bool = False) -
         enqueue_upload(OUTBOX_SEGMENT, row[0], segment_id, now)
 
 
+#: app_state key (plus ":<diary URL>") of the diary's lock boundary, written by each sync pull.
+LOCKED_BEFORE_KEY = "sync_locked_before"
+
+
+def diary_locked_before() -> datetime | None:
+    """Time before this instant is locked for invoicing, as the signed-in diary said in its last
+    changes-feed answer (None before the first pull). The diary's word counts even when this
+    computer's clock says the week is still open."""
+    from models.local import Account, get_state
+
+    account = Account.select(Account.diary_url).first()
+    value = get_state(f"{LOCKED_BEFORE_KEY}:{account.diary_url}") if account else None
+    return datetime.fromisoformat(value).astimezone(UTC) if value else None
+
+
 def validate_memo(memo: str) -> str:
     memo = memo.strip()
     if len(memo) > MEMO_MAX_LENGTH:
@@ -171,6 +186,9 @@ def apply_memo(contract_id: int, from_segment: datetime, memo: str | None, label
     """
     if not rules.memo_editable(from_segment, now):
         return 0
+    locked = diary_locked_before()
+    if locked is not None and from_segment < locked:
+        return 0  # the diary says this week is locked (its clock may be ahead of this computer's)
     memo, label = memo or None, label or None
     changed = 0
     with local_db.atomic():

@@ -35,8 +35,10 @@ def _parse_time(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text).astimezone(UTC).replace(tzinfo=None)
 
 
-def store_contracts(diary_url: str, items: list[dict]) -> bool:
-    """Replace the local copy for ``diary_url``; return whether anything changed."""
+def store_contracts(diary_url: str, items: list[dict], complete: bool = True) -> bool:
+    """Replace the local copy for ``diary_url``; return whether anything changed. With
+    ``complete=False`` (contracts that came through the changes feed) only the given
+    contracts are replaced and the others stay."""
     rows = [
         {
             "id": int(c["id"]),
@@ -59,7 +61,10 @@ def store_contracts(diary_url: str, items: list[dict]) -> bool:
     ]
     with local_db.atomic():
         before = [_row_key(r) for r in Contract.select().where(Contract.diary_url == diary_url).dicts()]
-        Contract.delete().where(Contract.diary_url == diary_url).execute()
+        gone = Contract.diary_url == diary_url
+        if not complete:
+            gone &= Contract.id.in_([r["id"] for r in rows])
+        Contract.delete().where(gone).execute()
         if rows:
             Contract.insert_many(rows).execute()
         after = [_row_key(r) for r in Contract.select().where(Contract.diary_url == diary_url).dicts()]
@@ -146,8 +151,7 @@ def picker_rows(diary_url: str, now: datetime) -> list[PickerRow]:
     selected = selected_contract_id()
     # Raw SQL: the picker is part of every render of the main screen.
     contracts = Contract.raw(
-        "SELECT * FROM contract WHERE diary_url = ?"
-        " ORDER BY status != 'active', status != 'paused', title",
+        "SELECT * FROM contract WHERE diary_url = ? ORDER BY status != 'active', status != 'paused', title",
         diary_url,
     )
     return [PickerRow(c, week_minutes(c.id, now), unavailable_reason(c), c.id == selected) for c in contracts]

@@ -8,6 +8,7 @@ worker removes them, and only after the diary acknowledged the exact state it wa
 
 from __future__ import annotations
 
+import uuid as uuid_module
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -28,6 +29,8 @@ def capture_hook(review_seconds: Callable[[], int] = lambda: 0):
 
     def hook(update, segment_id: int, image_ids: list[int]) -> None:
         now = datetime.now(UTC)  # bookkeeping (created_at) only; never decides anything
+        if local_db.execute_sql("SELECT remote FROM capture_segment WHERE id = ?", (segment_id,)).fetchone()[0]:
+            _take_over(update, segment_id)
         local_db.execute_sql("UPDATE capture_segment SET version = version + 1 WHERE id = ?", (segment_id,))
         uuid = local_db.execute_sql("SELECT uuid FROM capture_segment WHERE id = ?", (segment_id,)).fetchone()[0]
         enqueue_upload(OUTBOX_SEGMENT, uuid, segment_id, now)
@@ -42,6 +45,34 @@ def capture_hook(review_seconds: Callable[[], int] = lambda: 0):
             enqueue_upload(OUTBOX_SNAPSHOT, image_uuid, image_id, now, not_before=_dt(taken_at) + delay)
 
     return hook
+
+
+def _take_over(update, segment_id: int) -> None:
+    """This computer logs a contract and 10 minutes whose row is another computer's segment
+    (copied in by the pull): the capture write just added to that row. The row becomes this
+    computer's own segment, with only what this computer logged and a new UUID; the other
+    computer's copy stays on the diary, which marks the later one a duplicate (not billed)."""
+    local_db.execute_sql(
+        "UPDATE capture_segment SET uuid = ?, remote = 0, version = 0, logged_seconds = ?, logged_until = ?,"
+        " memo = NULL, memo_edited_at = NULL, label = NULL, label_edited_at = NULL, deleted_at = NULL,"
+        " duplicate_of = NULL, manual = 0 WHERE id = ?",
+        (
+            str(uuid_module.uuid4()),
+            min(float(rules.SEGMENT_SECONDS), max(0.0, update.add_seconds)),
+            _ts(update.logged_until),
+            segment_id,
+        ),
+    )
+    if update.snapshot is None:  # the window info was the other computer's
+        local_db.execute_sql(
+            "UPDATE capture_segment SET app_name = NULL, window_title = NULL WHERE id = ?", (segment_id,)
+        )
+    local_db.execute_sql("DELETE FROM capture_minute WHERE segment_id = ?", (segment_id,))
+    if update.minute_counts:
+        local_db.cursor().executemany(
+            "INSERT INTO capture_minute (segment_id, minute, keys, clicks, scrolls) VALUES (?, ?, ?, ?, ?)",
+            [(segment_id, m, c.keys, c.clicks, c.scrolls) for m, c in sorted(update.minute_counts.items())],
+        )
 
 
 @dataclass(frozen=True)
@@ -78,6 +109,15 @@ def done(item: Item) -> bool:
     """The diary has this item's state: remove it unless it changed meanwhile (then it stays)."""
     cur = local_db.execute_sql("DELETE FROM sync_outbox WHERE id = ? AND seq = ?", (item.id, item.seq))
     return cur.rowcount == 1
+
+
+def done_many(items: list[Item]) -> int:
+    """:func:`done` for a whole batch in one statement; returns how many rows left the outbox."""
+    if not items:
+        return 0
+    cur = local_db.cursor()
+    cur.executemany("DELETE FROM sync_outbox WHERE id = ? AND seq = ?", [(i.id, i.seq) for i in items])
+    return cur.rowcount
 
 
 def retry_later(item: Item, at: datetime, reason: str) -> None:

@@ -23,9 +23,10 @@ from pathlib import Path
 from models.capture_store import CaptureSegment
 from models.local import get_state, local_db, set_state
 from models.reconcile import Register, SegmentState, merge
-from models.segments import OUTBOX_SEGMENT, OUTBOX_SNAPSHOT
+from models.segments import LOCKED_BEFORE_KEY, OUTBOX_SEGMENT, OUTBOX_SNAPSHOT
 from sync import outbox
 from sync.account import current_account
+from sync.contracts import store_contracts
 from sync.diary_client import DiaryClient, DiaryError, DiaryUnreachable, NotSignedIn
 from sync.sync_errors import Refused, ServerBusy
 
@@ -47,6 +48,8 @@ CURSOR_KEY = "sync_cursor"
 OFFLINE_KEY = "sync_offline_since"
 PROBLEM_KEY = "sync_problem"
 LAST_OK_KEY = "sync_last_ok"
+#: The diary's lock boundary (time before it is locked for invoicing), per diary URL.
+LOCKED_KEY = LOCKED_BEFORE_KEY
 
 _ts = CaptureSegment.start.db_value
 _dt = CaptureSegment.start.python_value
@@ -74,6 +77,7 @@ class RoundResult:
     pulled: int = 0
     parked: int = 0
     duplicates: int = 0
+    contracts_changed: bool = False
     failure: str | None = None
     delay: float = IDLE_SECONDS
     notes: list[str] = field(default_factory=list)
@@ -182,7 +186,7 @@ class SyncWorker:
                 result.delay = self.idle_seconds
                 if nxt is not None:
                     result.delay = max(0.05, min(self.idle_seconds, (nxt - now).total_seconds()))
-            if result.pushed or result.uploaded or result.pulled or result.parked:
+            if result.pushed or result.uploaded or result.pulled or result.parked or result.contracts_changed:
                 self._on_change()
             return result
 
@@ -211,31 +215,38 @@ class SyncWorker:
                 continue
             by_uuid = {r["uuid"]: r for r in answer.get("results", [])}
             with local_db.atomic():
-                for item in sendable:
-                    self._segment_result(item, by_uuid.get(item.uuid.lower()), result)
+                self._segment_results(sendable, by_uuid, result)
 
-    def _segment_result(self, item: outbox.Item, answer: dict | None, result: RoundResult) -> None:
-        if answer is None:
-            outbox.retry_later(item, self.clock.now() + ITEM_RETRY, "The diary did not answer for this segment.")
-            return
-        remote = answer.get("segment")
-        if answer["status"] in ("ok", "duplicate"):
-            if remote:
-                apply_remote_segment(remote)
-            if answer["status"] == "duplicate":
-                result.duplicates += 1
-            outbox.done(item)
-            result.pushed += 1
-            return
-        code, message = answer.get("code") or "refused", answer.get("message") or "Refused by the diary."
-        if code in RETRYABLE_CODES:
-            outbox.retry_later(item, self.clock.now() + ITEM_RETRY, message)
-            return
-        if code == "week_locked" and remote:
-            apply_remote_segment(remote, rollback=True)
-            message += " Your change was undone here."
-        outbox.park(item, code, message)
-        result.parked += 1
+    def _segment_results(self, items: list[outbox.Item], by_uuid: dict[str, dict], result: RoundResult) -> None:
+        """Apply a batch's answers in one transaction: acknowledged items leave the outbox in one
+        statement, the diary's states are merged in one pass (see :func:`apply_remote_segments`)."""
+        acked: list[outbox.Item] = []
+        merged: list[dict] = []
+        for item in items:
+            answer = by_uuid.get(item.uuid.lower())
+            if answer is None:
+                outbox.retry_later(item, self.clock.now() + ITEM_RETRY, "The diary did not answer for this segment.")
+                continue
+            remote = answer.get("segment")
+            if answer["status"] in ("ok", "duplicate"):
+                if remote:
+                    merged.append(remote)
+                if answer["status"] == "duplicate":
+                    result.duplicates += 1
+                acked.append(item)
+                result.pushed += 1
+                continue
+            code, message = answer.get("code") or "refused", answer.get("message") or "Refused by the diary."
+            if code in RETRYABLE_CODES:
+                outbox.retry_later(item, self.clock.now() + ITEM_RETRY, message)
+                continue
+            if code == "week_locked" and remote:
+                apply_remote_segments([remote], rollback=True)
+                message += " Your change was undone here."
+            outbox.park(item, code, message)
+            result.parked += 1
+        apply_remote_segments(merged)
+        outbox.done_many(acked)
 
     # --- snapshots ------------------------------------------------------------------------
 
@@ -322,9 +333,12 @@ class SyncWorker:
         while True:
             page = client.sync_changes(cursor, PULL_LIMIT)
             with local_db.atomic():
-                for remote in page.get("segments", []):
-                    if apply_remote_segment(remote):
-                        result.pulled += 1
+                result.pulled += apply_remote_segments(page.get("segments", []), import_missing=True)
+                if page.get("contracts"):
+                    store_contracts(diary_url, page["contracts"], complete=False)
+                    result.contracts_changed = True
+                if page.get("locked_before"):
+                    set_state(f"{LOCKED_KEY}:{diary_url}", page["locked_before"])
                 for snap in page.get("snapshots", []):
                     if snap.get("deleted_at"):
                         local_db.execute_sql(
@@ -409,43 +423,154 @@ def _state(memo, memo_at, label, label_at, deleted) -> SegmentState:
     return SegmentState(memo=Register(memo, memo_at), label=Register(label, label_at), deleted_at=deleted)
 
 
+_LOCAL_COLUMNS = (
+    "id, uuid, memo, memo_edited_at, label, label_edited_at, deleted_at, duplicate_of, remote, version, contract_id"
+)
+
+
+def _local_rows(uuids: list[str]) -> dict[str, tuple]:
+    rows: dict[str, tuple] = {}
+    for i in range(0, len(uuids), 500):
+        chunk = uuids[i : i + 500]
+        marks = ",".join("?" * len(chunk))
+        for row in local_db.execute_sql(
+            f"SELECT {_LOCAL_COLUMNS} FROM capture_segment WHERE uuid IN ({marks})",  # noqa: S608
+            chunk,
+        ).fetchall():
+            rows[row[1]] = row
+    return rows
+
+
 def apply_remote_segment(remote: dict, rollback: bool = False) -> bool:
-    """Merge the diary's state of a segment into the local copy (by the rules of
+    """One segment of the diary merged into the local copy (see :func:`apply_remote_segments`)."""
+    return apply_remote_segments([remote], rollback=rollback) == 1
+
+
+def apply_remote_segments(remotes: list[dict], rollback: bool = False, import_missing: bool = False) -> int:
+    """Merge the diary's states of segments into the local copy (by the rules of
     ``models/reconcile.py``); with ``rollback`` the diary's memo and label replace ours (an edit it
-    refused). Segments this computer did not log are not copied. Returns whether anything changed."""
-    row = local_db.execute_sql(
-        "SELECT id, memo, memo_edited_at, label, label_edited_at, deleted_at, duplicate_of FROM capture_segment"
-        " WHERE uuid = ?",
-        (remote["uuid"],),
-    ).fetchone()
-    if row is None:
-        return False
-    sid, memo, memo_at, label, label_at, deleted, duplicate_of = row
-    local = _state(memo, _dt(memo_at), label, _dt(label_at), _dt(deleted))
-    theirs = _state(
-        remote.get("memo"),
-        _parse(remote.get("memo_edited_at")),
-        remote.get("label"),
-        _parse(remote.get("label_edited_at")),
-        _parse(remote.get("deleted_at")),
+    refused). With ``import_missing`` (the pull), a segment another computer of this account
+    logged is copied in, marked remote, so the Work Diary shows the whole week; its snapshots
+    are not downloaded (the Work Diary shows it without a picture). Returns how many changed.
+
+    One query reads the local rows of the whole page and one statement writes the changes:
+    the pull after a push of 10,000 segments reads them all back."""
+    if not remotes:
+        return 0
+    local = _local_rows(list(dict.fromkeys(r["uuid"] for r in remotes)))
+    updates: list[tuple] = []
+    capture_updates: list[tuple] = []
+    changed = 0
+    for remote in remotes:
+        row = local.get(remote["uuid"])
+        if row is None:
+            if import_missing and _import_remote(remote):
+                changed += 1
+            continue
+        sid, _uuid, memo, memo_at, label, label_at, deleted, duplicate_of, is_remote, version, _cid = row
+        mine = _state(memo, _dt(memo_at), label, _dt(label_at), _dt(deleted))
+        theirs = _state(
+            remote.get("memo"),
+            _parse(remote.get("memo_edited_at")),
+            remote.get("label"),
+            _parse(remote.get("label_edited_at")),
+            _parse(remote.get("deleted_at")),
+        )
+        merged = merge(mine, theirs)
+        if rollback:
+            merged = SegmentState(memo=theirs.memo, label=theirs.label, deleted_at=merged.deleted_at)
+        new_duplicate = None if remote.get("billed", True) else remote.get("duplicate_of")
+        if is_remote and int(remote.get("version") or 0) > version:
+            # Another computer's segment grew there: its capture data is theirs, so take it.
+            capture_updates.append(_capture_values(remote, sid))
+            changed += 1
+        if merged == mine and new_duplicate == duplicate_of:
+            continue
+        updates.append(
+            (
+                merged.memo.value,
+                _ts(merged.memo.edited_at) if merged.memo.edited_at else None,
+                merged.label.value,
+                _ts(merged.label.edited_at) if merged.label.edited_at else None,
+                _ts(merged.deleted_at) if merged.deleted_at else None,
+                new_duplicate,
+                sid,
+            )
+        )
+        changed += 1
+    if updates:
+        local_db.cursor().executemany(
+            "UPDATE capture_segment SET memo = ?, memo_edited_at = ?, label = ?, label_edited_at = ?,"
+            " deleted_at = ?, duplicate_of = ? WHERE id = ?",
+            updates,
+        )
+    for values in capture_updates:
+        _write_capture(values)
+    return changed
+
+
+def _capture_values(remote: dict, sid: int) -> tuple:
+    start = _parse(remote["start"])
+    seconds = min(600.0, max(0.0, float(remote.get("logged_seconds") or 0)))
+    return (
+        sid,
+        int(remote.get("version") or 1),
+        seconds,
+        _ts(start + timedelta(seconds=seconds)),
+        remote.get("app_name"),
+        remote.get("window_title"),
+        1 if remote.get("manual") else 0,
+        remote.get("minutes") or [],
     )
-    merged = theirs if rollback else merge(local, theirs)
-    if rollback:
-        merged = SegmentState(memo=theirs.memo, label=theirs.label, deleted_at=merge(local, theirs).deleted_at)
-    new_duplicate = None if remote.get("billed", True) else remote.get("duplicate_of")
-    if merged == local and new_duplicate == duplicate_of:
-        return False
+
+
+def _write_capture(values: tuple) -> None:
+    sid, version, seconds, until, app, title, manual, minutes = values
     local_db.execute_sql(
-        "UPDATE capture_segment SET memo = ?, memo_edited_at = ?, label = ?, label_edited_at = ?, deleted_at = ?,"
-        " duplicate_of = ? WHERE id = ?",
-        (
-            merged.memo.value,
-            _ts(merged.memo.edited_at) if merged.memo.edited_at else None,
-            merged.label.value,
-            _ts(merged.label.edited_at) if merged.label.edited_at else None,
-            _ts(merged.deleted_at) if merged.deleted_at else None,
-            new_duplicate,
-            sid,
-        ),
+        "UPDATE capture_segment SET version = ?, logged_seconds = ?, logged_until = ?, app_name = ?,"
+        " window_title = ?, manual = ? WHERE id = ? AND remote = 1",
+        (version, seconds, until, app, title, manual, sid),
     )
+    local_db.execute_sql("DELETE FROM capture_minute WHERE segment_id = ?", (sid,))
+    counts = [
+        (sid, minute, int(c[0]), int(c[1]), int(c[2]))
+        for minute, c in enumerate(minutes[:10])
+        if len(c) == 3 and any(c)
+    ]
+    if counts:
+        local_db.cursor().executemany(
+            "INSERT INTO capture_minute (segment_id, minute, keys, clicks, scrolls) VALUES (?, ?, ?, ?, ?)", counts
+        )
+
+
+def _import_remote(remote: dict) -> bool:
+    """Copy another computer's segment in (marked remote). Not copied: a duplicate (its slot's
+    billed copy is the one shown), a deleted segment (nothing to show), and a segment whose
+    contract and 10 minutes this computer logged itself (ours stays; the diary has both)."""
+    if not remote.get("billed", True) or remote.get("deleted_at"):
+        return False
+    start = _parse(remote["start"])
+    taken = local_db.execute_sql(
+        "SELECT 1 FROM capture_segment WHERE contract_id = ? AND start = ?", (remote["contract_id"], _ts(start))
+    ).fetchone()
+    if taken:
+        return False
+    memo_at, label_at = _parse(remote.get("memo_edited_at")), _parse(remote.get("label_edited_at"))
+    sid = local_db.execute_sql(
+        "INSERT INTO capture_segment (uuid, contract_id, start, logged_seconds, logged_until, memo, label, manual,"
+        " updated_at, version, memo_edited_at, label_edited_at, remote) VALUES (?, ?, ?, 0, ?, ?, ?, 0, ?, 0, ?, ?, 1)"
+        " RETURNING id",
+        (
+            remote["uuid"],
+            remote["contract_id"],
+            _ts(start),
+            _ts(start),
+            remote.get("memo"),
+            remote.get("label"),
+            _ts(_parse(remote.get("updated_at")) or start),
+            _ts(memo_at) if memo_at else None,
+            _ts(label_at) if label_at else None,
+        ),
+    ).fetchone()[0]
+    _write_capture(_capture_values(remote, sid))
     return True
