@@ -248,12 +248,17 @@ def run_team_app(settings: Settings, out: TextIO = sys.stdout) -> int:
         )
 
     poller = contracts_sync.ContractPoller(refresh).start()
+    from sync.clock import FollowingClock
     from sync.worker import SyncWorker
     from tracker.clock import SystemClock
 
-    # The system clock even under --test-clock: the fake one is the capture loop's to move.
+    # The app's clock; under --test-clock the worker follows the test clock without moving it
+    # (moving it is the capture loop's job), so backoff and review windows use the same time.
     sync_worker = SyncWorker(
-        client_factory=svc["client_factory"], token_store=svc["token_store"], clock=SystemClock(), data_dir=data_dir
+        client_factory=svc["client_factory"],
+        token_store=svc["token_store"],
+        clock=SystemClock() if clock is None else FollowingClock(clock),
+        data_dir=data_dir,
     ).start()
     svc["sync_worker"] = sync_worker
     svc["controller"].after_edit = sync_worker.poke
