@@ -144,6 +144,14 @@ def run(label: str, database: str | None, segments: int, snapshots: int, work: P
         )
         print(f"[{label}]   Team app RSS {base:.1f} MB before, peak {mem.peak:.1f} MB (+{mem.peak - base:.1f} MB)")
 
+        # The plain loop's segments are another computer's to this Team app (same account): its
+        # next pull copies them in. Done here, untimed, so the upload figure is uploads only.
+        t = time.perf_counter()
+        pulled = bed.worker.run_once().pulled
+        print(
+            f"[{label}]   (the plain loop's {pulled} segments pulled in as another computer's: "
+            f"{time.perf_counter() - t:.1f} s, not timed)"
+        )
         # Snapshots of ~100 KB on fresh segments of one contract each.
         snap_pairs = [
             (c, s) for c in [new_contract(1000 + i) for i in range(math.ceil(snapshots / len(slots)))] for s in slots

@@ -532,6 +532,10 @@ def _write_capture(values: tuple) -> None:
         (version, seconds, until, app, title, manual, sid),
     )
     local_db.execute_sql("DELETE FROM capture_minute WHERE segment_id = ?", (sid,))
+    _write_minutes(sid, minutes)
+
+
+def _write_minutes(sid: int, minutes: list) -> None:
     counts = [
         (sid, minute, int(c[0]), int(c[1]), int(c[2]))
         for minute, c in enumerate(minutes[:10])
@@ -556,21 +560,27 @@ def _import_remote(remote: dict) -> bool:
     if taken:
         return False
     memo_at, label_at = _parse(remote.get("memo_edited_at")), _parse(remote.get("label_edited_at"))
+    _sid, version, seconds, until, app, title, manual, minutes = _capture_values(remote, 0)
     sid = local_db.execute_sql(
-        "INSERT INTO capture_segment (uuid, contract_id, start, logged_seconds, logged_until, memo, label, manual,"
-        " updated_at, version, memo_edited_at, label_edited_at, remote) VALUES (?, ?, ?, 0, ?, ?, ?, 0, ?, 0, ?, ?, 1)"
-        " RETURNING id",
+        "INSERT INTO capture_segment (uuid, contract_id, start, logged_seconds, logged_until, app_name, window_title,"
+        " memo, label, manual, updated_at, version, memo_edited_at, label_edited_at, remote)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1) RETURNING id",
         (
             remote["uuid"],
             remote["contract_id"],
             _ts(start),
-            _ts(start),
+            seconds,
+            until,
+            app,
+            title,
             remote.get("memo"),
             remote.get("label"),
+            manual,
             _ts(_parse(remote.get("updated_at")) or start),
+            version,
             _ts(memo_at) if memo_at else None,
             _ts(label_at) if label_at else None,
         ),
     ).fetchone()[0]
-    _write_capture(_capture_values(remote, sid))
+    _write_minutes(sid, minutes)
     return True

@@ -15,10 +15,13 @@ import httpx
 import pytest
 
 from models import rules
+from models.capture_store import CaptureSegment
 from models.local import local_db
 from tests.e2e.processes import DEMO_RE, DIARY_URL_RE, ServerProcess, free_port
 from tests.integration.sync.testbed import SyncBed
 from tracker.clock import SystemClock
+
+_dt = CaptureSegment.start.python_value
 
 
 class Faults(httpx.BaseTransport):
@@ -221,4 +224,48 @@ def test_two_team_apps_on_one_account(diary, tmp_path):
     assert (billed, total) == (len(slots), len(slots) + 8)
     first.activate()
     assert_same(diary)
+    # The first computer pulls: the second's four other segments are copied in, marked remote,
+    # so its Work Diary shows the whole week; nothing of them is queued to go back up.
+    result = first.worker.run_once()
+    assert result.pulled >= 4 and result.pushed == 0
+    remote = local_db.execute_sql(
+        "SELECT uuid, start FROM capture_segment WHERE remote = 1 ORDER BY start DESC"
+    ).fetchall()
+    assert len(remote) == 4
+    week = local_db.execute_sql("SELECT COUNT(*) FROM capture_segment WHERE deleted_at IS NULL").fetchone()[0]
+    assert week == len(slots)
+    assert local_db.execute_sql("SELECT COUNT(*) FROM sync_outbox").fetchone()[0] == 0
+    assert assert_same(diary) is None  # the copies equal the diary's rows (seconds, memo, deletion)
+    minutes = local_db.execute_sql(
+        "SELECT SUM(keys), SUM(clicks) FROM capture_minute m JOIN capture_segment s ON s.id = m.segment_id"
+        " WHERE s.uuid = ?",
+        (remote[0][0],),
+    ).fetchone()
+    assert minutes == (30, 10)  # the other computer's activity came with it
+    # A memo written here on the other computer's segment reaches the diary; its time does not change.
+    from models.segments import apply_memo
+
+    assert apply_memo(cid, _dt(remote[-1][1]), "Reviewed on the laptop", None, datetime.now(UTC)) >= 1
+    drain(first, diary)
+    assert_same(diary)
+    with sqlite3.connect(diary.data_dir / "diary.sqlite3") as db:
+        memo, seconds = db.execute(
+            "SELECT memo, logged_seconds FROM diary_segments WHERE uuid = ?", (remote[-1][0],)
+        ).fetchone()
+    assert (memo, seconds) == ("Reviewed on the laptop", 600)
+    # This computer now logs one of those 10 minutes itself: the row becomes its own segment
+    # (new UUID, only what it logged), and the diary stores it as a duplicate of the other's.
+    assert _dt(remote[0][1]) == slots[8]
+    first.log_segment(cid, slots[8])
+    row = local_db.execute_sql(
+        "SELECT uuid, remote, logged_seconds, memo FROM capture_segment WHERE start = ?", (remote[0][1],)
+    ).fetchone()
+    assert row[0] != remote[0][0] and row[1:] == (0, 600, None)
+    drain(first, diary)
+    assert_same(diary)
+    with sqlite3.connect(diary.data_dir / "diary.sqlite3") as db:
+        billed, duplicate_of = db.execute(
+            "SELECT billed, duplicate_of FROM diary_segments WHERE uuid = ?", (row[0],)
+        ).fetchone()
+    assert (billed, duplicate_of) == (0, remote[0][0])
     diary.stop()

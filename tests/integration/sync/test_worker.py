@@ -292,3 +292,39 @@ def test_a_second_computer_on_the_same_account_gets_a_duplicate_warning(
         billed = DiarySegment.select().where(DiarySegment.billed == True).count()  # noqa: E712
     assert billed == 1
     assert "also logged on another computer" in team.get("/").get_data(as_text=True)
+
+
+def test_contract_changes_and_the_diary_lock_arrive_through_the_pull(
+    logged_in, team_app, sqlite_diary, make_worker, fake_sources, clock, capture_clock, monkeypatch
+):
+    """No contract poller runs here: a pause, a label change and the week lock reach the
+    Team app through the sync worker's pull alone."""
+    from models import segments as seg_store
+    from models.capture_store import CaptureSegment
+    from models.local import Contract
+
+    team, cid, http, headers = logged_in
+    log_minutes(team, fake_sources, 5)
+    worker = make_worker()
+    with team_app.app_context():
+        drain(worker)
+        assert Contract.get(Contract.id == cid).status == "active"
+    r = http.patch(f"/api/v1/contracts/{cid}", json={"activity_labels": ["Design", "Testing"]}, headers=headers)
+    assert r.status_code == 200, r.json
+    r = http.post(f"/api/v1/contracts/{cid}/status", json={"status": "paused"}, headers=headers)
+    assert r.status_code == 200, r.json
+    with team_app.app_context():
+        result = worker.run_once()
+        assert result.contracts_changed
+        local = Contract.get(Contract.id == cid)
+        assert (local.status, local.labels) == ("paused", ["Design", "Testing"])
+        seg = CaptureSegment.select().first()
+        # The diary's clock is a week ahead of this computer's: by its word the week is locked,
+        # so a memo edit here is refused although this computer's clock says it is still open.
+        assert seg_store.diary_locked_before() <= seg.start
+        ahead = capture_clock.now() + timedelta(days=8)
+        monkeypatch.setattr(type(clock), "__call__", lambda self: ahead.replace(tzinfo=None))
+        worker.run_once()
+        assert seg_store.diary_locked_before() > seg.start
+        assert seg_store.apply_memo(cid, seg.start, "Too late", None, capture_clock.now()) == 0
+        assert CaptureSegment.get_by_id(seg.id).memo != "Too late"
