@@ -49,16 +49,19 @@ def _utc(value: str | None) -> datetime | None:
 
 _RECORDS_SQL = (
     "SELECT s.id, s.start, s.logged_seconds, s.app_name, s.window_title, s.memo, s.label, s.manual, s.deleted_at,"
-    " (SELECT i.id FROM capture_image i WHERE i.segment_id = s.id AND i.kind = 'screen'"
-    "  AND i.path IS NOT NULL AND i.deleted_at IS NULL ORDER BY i.id DESC LIMIT 1),"
-    " (SELECT i.id FROM capture_image i WHERE i.segment_id = s.id AND i.kind = 'camera'"
-    "  AND i.path IS NOT NULL AND i.deleted_at IS NULL ORDER BY i.id DESC LIMIT 1),"
     " a.active, a.keys, a.clicks, a.scrolls"
     " FROM capture_segment s LEFT JOIN (SELECT m.segment_id, SUM(m.keys + m.clicks + m.scrolls > 0) AS active,"
     "  SUM(m.keys) AS keys, SUM(m.clicks) AS clicks, SUM(m.scrolls) AS scrolls"
     "  FROM capture_minute m JOIN capture_segment x ON x.id = m.segment_id"
     "  WHERE x.contract_id = ? AND x.start >= ? AND x.start < ? GROUP BY m.segment_id) a ON a.segment_id = s.id"
     " WHERE s.contract_id = ? AND s.start >= ? AND s.start < ? ORDER BY s.start"
+)
+#: The live snapshot images of the range in one query (two correlated subqueries per segment
+#: cost more than the whole range); the newest of a kind wins, as ``ORDER BY i.id`` makes it last.
+_IMAGES_SQL = (
+    "SELECT i.segment_id, i.kind, i.id FROM capture_image i JOIN capture_segment s ON s.id = i.segment_id"
+    " WHERE s.contract_id = ? AND s.start >= ? AND s.start < ? AND i.path IS NOT NULL AND i.deleted_at IS NULL"
+    " ORDER BY i.id"
 )
 
 
@@ -73,6 +76,10 @@ def records_between(contract_id: int, start: datetime, end: datetime, minutes: b
     rows = local_db.execute_sql(_RECORDS_SQL, bounds + bounds).fetchall()
     if not rows:
         return []
+    screens: dict[int, int] = {}
+    cameras: dict[int, int] = {}
+    for seg_id, kind, image_id in local_db.execute_sql(_IMAGES_SQL, bounds):
+        (screens if kind == "screen" else cameras)[seg_id] = image_id
     per_minute: dict[int, list[tuple[int, int, int]]] = {}
     if minutes:
         for seg_id, minute, keys, clicks, scrolls in local_db.execute_sql(
@@ -87,20 +94,20 @@ def records_between(contract_id: int, start: datetime, end: datetime, minutes: b
     parse = datetime.fromisoformat
     return [
         SegmentRecord(
-            id=r[0],
-            start=parse(r[1]).replace(tzinfo=UTC),
-            logged_seconds=r[2],
-            minutes=tuple(per_minute.get(r[0], ())),
-            app_name=r[3],
-            window_title=r[4],
-            memo=r[5],
-            label=r[6],
-            manual=bool(r[7]),
-            deleted=r[8] is not None,
-            screen_id=r[9],
-            camera_id=r[10],
-            activity=r[11] or 0,
-            sums=(r[12] or 0, r[13] or 0, r[14] or 0),
+            r[0],
+            parse(r[1]).replace(tzinfo=UTC),
+            r[2],
+            tuple(per_minute.get(r[0], ())),
+            r[3],
+            r[4],
+            r[5],
+            r[6],
+            bool(r[7]),
+            r[8] is not None,
+            screens.get(r[0]),
+            cameras.get(r[0]),
+            r[9] or 0,
+            (r[10] or 0, r[11] or 0, r[12] or 0),
         )
         for r in rows
     ]
@@ -124,12 +131,29 @@ def parse_ids(raw: Iterable[str] | str) -> list[int]:
     return list(dict.fromkeys(ids))
 
 
-def _segments(contract_id: int, ids: Sequence[int]) -> list[CaptureSegment]:
-    rows = list(
-        CaptureSegment.select()
-        .where((CaptureSegment.contract_id == contract_id) & CaptureSegment.id.in_(list(ids)))
-        .order_by(CaptureSegment.start)
-    )
+@dataclass(slots=True)
+class _Row:
+    """The columns of a selected segment an edit checks (read with one plain query)."""
+
+    id: int
+    uuid: str
+    start: datetime
+    logged_seconds: float
+    memo: str | None
+    label: str | None
+    deleted_at: str | None
+
+
+def _segments(contract_id: int, ids: Sequence[int]) -> list[_Row]:
+    marks = ",".join("?" * len(ids))
+    rows = [
+        _Row(r[0], r[1], datetime.fromisoformat(r[2]).replace(tzinfo=UTC), r[3], r[4], r[5], r[6])
+        for r in local_db.execute_sql(
+            "SELECT id, uuid, start, logged_seconds, memo, label, deleted_at FROM capture_segment"  # noqa: S608
+            f" WHERE contract_id = ? AND id IN ({marks}) ORDER BY start",
+            (contract_id, *ids),
+        )
+    ]
     if len(rows) != len(ids):
         raise EditRefused(
             "Some of the selected segments do not exist on this contract any more; reload the Work Diary."
@@ -144,7 +168,7 @@ def _day(t: datetime) -> str:
 # --- the outbox (see the module docstring) -----------------------------------------------
 
 
-def _queue_segment(segment: CaptureSegment, now: datetime, bump_version: bool = False) -> None:
+def _queue_segment(segment: CaptureSegment | _Row, now: datetime, bump_version: bool = False) -> None:
     """Queue the segment's current state for upload; call inside the change's transaction.
 
     ``bump_version`` for changes of logged time (the higher version wins on the diary)."""
@@ -188,25 +212,31 @@ def set_memo_label(
                 f"The week of {_day(rules.week_start(row.start))} was locked for invoicing on "
                 f"{rules.week_lock_time(row.start):%a %d %b %H:%M} UTC: its memos and labels are read-only."
             )
-    changed = 0
+    # One executemany per kind of change (memo, label, both) instead of an UPDATE per row.
+    stamp = _ts(now)
+    updates: dict[str, list[tuple]] = {}
+    changed_rows = []
+    for row in rows:
+        new_memo = memo is not None and (row.memo or "") != memo
+        new_label = label is not None and (row.label or "") != label
+        if new_memo and new_label:
+            updates.setdefault("memo = ?, memo_edited_at = ?, label = ?, label_edited_at = ?", []).append(
+                (memo or None, stamp, label or None, stamp, stamp, row.id)
+            )
+        elif new_memo:
+            updates.setdefault("memo = ?, memo_edited_at = ?", []).append((memo or None, stamp, stamp, row.id))
+        elif new_label:
+            updates.setdefault("label = ?, label_edited_at = ?", []).append((label or None, stamp, stamp, row.id))
+        else:
+            continue
+        changed_rows.append(row)
     with local_db.atomic():
-        for row in rows:
-            sets, args = [], []
-            if memo is not None and (row.memo or "") != memo:
-                sets.append("memo = ?, memo_edited_at = ?")
-                args += [memo or None, _ts(now)]
-            if label is not None and (row.label or "") != label:
-                sets.append("label = ?, label_edited_at = ?")
-                args += [label or None, _ts(now)]
-            if not sets:
-                continue
-            sets.append("updated_at = ?")
-            args.append(_ts(now))
-            sql = f"UPDATE capture_segment SET {', '.join(sets)} WHERE id = ?"  # noqa: S608 (fixed column names)
-            local_db.execute_sql(sql, (*args, row.id))
+        cursor = local_db.cursor()
+        for sets, args in updates.items():
+            cursor.executemany(f"UPDATE capture_segment SET {sets}, updated_at = ? WHERE id = ?", args)  # noqa: S608
+        for row in changed_rows:
             _queue_segment(row, now)
-            changed += 1
-    return changed
+    return len(changed_rows)
 
 
 # --- deletions ---------------------------------------------------------------------------

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from markupsafe import Markup, escape
+
 from models import rules
 
 FREELANCER = "freelancer"
@@ -42,10 +44,12 @@ SLOTS_PER_HOUR = 6
 CHART_HEIGHT = 160
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class SegmentRecord:
     """One 10-minute segment as both programs know it.
 
+    Not frozen: a week view builds 1,008 of them per request, and a frozen dataclass's
+    ``__init__`` costs a ``object.__setattr__`` per field; treat them as read-only anyway.
     ``minutes`` holds up to ten ``(keys, clicks, scrolls)`` tuples (minute 0 first);
     ``screen_id``/``camera_id`` identify snapshot images that still exist (None: none, or
     deleted). ``id`` is whatever the caller's edit endpoints take back (a row id, a UUID).
@@ -127,9 +131,13 @@ class Cell:
         return f"{keys} keystrokes, {clicks} clicks, {scrolls} scrolls"
 
     def describe(self, tz: tzinfo) -> str:
-        """What a screen reader says for the cell (and the tooltip)."""
+        """What a screen reader says for the cell (and the tooltip).
+
+        Built with plain formatting rather than ``strftime``: the week grid asks for 1,008."""
         local = self.start.astimezone(tz)
-        parts = [f"{local:%a %H:%M}–{self.end.astimezone(tz):%H:%M}", self.state_text]
+        end = self.end.astimezone(tz)
+        when = f"{_WEEKDAYS[local.weekday()]} {local.hour:02d}:{local.minute:02d}–{end.hour:02d}:{end.minute:02d}"
+        parts = [when, self.state_text]
         if self.state not in (DELETED, REMOVED):
             if not self.record.manual:
                 parts.append(f"activity {self.level} of 10")
@@ -140,6 +148,27 @@ class Cell:
             if self.protected:
                 parts.append("protected")
         return ", ".join(parts)
+
+    def grid_td(self, tz: tzinfo, oob: bool = False) -> Markup:
+        """The cell's ``<td>`` in the week grid (and, with ``oob``, as an htmx out-of-band swap
+        of the cell it replaces).
+
+        One Python format instead of a dozen template lookups and escapes per cell: the grid
+        has 1,008 of them, and this markup is the week view's render time. Both programs'
+        templates (``ui/templates/diary/week.html``, ``_week_edit.html``) write it as is."""
+        ident = escape(str(self.id))
+        cls = self.color + (" p" if self.protected else "")
+        extra = (' data-del="1"' if self.can_delete else "") + ("" if self.selectable else ' aria-disabled="true"')
+        if oob:
+            extra += f" hx-swap-oob='outerHTML:#week-grid td[data-id=\"{ident}\"]'"
+        return Markup(  # noqa: S704 (the id and the label are escaped above; the rest are our own words)
+            f'<td role="gridcell" class="c {cls}" data-id="{ident}" data-m="{self.billable}"{extra}'
+            f' aria-selected="false" tabindex="-1" aria-label="{escape(self.describe(tz))}"></td>'
+        )
+
+
+_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+EMPTY_TD = Markup('<td role="gridcell" class="e" tabindex="-1"></td>')
 
 
 @dataclass(frozen=True)
@@ -581,6 +610,8 @@ class WeekView:
     rate: Decimal | None
     currency: str
     viewer: str
+    #: The grid's empty slot (no segment), written 1,000 times in a quiet week.
+    empty_td = EMPTY_TD
 
     @property
     def amount(self) -> Decimal | None:
