@@ -106,6 +106,7 @@ class CaptureLoop:
         self._stop = threading.Event()
         self._stop_reason = "stopped"
         self._session: CaptureSession | None = None
+        self._contract_id: int | None = None
         self._error: str | None = None
 
     # --- API for the UI -----------------------------------------------------------------
@@ -127,16 +128,26 @@ class CaptureLoop:
     def running(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
 
-    def start(self, contract_id: int) -> None:
-        """Turn logging on for ``contract_id`` (stopping a run for another contract)."""
+    @property
+    def stop_requested(self) -> bool:
+        """The current run was asked to stop (it may still be storing its last interval)."""
+        return self._stop.is_set()
+
+    def start(self, contract_id: int, *, wait: bool = True) -> None:
+        """Turn logging on for ``contract_id`` (stopping a run for another contract, or a run
+        that was asked to stop and is still storing its last interval). With ``wait=False`` it
+        returns as soon as the loop thread exists: starting the sources (X connections, the
+        input listener) takes tens of milliseconds that the UI need not wait for."""
         with self._lock:
             if self.running:
-                if self._session is not None and self._session.contract_id == contract_id:
+                if not self._stop.is_set() and self._contract_id == contract_id:
                     return
                 self._stop_locked("switched contract")
             self._stop = threading.Event()
             self._stop_reason = "stopped"
             self._error = None
+            self._session = None  # until the new run's session is ready
+            self._contract_id = contract_id
             ready = threading.Event()
             self._thread = threading.Thread(
                 target=self._run,
@@ -145,18 +156,29 @@ class CaptureLoop:
                 daemon=True,
             )
             self._thread.start()
+        if wait:
             ready.wait(10)
 
-    def stop(self, reason: str = "stopped") -> None:
+    def stop(self, reason: str = "stopped", *, wait: bool = True) -> None:
         """Turn logging off; returns once the last interval (and, if its instant had not come,
-        the segment's snapshot) is stored. From a listener (on the loop thread) it only asks
-        the loop to stop."""
+        the segment's snapshot) is stored. With ``wait=False`` it only asks the loop to stop
+        (the UI answers at once; :meth:`wait_stopped` waits for the rest). From a listener (on
+        the loop thread) it only asks."""
         if self._thread is threading.current_thread():
-            self._stop_reason = reason
-            self._stop.set()
+            self._request_stop(reason)  # the caller of _stop_locked may hold the lock, joining us
             return
         with self._lock:
-            self._stop_locked(reason)
+            if wait:
+                self._stop_locked(reason)
+            else:
+                self._request_stop(reason)
+
+    def wait_stopped(self, timeout: float | None = None) -> bool:
+        """Wait until a stop asked for has finished storing; True when the loop is not running."""
+        thread = self._thread
+        if thread is not None and self._stop.is_set():
+            thread.join(timeout)
+        return not (thread is not None and thread.is_alive())
 
     def status(self) -> CaptureStatus:
         session = self._session if self.running else None
@@ -179,12 +201,16 @@ class CaptureLoop:
 
     # --- thread -------------------------------------------------------------------------
 
+    def _request_stop(self, reason: str) -> None:
+        if self._thread is not None and not self._stop.is_set():  # a stop asked for keeps its reason
+            self._stop_reason = reason
+            self._stop.set()
+
     def _stop_locked(self, reason: str) -> None:
         thread = self._thread
         if thread is None:
             return
-        self._stop_reason = reason
-        self._stop.set()
+        self._request_stop(reason)
         if thread is threading.current_thread():
             return  # stop() from a listener: the loop finishes as soon as the listener returns
         thread.join()

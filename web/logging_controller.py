@@ -134,6 +134,9 @@ class LoggingController:
         status = self.loop.status()
         if status.logging and self._stopped:
             return replace(status, logging=False, contract_id=None, segment=None, logged_seconds=0.0, activity_level=0)
+        if not status.logging and not self._stopped and self.loop.running:
+            # Switched on, the loop thread still starting its sources: on, as the switch said.
+            return replace(status, logging=True, contract_id=self._contract_id)
         return status
 
     @property
@@ -161,14 +164,23 @@ class LoggingController:
             self._last_reminder = now
             self.state.stop_message = None
             self.state.limit_message = None
-            self._stopped = False
             if self.state.limit_warning and self.state.limit_warning[0] != contract_id:
                 self.state.limit_warning = None
-        self.loop.start(contract_id)
+        # Neither start nor stop waits for the loop thread (starting the sources, storing the
+        # last interval and the stop's snapshot): the switch answers at once, and the loop's
+        # LoggingStarted/LoggingStopped events re-render the screen when it is done.
+        self.loop.start(contract_id, wait=False)
+        # Only now: the previous run (if still storing its stop) has finished, and its late
+        # LoggingStopped, handled on the worker meanwhile, must not turn this run off.
+        self._stopped = False
 
     def stop(self, reason: str = "switched off") -> None:
-        self.loop.stop(reason)
         self._stopped = True
+        self.loop.stop(reason, wait=False)
+
+    def wait_stopped(self, timeout: float = 30.0) -> bool:
+        """Wait until a stop has stored everything (tests and the test clock use this)."""
+        return self.loop.wait_stopped(timeout)
 
     # --- memo -------------------------------------------------------------------------------
 
@@ -270,10 +282,10 @@ class LoggingController:
         prefs = self._prefs()
         changed = {"panel"}
         if isinstance(event, LoggingStarted):
-            self._stopped = False
-            changed.add("status")
+            changed.add("status")  # (start() said it is on; a late event must not undo a stop)
         elif isinstance(event, LoggingStopped):
-            self._stopped = True
+            if not self.loop.running or self.loop.stop_requested:
+                self._stopped = True  # else it is a late event of a run before the current one
             with self._lock:
                 if event.reason not in ("switched off", "app closed"):
                     self.state.stop_message = f"Logging stopped: {event.reason}."
@@ -383,6 +395,7 @@ class LoggingController:
         if reached:
             with self._lock:
                 self.state.limit_message = (contract.id, reached)
+            self._stopped = True
             self.loop.stop("weekly limit reached")
             self._notify(Notice("Weekly limit reached", reached))
             return {"prompts", "status"}

@@ -276,6 +276,8 @@ def register_test_clock(app) -> None:
             abort(400)
         if not 0 < seconds <= 7 * 24 * 3600:
             abort(400)
+        # A stop the switch asked for is stored at the time it was asked: let it finish first.
+        ctl.wait_stopped()
         target = clock.now() + timedelta(seconds=seconds)
         if ctl.loop.running:
             # Let the loop walk its wake-ups up to the target; it may stop on its way there
