@@ -282,6 +282,11 @@ def _insert_rows(rows: list[DiarySegment]) -> None:
     db = diary_db.obj
     columns = ", ".join(_SEGMENT_COLUMNS)
     values = [_values(seg, _SEGMENT_COLUMNS) for seg in rows]
+    with peewee.__exception_wrapper__:  # driver errors -> peewee's (IntegrityError is caught above)
+        _insert_values(db, columns, values)
+
+
+def _insert_values(db, columns: str, values: list[tuple]) -> None:
     if is_postgres(db):
         from psycopg2.extras import execute_values
 

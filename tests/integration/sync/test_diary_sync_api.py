@@ -217,3 +217,53 @@ def test_changes_feed_pages_by_cursor_and_shows_only_own_contracts(diary_http, p
     assert changes(diary_http, party["other"])["segments"] == []
     assert len(changes(diary_http, party["client"])["segments"]) == 7
     assert diary_http.get("/api/v1/sync/changes").status_code == 401
+
+
+def test_one_batch_with_repeats_and_a_slot_billed_meanwhile(diary_http, diary_app, party):
+    """The batch is decided in memory and written in bulk: a UUID sent twice in one batch is one
+    segment (the later state), two copies of a slot in one batch bill one, and a slot billed by
+    another request after the batch looked (the bulk insert hits the unique index) ends as a
+    duplicate of that one instead of failing the batch."""
+    from diary_server import sync_service as svc
+    from diary_server.diary_models import DiarySegment
+
+    cid = party["contract"]
+    start = MONDAY - timedelta(minutes=20)
+    first = segment(cid, start, logged_seconds=100)
+    again = dict(first, version=2, logged_seconds=300, memo="Later", memo_edited_at=iso(MONDAY))
+    copy = segment(cid, start)
+    results = push(diary_http, party["free"], [first, again, copy])["results"]
+    assert [r["status"] for r in results] == ["ok", "ok", "duplicate"]
+    assert results[1]["segment"]["logged_seconds"] == 300 and results[1]["segment"]["memo"] == "Later"
+    assert results[2]["segment"]["duplicate_of"] == first["uuid"]
+    # Another request billed this slot after our batch read the owners: the bulk insert
+    # fails on the unique index and the row goes in as a duplicate of the real owner.
+    slot = MONDAY - timedelta(minutes=30)
+    owner = segment(cid, slot)
+    push(diary_http, party["free"], [owner])
+    with diary_app.extensions["diary_db"].connection_context():
+        assert DiarySegment.select().where(DiarySegment.start == start).count() == 2
+        late = svc._new_row(
+            svc.Contract.get_by_id(cid), slot, segment(cid, slot), None, None, None, None, None, MONDAY, {}
+        )
+        assert late.billed
+        with svc.diary_db.atomic():
+            svc._write_inserts([late])
+        stored = DiarySegment.get(DiarySegment.uuid == late.uuid)
+        assert (stored.billed, stored.duplicate_of) == (False, owner["uuid"])
+
+
+def test_contract_changes_and_the_lock_boundary_come_through_the_feed(diary_http, party, clock):
+    cid = party["contract"]
+    since = changes(diary_http, party["free"])["cursor"]
+    r = diary_http.post(f"/api/v1/contracts/{cid}/status", json={"status": "paused"}, headers=party["client"])
+    assert r.status_code == 200, r.json
+    r = diary_http.patch(f"/api/v1/contracts/{cid}", json={"activity_labels": ["Design"]}, headers=party["client"])
+    assert r.status_code == 200, r.json
+    page = changes(diary_http, party["free"], since=since)
+    assert [(c["id"], c["status"], c["activity_labels"]) for c in page["contracts"]] == [(cid, "paused", ["Design"])]
+    assert page["cursor"] > since and page["segments"] == []
+    assert changes(diary_http, party["other"], since=since)["contracts"] == []
+    # Monday 09:00: last week locks at 12:00 today, so only time before last Monday is locked.
+    assert page["locked_before"].startswith("2026-11-16T00:00:00")
+    assert changes(diary_http, party["free"], since=page["cursor"])["contracts"] == []
