@@ -10,8 +10,12 @@ network, no browser):
 - baseline: an empty page of the same layout (GET /help: base.html and one small template)
 - the week grid, whole page and the htmx block alone (1,008 cells)
 - the day view of a full day (144 cells with thumbnails)
-- a memo edit of 50 selected segments (POST /diary/memo with the grid re-rendered)
+- a memo edit of 50 selected segments (POST /diary/memo, answered with out-of-band swaps of
+  the 50 changed cells and the totals)
 - the CSV export of the week
+- the diary server's own Work Diary pages for the same full week (written through its sync
+  protocol): the week grid (page and htmx block) and the same 50-segment memo edit, which goes
+  through ``sync_service.edit_segment`` into the changes feed
 
 Each figure is the median (and min) of ``--runs`` runs after one warm-up. Page weight is
 the bytes of the week view's HTML, and of its CSS and JS (uncompressed and gzip -6).
@@ -96,7 +100,19 @@ def build(tmp: Path):
 
     with app.app_context(), local_db.connection_context():
         made = work_week(Path(s.data_dir), cid, rules.week_start(NOW), full=True)
-    return app, team, cid, made
+    from diary_server.models import User
+    from tests.support.diary_data import server_work_week
+
+    diary.config["WTF_CSRF_ENABLED"] = False  # the bench posts forms without a browser
+    with diary.extensions["diary_db"].connection_context():
+        felix = User.get(User.email == "felix@example.com")
+        # Written as of the week's end (all 1,008 segments are in the past then); the pages run at NOW.
+        written_at = (rules.week_start(NOW) + rules.WEEK).replace(tzinfo=None)
+        server_made = server_work_week(felix, cid, rules.week_start(NOW), written_at, full=True)
+    browser = diary.test_client()
+    r = browser.post("/signin", data={"email": "felix@example.com", "password": "correct horse 1"})
+    assert r.status_code == 302, r.status_code
+    return app, team, cid, made, browser, server_made
 
 
 def timed(fn, runs: int) -> tuple[float, float]:
@@ -115,14 +131,14 @@ def main() -> int:
     args = parser.parse_args()
     print(f"python {platform.python_version()} on {platform.platform()}, {os.cpu_count()} CPUs; runs={args.runs}")
     with tempfile.TemporaryDirectory() as tmp:
-        app, team, cid, made = build(Path(tmp))
+        app, team, cid, made, browser, server_made = build(Path(tmp))
         week = rules.week_start(NOW).date()
         hx = {"HX-Request": "true"}
         print(f"data: {len(made.segment_ids)} segments, {len(made.image_ids)} snapshot images\n")
 
-        def get(url, headers=None):
+        def get(url, headers=None, client=team):
             def run():
-                r = team.get(url, headers=headers or {})
+                r = client.get(url, headers=headers or {})
                 assert r.status_code == 200, (url, r.status_code)
                 return r
 
@@ -158,23 +174,44 @@ def main() -> int:
                     records = diary_edits.records_between(cid, start, start + rules.WEEK, minutes=False)
             dv.week_view(records, week=start, tz=UTC, now=NOW, weekly_limit_hours=None, rate="25")
 
+        server_selection = ",".join(server_made.segment_uuids[200:250])
+
+        def server_memo_edit():
+            r = browser.post(
+                f"/contracts/{cid}/diary/memo",
+                data={
+                    "ids": server_selection,
+                    "memo": f"Bench memo {next(memos)}",
+                    "label": "Design",
+                    "view": "week",
+                    "day": str(week),
+                    "tz": "utc",
+                },
+                headers=hx,
+            )
+            assert r.status_code == 200 and "Saved the memo" in r.get_data(as_text=True), r.status_code
+
+        server_week = f"/contracts/{cid}/diary/week?week={week}&tz=utc"
         rows = [
             ("baseline: GET /help (base layout, small page)", get("/help")),
             ("week view, whole page (1,008 cells)", get(f"/diary/week?week={week}&tz=utc")),
             ("week view, htmx block only", get(f"/diary/week?week={week}&tz=utc", hx)),
             ("  of which: load records + view-model", pure_week),
             ("day view, full day (144 cells)", get(f"/diary?day={NOW.date() - timedelta(days=1)}&tz=utc")),
-            ("memo edit of 50 segments + grid re-render", memo_edit),
+            ("memo edit of 50 segments (changed cells + totals)", memo_edit),
             ("CSV export of the week", get(f"/diary/export.csv?week={week}&tz=utc")),
+            ("diary server: week page (1,008 cells)", get(server_week, client=browser)),
+            ("diary server: week, htmx block only", get(server_week, hx, client=browser)),
+            ("diary server: memo edit of 50 segments", server_memo_edit),
         ]
-        print(f"{'':48} {'median ms':>10} {'min ms':>8}")
+        print(f"{'':52} {'median ms':>10} {'min ms':>8}")
         for name, fn in rows:
             med, low = timed(fn, args.runs)
-            print(f"{name:48} {med:10.1f} {low:8.1f}")
+            print(f"{name:52} {med:10.1f} {low:8.1f}")
 
         page = team.get(f"/diary/week?week={week}&tz=utc").get_data()
         css = (ROOT / "ui/static/diary.css").read_bytes() + (ROOT / "ui/static/team.css").read_bytes()
-        js = (ROOT / "web/static/js/diary.js").read_bytes() + (ROOT / "web/static/js/app.js").read_bytes()
+        js = (ROOT / "ui/static/diary.js").read_bytes() + (ROOT / "web/static/js/app.js").read_bytes()
         htmx = (ROOT / "web/static/vendor/htmx/htmx.min.js").read_bytes()
         print("\npage weight of the week view (bytes, uncompressed / gzip -6):")
         for name, data in (("HTML", page), ("CSS (team + diary)", css), ("JS (app + diary)", js), ("htmx", htmx)):

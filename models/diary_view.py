@@ -787,11 +787,12 @@ class ZoneChoice:
 
 
 def zone_choices(local: tzinfo, client: tzinfo | None, chosen: str) -> list[ZoneChoice]:
-    """local / UTC / the client's (when known); ``chosen`` falls back to local."""
+    """local / UTC / the client's (when known and not the viewer's own zone); ``chosen``
+    falls back to local, which is then the same zone anyway."""
     choices = [ZoneChoice("local", f"Mine ({zone_name(local)})", local)]
     if zone_name(local) not in ("UTC", "Etc/UTC"):  # else "Mine (UTC)" already is UTC
         choices.append(ZoneChoice("utc", "UTC", UTC))
-    if client is not None:
+    if client is not None and zone_name(client) != zone_name(local):  # the client's own view: "Mine" is theirs
         choices.append(ZoneChoice("client", f"Client's ({zone_name(client)})", client))
     keys = [c.key for c in choices]
     pick = chosen if chosen in keys else "local"  # "utc" when local is UTC: the same zone

@@ -197,3 +197,29 @@ def test_day_row_groups_and_week_memo_runs():
 def test_zone_switch_has_one_utc_entry_when_mine_is_utc():
     choices = dv.zone_choices(ZoneInfo("UTC"), None, "utc")
     assert [(c.key, c.selected) for c in choices] == [("local", True)]
+
+
+def test_zone_switch_has_no_clients_entry_for_the_client_themself():
+    tokyo = ZoneInfo("Asia/Tokyo")
+    choices = dv.zone_choices(tokyo, ZoneInfo("Asia/Tokyo"), "client")
+    assert [(c.key, c.selected) for c in choices] == [("local", True), ("utc", False)]
+    assert choices[0].zone is tokyo
+
+
+def test_grid_cell_markup_is_escaped_and_carries_the_rules():
+    recs = [
+        seg(1, MON + timedelta(hours=9), memo='<b>"x"</b> & y', label="Design"),
+        seg(2, MON + timedelta(hours=9, minutes=10), deleted=True),
+    ]
+    cells = dv.annotate(recs, now=NOW, weekly_limit_hours=None)
+    td = str(cells[0].grid_td(ZoneInfo("Europe/Berlin")))
+    assert td.startswith('<td role="gridcell" class="c lv5 p" data-id="1" data-m="10" data-del="1"')
+    assert "memo: &lt;b&gt;&#34;x&#34;&lt;/b&gt; &amp; y" in td and "<b>" not in td
+    assert "Mon 10:00–10:10" in td  # 09:00 UTC in Berlin
+    assert "hx-swap-oob" not in td
+    oob = str(cells[0].grid_td(UTC, oob=True))
+    assert "hx-swap-oob='outerHTML:#week-grid td[data-id=\"1\"]'" in oob
+    deleted = str(cells[1].grid_td(UTC))
+    assert 'class="c deleted"' in deleted and 'aria-disabled="true"' in deleted and "data-del" not in deleted
+    after_week = dv.annotate(recs, now=MON + timedelta(days=7, hours=1), weekly_limit_hours=None)
+    assert "data-del" not in str(after_week[0].grid_td(UTC))
