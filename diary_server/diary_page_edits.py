@@ -107,23 +107,55 @@ def set_memo_label(
                 f"The week of {_aware(rules.week_start(_aware(row.start))):%a %d %b} was locked for invoicing on "
                 f"{_when(rules.week_lock_time(_aware(row.start)))}: its memos and labels are read-only.",
             )
-    changed = 0
+    new_memo = {r.uuid for r in rows if memo is not None and (r.memo or "") != memo}
+    new_label = {r.uuid for r in rows if label is not None and (r.label or "") != label}
+    changed = [r for r in rows if r.uuid in new_memo or r.uuid in new_label]
+    if not changed:
+        return 0
     with diary_db.atomic():
-        for row in rows:
-            body: dict = {}
-            if memo is not None and (row.memo or "") != memo:
-                body["memo"] = memo
-            if label is not None and (row.label or "") != label:
-                body["label"] = label
-            if not body:
-                continue
-            body["edited_at"] = now_aware
-            try:
-                sync_service.edit_segment(user, row.uuid, body, now)
-            except sync_service.SyncError as exc:
-                raise PageRefusal(exc.status, exc.message) from None
-            changed += 1
-    return changed
+        if user.id == contract.freelancer_id:
+            # The freelancer's edit is what their Team app would upload: one push for the whole
+            # selection (one statement per kind of write) instead of a transaction per segment.
+            stamp = _aware(now)
+            items = [
+                _item(
+                    r,
+                    **({"memo": memo, "memo_edited_at": stamp} if r.uuid in new_memo else {}),
+                    **({"label": label, "label_edited_at": stamp} if r.uuid in new_label else {}),
+                )
+                for r in changed
+            ]
+            _push_all(user, items, [], now)
+        else:  # the client: labels only, through the diary's own edit rule (either party)
+            for row in changed:
+                try:
+                    sync_service.edit_segment(user, row.uuid, {"label": label, "edited_at": _aware(now)}, now)
+                except sync_service.SyncError as exc:
+                    raise PageRefusal(exc.status, exc.message) from None
+    return len(changed)
+
+
+def _item(row: DiarySegment, **changes) -> dict:
+    """A segment as the push protocol carries it, at its stored version (so its logged time
+    and counts stay as they are), with ``changes`` applied."""
+    item = {
+        "uuid": row.uuid,
+        "contract_id": row.contract_id,
+        "start": _aware(row.start),
+        "version": row.version,
+        "logged_seconds": row.logged_seconds,
+        "minutes": json.loads(row.minutes or "[]"),
+        "app_name": row.app_name,
+        "window_title": row.window_title,
+        "manual": row.manual,
+        "memo": row.memo,
+        "memo_edited_at": _aware(row.memo_edited_at) if row.memo_edited_at else None,
+        "label": row.label,
+        "label_edited_at": _aware(row.label_edited_at) if row.label_edited_at else None,
+        "deleted_at": _aware(row.deleted_at) if row.deleted_at else None,
+    }
+    item.update(changes)
+    return item
 
 
 # --- deletions ---------------------------------------------------------------------------
@@ -198,25 +230,7 @@ def delete_snapshots(user: User, contract: Contract, ids: Sequence[str], now: da
         plan = plan_deletion(user, contract, ids, now)
         rows = _segments(contract, plan.ids)
         by_id = {r.id: r for r in rows}
-        items = [
-            {
-                "uuid": r.uuid,
-                "contract_id": contract.id,
-                "start": _aware(r.start),
-                "version": r.version,
-                "logged_seconds": r.logged_seconds,
-                "minutes": json.loads(r.minutes or "[]"),
-                "app_name": r.app_name,
-                "window_title": r.window_title,
-                "manual": r.manual,
-                "memo": r.memo,
-                "memo_edited_at": _aware(r.memo_edited_at) if r.memo_edited_at else None,
-                "label": r.label,
-                "label_edited_at": _aware(r.label_edited_at) if r.label_edited_at else None,
-                "deleted_at": _aware(now),
-            }
-            for r in rows
-        ]
+        items = [_item(r, deleted_at=_aware(now)) for r in rows]
         tombstones = [
             {"uuid": s.uuid, "segment_uuid": by_id[s.segment_id].uuid, "kind": s.kind, "deleted_at": _aware(now)}
             for s in _live_snapshots(rows, ("screen", "camera"))
