@@ -1,6 +1,6 @@
 """Peewee models of the Work Diary's logged time: segments, snapshots and the changes feed.
 
-Built by migration ``m0004_sync``; on the same :data:`diary_server.models.diary_db` proxy.
+Built by migrations ``m0004_sync`` and ``m0007_feed_origin``; on the same :data:`diary_server.models.diary_db` proxy.
 Times are naive UTC like every other stored time of the diary server.
 """
 
@@ -66,12 +66,15 @@ class DiarySnapshot(BaseModel):
 
 
 class DiaryChange(BaseModel):
-    """The changes feed: one row per write of a segment or snapshot; ``id`` is the cursor."""
+    """The changes feed: one row per write of a segment, snapshot or contract; ``id`` is the
+    cursor. ``origin`` names the API session that wrote it (m0007; NULL for writes made on
+    the diary's pages or by triggers), so a pull can leave out the caller's own writes."""
 
     id = peewee.BigAutoField()
     contract = peewee.ForeignKeyField(Contract, on_delete="CASCADE")
-    entity = peewee.CharField(max_length=10)  # "segment" or "snapshot"
+    entity = peewee.CharField(max_length=10)  # "segment", "snapshot" or "contract"
     uuid = peewee.CharField(max_length=36)
+    origin = peewee.BigIntegerField(null=True)
 
     class Meta:
         table_name = "diary_changes"

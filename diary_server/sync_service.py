@@ -12,6 +12,8 @@ value); capture data with the higher version wins. Every upload is keyed by the 
 UUID, so a retry after a lost response changes nothing. Every change adds a row to the
 changes feed, whose id is the pull cursor; on PostgreSQL those rows are added under a
 transaction-scoped advisory lock so ids become visible in order (a reader never skips one).
+A feed row remembers the API session that wrote it (its *origin*), and a pull leaves out the
+caller's own writes: the writer has their result from its push's answer already.
 """
 
 from __future__ import annotations
@@ -101,14 +103,30 @@ def accepts_time(contract: Contract, start: datetime) -> bool:
     return start < contract.updated_at
 
 
-def _record_changes(changes: list[tuple[int, str, str]]) -> None:
+def session_origin(token: str) -> int:
+    """The feed's name for the API session of ``token``: 60 bits of the token's SHA-256.
+
+    Derived, not looked up, so it costs no query per request, and never reused (SQLite may hand
+    a deleted token's row id to the next sign-in; a random token's hash is not reused). Two
+    sessions of one account share it with probability 2**-60. Only the token's hash is stored
+    anywhere, and this is a part of that hash."""
+    return int(hashlib.sha256(token.encode("utf-8")).hexdigest()[:15], 16)
+
+
+def _record_changes(changes: list[tuple[int, str, str]], origin: int | None = None) -> None:
     if not changes:
         return
     db = diary_db.obj
+    rows = [(*change, origin) for change in changes]
     if is_postgres(db):
+        from psycopg2.extras import execute_values
+
         db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (_PG_CHANGES_LOCK,))
-    marks = ", ".join([db.param] * 3)
-    db.cursor().executemany(f"INSERT INTO diary_changes (contract_id, entity, uuid) VALUES ({marks})", changes)  # noqa: S608
+        # One statement for the batch: psycopg2's executemany is one round trip per row.
+        sql = "INSERT INTO diary_changes (contract_id, entity, uuid, origin) VALUES %s"
+        execute_values(db.cursor(), sql, rows, page_size=500)
+        return
+    db.cursor().executemany("INSERT INTO diary_changes (contract_id, entity, uuid, origin) VALUES (?, ?, ?, ?)", rows)
 
 
 def segment_json(seg: DiarySegment) -> dict:
@@ -155,8 +173,9 @@ def _lock_rows(query):
 # ---- segment upsert -------------------------------------------------------------------------
 
 
-def push(user: User, segments: list[dict], tombstones: list[dict], now: datetime) -> dict:
+def push(user: User, segments: list[dict], tombstones: list[dict], now: datetime, origin: int | None = None) -> dict:
     """Apply a batch; every item gets its own result (one bad item never refuses the others).
+    ``origin`` (see :func:`session_origin`) marks the feed rows as the caller's own.
 
     The whole batch is decided in memory first (rows loaded in one query per table), then
     written with one statement per kind of write (new rows, changed rows, feed rows): building
@@ -221,7 +240,7 @@ def push(user: User, segments: list[dict], tombstones: list[dict], now: datetime
         _write_updates(list(changed_rows.values()))
         _write_inserts(list(new_rows.values()))
         tomb_results = [_tombstone(user, t, now, changes) for t in tombstones]
-        _record_changes(list(dict.fromkeys(changes)))
+        _record_changes(list(dict.fromkeys(changes)), origin)
     results = []
     for uid, seg, refusal in planned:
         if refusal is not None:
@@ -275,7 +294,13 @@ def _write_updates(rows: list[DiarySegment]) -> None:
     db = diary_db.obj
     sets = ", ".join(f"{name} = {db.param}" for name in _UPDATED_COLUMNS)
     sql = f"UPDATE diary_segments SET {sets} WHERE id = {db.param}"  # noqa: S608 (fixed column names)
-    db.cursor().executemany(sql, [(*_values(seg, _UPDATED_COLUMNS), seg.id) for seg in rows])
+    values = [(*_values(seg, _UPDATED_COLUMNS), seg.id) for seg in rows]
+    if is_postgres(db):
+        from psycopg2.extras import execute_batch
+
+        execute_batch(db.cursor(), sql, values, page_size=100)  # 100 statements a round trip
+    else:
+        db.cursor().executemany(sql, values)
 
 
 def _insert_rows(rows: list[DiarySegment]) -> None:
@@ -510,8 +535,15 @@ def verify_image(data: bytes, mime: str) -> tuple[int, int]:
     return width, height
 
 
-def upload_snapshot(user: User, uid: str, body: dict, now: datetime) -> tuple[dict, bool]:
-    """Store a snapshot; returns (its JSON, whether it was new). Idempotent by UUID."""
+def upload_snapshot(user: User, uid: str, body: dict, now: datetime, origin: int | None = None) -> tuple[dict, bool]:
+    """Store a snapshot; returns (its JSON, whether it was new). Idempotent by UUID.
+
+    Cheap per request, since a Team app uploads one per segment: the data is decoded and hashed
+    once, and the image checked (header and chunk checksums, no pixel decode) *before* the
+    transaction, which on SQLite holds the write lock from its start, so concurrent uploads
+    only queue for the writes. Inside it: one query for the segment's owner and an earlier
+    upload of this UUID, the snapshot row, its content (once per SHA-256: ON CONFLICT DO NOTHING)
+    and its feed row; the answer is built from the values written, not read back."""
     uid = uid.lower()
     try:
         data = base64.b64decode(body["data"], validate=True)
@@ -519,7 +551,8 @@ def upload_snapshot(user: User, uid: str, body: dict, now: datetime) -> tuple[di
         raise SyncError(422, "invalid_data", "The snapshot data is not valid base64.") from None
     if len(data) > MAX_SNAPSHOT_BYTES:
         raise SyncError(413, "too_large", f"Snapshots are at most {MAX_SNAPSHOT_BYTES} bytes.")
-    if hashlib.sha256(data).hexdigest() != body["sha256"].lower():
+    sha = body["sha256"].lower()
+    if hashlib.sha256(data).hexdigest() != sha:
         raise SyncError(
             422, "hash_mismatch", "The snapshot's SHA-256 does not match its data: it was damaged on the way."
         )
@@ -527,35 +560,60 @@ def upload_snapshot(user: User, uid: str, body: dict, now: datetime) -> tuple[di
         taken_at = naive_utc(body["taken_at"])
     except Refusal as refusal:
         raise SyncError(422, refusal.code, refusal.message) from None
+    width, height = verify_image(data, body["mime"])
+    db = diary_db.obj
+    p = db.param
     with diary_db.atomic():
-        seg = _owned_segment(user, body["segment_uuid"])
-        if seg is None:
+        found = db.execute_sql(
+            "SELECT s.id, s.uuid, s.contract_id, c.freelancer_id, n.id FROM diary_segments s"  # noqa: S608
+            f" JOIN contracts c ON c.id = s.contract_id LEFT JOIN diary_snapshots n ON n.uuid = {p}"
+            f" WHERE s.uuid = {p}",
+            (uid, body["segment_uuid"].lower()),
+        ).fetchone()
+        if found is None or found[3] != user.id:
             raise SyncError(409, "segment_unknown", "Upload the segment of this snapshot first.")
-        snap = DiarySnapshot.get_or_none(DiarySnapshot.uuid == uid)
-        if snap is not None:
-            if snap.segment_id != seg.id:
-                raise SyncError(409, "conflict", "This UUID already names a snapshot of another segment.")
-            if snap.deleted_at is None and snap.sha256 != body["sha256"].lower():
-                raise SyncError(409, "conflict", "This snapshot was uploaded before with other content.")
-            return snapshot_json(snap, seg.uuid), False
-        width, height = verify_image(data, body["mime"])
-        sha = body["sha256"].lower()
-        if not DiaryBlob.select().where(DiaryBlob.sha256 == sha).exists():
-            DiaryBlob.insert(sha256=sha, data=data, size_bytes=len(data)).on_conflict_ignore().execute()
-        snap_id = DiarySnapshot.insert(
-            uuid=uid,
-            segment=seg.id,
-            kind=body["kind"],
-            taken_at=taken_at,
-            mime=body["mime"],
-            size_bytes=len(data),
-            width=width,
-            height=height,
-            sha256=sha,
-            created_at=now,
-        ).execute()
-        _record_changes([(seg.contract_id, "snapshot", uid)])
-        return snapshot_json(DiarySnapshot.get_by_id(snap_id), seg.uuid), True
+        seg_id, seg_uuid, contract_id, _freelancer, snap_id = found
+        if snap_id is not None:
+            return _existing_snapshot(uid, seg_id, seg_uuid, sha), False
+        try:
+            with diary_db.atomic():  # savepoint: a concurrent upload of this UUID may win the race
+                db.execute_sql(
+                    "INSERT INTO diary_snapshots (uuid, segment_id, kind, taken_at, mime, size_bytes, width, height,"  # noqa: S608
+                    f" sha256, created_at) VALUES ({', '.join([p] * 10)})",
+                    (uid, seg_id, body["kind"], taken_at, body["mime"], len(data), width, height, sha, now),
+                )
+        except peewee.IntegrityError:
+            return _existing_snapshot(uid, seg_id, seg_uuid, sha), False
+        db.execute_sql(
+            f"INSERT INTO diary_blobs (sha256, data, size_bytes) VALUES ({p}, {p}, {p})"  # noqa: S608
+            " ON CONFLICT (sha256) DO NOTHING",
+            (sha, data, len(data)),
+        )
+        _record_changes([(contract_id, "snapshot", uid)], origin)
+    snap = {
+        "uuid": uid,
+        "segment_uuid": seg_uuid,
+        "kind": body["kind"],
+        "taken_at": aware(taken_at),
+        "mime": body["mime"],
+        "size_bytes": len(data),
+        "width": width,
+        "height": height,
+        "sha256": sha,
+        "deleted_at": None,
+    }
+    return snap, True
+
+
+def _existing_snapshot(uid: str, seg_id: int, seg_uuid: str, sha: str) -> dict:
+    """The answer to an upload of a UUID already stored: a retry gets the stored snapshot; the
+    UUID on another segment, or other content for a live snapshot, is a conflict."""
+    snap = DiarySnapshot.get(DiarySnapshot.uuid == uid)
+    if snap.segment_id != seg_id:
+        raise SyncError(409, "conflict", "This UUID already names a snapshot of another segment.")
+    if snap.deleted_at is None and snap.sha256 != sha:
+        raise SyncError(409, "conflict", "This snapshot was uploaded before with other content.")
+    return snapshot_json(snap, seg_uuid)
 
 
 def get_snapshot(user: User, uid: str) -> dict:
@@ -589,7 +647,7 @@ def get_segment(user: User, uid: str) -> dict:
     return segment_json(seg)
 
 
-def edit_segment(user: User, uid: str, body: dict, now: datetime) -> dict:
+def edit_segment(user: User, uid: str, body: dict, now: datetime, origin: int | None = None) -> dict:
     """A memo (the freelancer) or Activity label (either party) edited on the diary's side."""
     with diary_db.atomic():
         seg = _visible_segment(user, uid=uid)
@@ -620,7 +678,7 @@ def edit_segment(user: User, uid: str, body: dict, now: datetime) -> dict:
         if changes:
             changes["updated_at"] = now
             DiarySegment.update(**changes).where(DiarySegment.id == seg.id).execute()
-            _record_changes([(seg.contract_id, "segment", seg.uuid)])
+            _record_changes([(seg.contract_id, "segment", seg.uuid)], origin)
             for name, value in changes.items():
                 setattr(seg, name, value)
         return segment_json(seg)
@@ -636,22 +694,35 @@ def locked_before(now: datetime) -> datetime:
     return this_week if aware(now) >= week_lock_time(this_week - WEEK) else this_week - WEEK
 
 
-def changes(user: User, since: int, limit: int, now: datetime | None = None) -> dict:
+def changes(user: User, since: int, limit: int, now: datetime | None = None, origin: int | None = None) -> dict:
     """Segments, snapshots and contracts changed after cursor ``since`` on the user's contracts
     (current state of each, once), oldest change first; ``cursor`` is where the next pull
     starts. ``locked_before`` (given ``now``) says which weeks are locked: a lock writes no
-    row, so each pull carries the boundary."""
+    row, so each pull carries the boundary.
+
+    Rows written by the session ``origin`` (the caller's own pushes and uploads) are left out,
+    but the cursor still moves past them: the caller has their result from its own answers,
+    and a Team app that pushed 10,000 segments would otherwise pull them all straight back.
+    Writes of the same account's other sessions (another computer), of the pages and of the
+    other party are in the feed as before.
+
+    The feed's newest id is read first and only rows up to it are read: ids become visible in
+    order (see :func:`_record_changes`), so every row up to it is visible to the second query,
+    and a page that ends with left-out rows can move the cursor to it without skipping a row
+    committed in between."""
     field = Contract.client if user.role == "client" else Contract.freelancer
     mine = Contract.select(Contract.id).where(field == user.id)
-    rows = list(
-        DiaryChange.select()
-        .where((DiaryChange.id > since) & DiaryChange.contract.in_(mine))
-        .order_by(DiaryChange.id)
-        .limit(limit + 1)
-    )
-    more = len(rows) > limit
-    rows = rows[:limit]
-    cursor = rows[-1].id if rows else since
+    newest = DiaryChange.select(peewee.fn.MAX(DiaryChange.id)).scalar()
+    if newest is None or newest <= since:
+        rows, more, cursor = [], False, since
+    else:
+        wanted = (DiaryChange.id > since) & (DiaryChange.id <= newest) & DiaryChange.contract.in_(mine)
+        if origin is not None:
+            wanted &= DiaryChange.origin.is_null() | (DiaryChange.origin != origin)
+        rows = list(DiaryChange.select().where(wanted).order_by(DiaryChange.id).limit(limit + 1))
+        more = len(rows) > limit
+        rows = rows[:limit]
+        cursor = rows[-1].id if more else newest
     seg_uuids = list(dict.fromkeys(r.uuid for r in rows if r.entity == "segment"))
     snap_uuids = list(dict.fromkeys(r.uuid for r in rows if r.entity == "snapshot"))
     segments = []

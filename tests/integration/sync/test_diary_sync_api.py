@@ -27,6 +27,7 @@ def party(diary_http, make_user):
     h = {
         "client": headers("client@example.com"),
         "free": headers("free@example.com"),
+        "free2": headers("free@example.com"),  # the same freelancer on a second computer
         "other": headers("other@example.com"),
     }
     body = {
@@ -135,13 +136,16 @@ def test_a_second_computer_gets_its_duplicate_marked_and_not_billed(diary_http, 
     start = MONDAY - timedelta(minutes=10)
     a, b = segment(party["contract"], start), segment(party["contract"], start)
     ra = push(diary_http, party["free"], [a])["results"][0]
-    rb = push(diary_http, party["free"], [b])["results"][0]
+    rb = push(diary_http, party["free2"], [b])["results"][0]
     assert ra["status"] == "ok" and rb["status"] == "duplicate"
     assert rb["segment"]["billed"] is False and rb["segment"]["duplicate_of"] == a["uuid"]
     # Retrying the duplicate keeps it a duplicate; nothing else is created.
-    assert push(diary_http, party["free"], [b])["results"][0]["status"] == "duplicate"
-    feed = changes(diary_http, party["free"])
+    assert push(diary_http, party["free2"], [b])["results"][0]["status"] == "duplicate"
+    feed = changes(diary_http, party["client"])
     assert sorted(s["uuid"] for s in feed["segments"]) == sorted([a["uuid"], b["uuid"]])
+    # Each computer pulls the other's segment (not its own: it has that from its push).
+    assert [s["uuid"] for s in changes(diary_http, party["free"])["segments"]] == [b["uuid"]]
+    assert [s["uuid"] for s in changes(diary_http, party["free2"])["segments"]] == [a["uuid"]]
 
 
 def test_snapshot_upload_is_verified_and_idempotent(diary_http, party):
@@ -208,7 +212,7 @@ def test_changes_feed_pages_by_cursor_and_shows_only_own_contracts(diary_http, p
     push(diary_http, party["free"], segs)
     seen, since = [], 0
     while True:
-        page = changes(diary_http, party["free"], since=since, limit=3)
+        page = changes(diary_http, party["free2"], since=since, limit=3)
         seen += [s["uuid"] for s in page["segments"]]
         since = page["cursor"]
         if not page["more"]:
@@ -267,3 +271,55 @@ def test_contract_changes_and_the_lock_boundary_come_through_the_feed(diary_http
     # Monday 09:00: last week locks at 12:00 today, so only time before last Monday is locked.
     assert page["locked_before"].startswith("2026-11-16T00:00:00")
     assert changes(diary_http, party["free"], since=page["cursor"])["contracts"] == []
+
+
+def test_the_feed_leaves_out_the_callers_own_writes_but_moves_its_cursor_past_them(diary_http, party):
+    """A Team app does not pull back what it pushed (the push's answer had it): the feed leaves
+    out every row written with the caller's token (segments, snapshot uploads, tombstones, API
+    edits) and still moves the cursor past them. The same account's other computer, the client
+    and a later edit by anybody else see everything."""
+    cid = party["contract"]
+    start = MONDAY - timedelta(minutes=40)
+    segs = [segment(cid, start + timedelta(minutes=10 * i)) for i in range(4)]
+    before = changes(diary_http, party["free"])["cursor"]
+    push(diary_http, party["free"], segs)
+    snap_id = str(uuid.uuid4())
+    body = snapshot_body(segs[0]["uuid"], png(seed=9), start + timedelta(minutes=5))
+    assert diary_http.put(f"/api/v1/snapshots/{snap_id}", json=body, headers=party["free"]).status_code == 200
+    r = diary_http.patch(f"/api/v1/segments/{segs[1]['uuid']}", json={"memo": "Mine"}, headers=party["free"])
+    assert r.status_code == 200, r.json
+    tomb = {"uuid": str(uuid.uuid4()), "segment_uuid": segs[2]["uuid"], "kind": "camera", "deleted_at": iso(MONDAY)}
+    assert push(diary_http, party["free"], [], [tomb])["snapshot_results"][0]["status"] == "ok"
+    # Own writes only: nothing comes back, but the cursor moved past all of them.
+    own = changes(diary_http, party["free"], since=before, limit=2)
+    assert (own["segments"], own["snapshots"], own["more"]) == ([], [], False)
+    assert own["cursor"] > before
+    assert changes(diary_http, party["free"], since=own["cursor"])["cursor"] == own["cursor"]
+    # Another computer of the same account and the client see every one of those writes.
+    for who in ("free2", "client"):
+        seen_segments, seen_snaps, since = [], [], before
+        while True:
+            page = changes(diary_http, party[who], since=since, limit=2)
+            seen_segments += [s["uuid"] for s in page["segments"]]
+            seen_snaps += [s["uuid"] for s in page["snapshots"]]
+            since = page["cursor"]
+            if not page["more"]:
+                break
+        assert set(seen_segments) == {s["uuid"] for s in segs}, who
+        assert set(seen_snaps) == {snap_id, tomb["uuid"]}, who
+        assert since == own["cursor"], who
+    # A change by someone else after those writes reaches the writer; the page skips its own
+    # rows between the cursor and that change, and ends on it.
+    push(diary_http, party["free"], [segment(cid, start - timedelta(minutes=10))])
+    r = diary_http.patch(f"/api/v1/segments/{segs[3]['uuid']}", json={"label": "Code"}, headers=party["client"])
+    assert r.status_code == 200, r.json
+    page = changes(diary_http, party["free"], since=own["cursor"], limit=1)
+    assert [s["uuid"] for s in page["segments"]] == [segs[3]["uuid"]] and page["segments"][0]["label"] == "Code"
+    assert page["more"] is False
+    # A sign-out and a new sign-in is a new session: it pulls what the old one wrote.
+    fresh = party["free"]
+    r = diary_http.delete("/api/v1/sessions/current", headers=fresh)
+    assert r.status_code == 204
+    r = diary_http.post("/api/v1/sessions", json={"email": "free@example.com", "password": PASSWORD})
+    again = {"Authorization": f"Bearer {r.json['token']}"}
+    assert len(changes(diary_http, again, since=before, limit=100)["segments"]) == 5

@@ -200,10 +200,11 @@ def test_faults_against_a_real_diary_server(diary, tmp_path):
 
 def test_two_team_apps_on_one_account(diary, tmp_path):
     token, user, cid = sign_in(diary)
+    second_token, _, _ = sign_in(diary)  # each computer signs in itself: its own session
     clock = SystemClock()
     slots = open_slots(datetime.now(UTC), 12)
     first = SyncBed(tmp_path / "first", diary.url, token, user, clock)
-    second = SyncBed(tmp_path / "second", diary.url, token, user, clock)
+    second = SyncBed(tmp_path / "second", diary.url, second_token, user, clock)
     # Both log the same contract at the same time (the second one also a little more).
     first.activate()
     for start in slots[:8]:

@@ -24,6 +24,8 @@ class FlakyTransport(httpx.BaseTransport):
         self.inner = httpx.WSGITransport(app=app)
         self.faults = list(faults)
         self.requests = 0
+        #: UUIDs of the segments each pull received, in order
+        self.pulled: list[str] = []
 
     def handle_request(self, request):
         self.requests += 1
@@ -39,6 +41,9 @@ class FlakyTransport(httpx.BaseTransport):
         if fault == "lost":
             response.read()
             raise httpx.ReadError("connection reset", request=request)
+        if request.url.path.endswith("/sync/changes") and response.status_code == 200:
+            response.read()
+            self.pulled += [s["uuid"] for s in response.json()["segments"]]
         return response
 
 
@@ -149,7 +154,8 @@ def test_logged_time_memos_and_deletions_reach_the_diary_once(
     log_minutes(team, fake_sources, 25)
     segs, images, outbox = local_state(team_app)
     assert len(segs) >= 3 and images and {k for k, _, _ in outbox} == {"segment", "snapshot"}
-    worker = make_worker()
+    transport = FlakyTransport(sqlite_diary)
+    worker = make_worker(transport)
     with team_app.app_context():
         worker.run_once()
         # Snapshots still inside their review window were not uploaded; the rest was.
@@ -158,6 +164,8 @@ def test_logged_time_memos_and_deletions_reach_the_diary_once(
         worker.clock.advance(timedelta(seconds=31))
         drain(worker)
     assert_same(team_app, sqlite_diary)
+    # Its own pushes did not come back through its pulls (the push answers had them).
+    assert transport.pulled == []
     # A snapshot deleted in the Team app deletes its segment's time on the diary too.
     from models.capture_store import CaptureImage
 
@@ -176,7 +184,7 @@ def test_logged_time_memos_and_deletions_reach_the_diary_once(
     assert r.status_code == 200
     with team_app.app_context():
         result = worker.run_once()
-    assert result.pulled >= 1
+    assert result.pulled >= 1 and transport.pulled == [target]
     segs, _, _ = local_state(team_app)
     assert next(s for s in segs if s[0] == target)[3] == "Development"
     assert_same(team_app, sqlite_diary)
