@@ -200,6 +200,11 @@ def start_tray(app, url: str):
 
 
 def run_team_app(settings: Settings, out: TextIO = sys.stdout) -> int:
+    from web import memory
+
+    memory.keep_postgres_driver_out()
+    memory.tune_allocator()
+
     from models.database import close_cleanly
     from sync import contracts as contracts_sync
     from ui import ICON_PNG

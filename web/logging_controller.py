@@ -22,6 +22,7 @@ from models.capture_store import CaptureSegment
 from models.local import Contract, get_state, local_db, set_state
 from sync import outbox
 from tracker.events import LoggingStarted, LoggingStopped, SegmentUpdated, SnapshotTaken
+from web.memory import release_free_memory
 from web.notify import Notice
 
 log = logging.getLogger(__name__)
@@ -309,6 +310,8 @@ class LoggingController:
         self._on_change(changed)
         for watcher in self.watchers:
             watcher()
+        if isinstance(event, SnapshotTaken | LoggingStopped):
+            release_free_memory()  # the snapshot's full-screen buffers were just freed
 
     def _review_notice(self, event: SnapshotTaken, prefs) -> Notice:
         record = event.record
