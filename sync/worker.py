@@ -16,6 +16,7 @@ import logging
 import random
 import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -43,6 +44,8 @@ ITEM_RETRY = timedelta(seconds=30)
 #: Refusals that a later attempt can fix by itself.
 RETRYABLE_CODES = {"segment_unknown"}
 PULL_LIMIT = 500
+#: Snapshot uploads in flight at once (see :meth:`SyncWorker._upload_all`).
+UPLOAD_STREAMS = 2
 
 CURSOR_KEY = "sync_cursor"
 OFFLINE_KEY = "sync_offline_since"
@@ -94,6 +97,7 @@ class SyncWorker:
         rng: random.Random | None = None,
         batch_size: int = BATCH,
         idle_seconds: float = IDLE_SECONDS,
+        upload_streams: int = UPLOAD_STREAMS,
         on_change: Callable[[], None] | None = None,
     ) -> None:
         self._client_factory = client_factory
@@ -102,6 +106,7 @@ class SyncWorker:
         self.data_dir = Path(data_dir)
         self._rng = rng or random.Random()
         self.batch_size = batch_size
+        self.upload_streams = upload_streams
         self.idle_seconds = idle_seconds
         self._on_change = on_change or (lambda: None)
         self.failures = 0
@@ -257,13 +262,13 @@ class SyncWorker:
                 return
             rows = _image_rows([i.local_id for i in items])
             tombstones: list[tuple[outbox.Item, dict]] = []
+            uploads: list[tuple[outbox.Item, dict]] = []
+            nothing: list[outbox.Item] = []
             for item in items:
                 row = rows.get(item.local_id)
                 if row is None or (row["deleted_at"] is None and row["path"] is None):
-                    with local_db.atomic():
-                        outbox.done(item)  # nothing to upload (a failed capture attempt)
-                    continue
-                if row["deleted_at"] is not None:
+                    nothing.append(item)  # nothing to upload (a failed capture attempt)
+                elif row["deleted_at"] is not None:
                     tombstones.append(
                         (
                             item,
@@ -275,8 +280,12 @@ class SyncWorker:
                             },
                         )
                     )
-                    continue
-                self._upload(client, item, row, result)
+                else:
+                    uploads.append((item, row))
+            if nothing:
+                with local_db.atomic():
+                    outbox.done_many(nothing)
+            self._upload_all(client, uploads, result)
             if tombstones:
                 answer = client.sync_push([], [t for _, t in tombstones])
                 by_uuid = {r["uuid"]: r for r in answer.get("snapshot_results", [])}
@@ -284,36 +293,53 @@ class SyncWorker:
                     for item, _ in tombstones:
                         self._simple_result(item, by_uuid.get(item.uuid.lower()), result)
 
-    def _upload(self, client: DiaryClient, item: outbox.Item, row: dict, result: RoundResult) -> None:
-        try:
-            data = (self.data_dir / row["path"]).read_bytes()
-        except OSError as exc:
-            with local_db.atomic():
-                outbox.park(item, "file_missing", f"The snapshot file cannot be read ({exc.strerror}).")
-            result.parked += 1
+    def _upload_all(self, client: DiaryClient, uploads: list[tuple[outbox.Item, dict]], result: RoundResult) -> None:
+        """Upload a batch's snapshots over ``upload_streams`` keep-alive connections at once.
+
+        A lone stream leaves both ends idle in turn (the diary waits while this side reads and
+        encodes the next file, then this side waits while the diary verifies and stores), so
+        two overlap that. The threads only read files and talk HTTP (each holds one encoded
+        snapshot, so memory stays flat); the outcomes are written here, in one transaction per
+        batch. Each upload is idempotent by UUID, so whatever the diary stored before a network
+        failure is acknowledged and the rest is simply sent again in a later round."""
+        if not uploads:
             return
-        body = {
-            "segment_uuid": row["segment_uuid"],
-            "kind": row["kind"],
-            "taken_at": _iso(row["taken_at"]),
-            "mime": row["mime"],
-            "sha256": row["sha256"],
-            "data": base64.b64encode(data).decode("ascii"),
-        }
-        del data
-        try:
-            client.upload_snapshot(row["uuid"], body)
-        except Refused as exc:
-            with local_db.atomic():
-                if exc.code in RETRYABLE_CODES:
-                    outbox.retry_later(item, self.clock.now() + ITEM_RETRY, str(exc))
-                else:
-                    outbox.park(item, exc.code, str(exc))
-                    result.parked += 1
-            return
+        halted = threading.Event()  # a round-ending failure: start no further uploads
+
+        def upload(pair: tuple[outbox.Item, dict]) -> DiaryError | OSError | None:
+            if halted.is_set():
+                return _NOT_SENT
+            outcome = _upload_one(client, self.data_dir, pair[1])
+            if isinstance(outcome, DiaryError) and not isinstance(outcome, Refused):
+                halted.set()
+            return outcome
+
+        if self.upload_streams <= 1 or len(uploads) == 1:
+            outcomes = [upload(pair) for pair in uploads]
+        else:
+            with ThreadPoolExecutor(self.upload_streams, thread_name_prefix="sync-upload") as pool:
+                outcomes = list(pool.map(upload, uploads))
+        acked: list[outbox.Item] = []
+        failure: DiaryError | None = None
         with local_db.atomic():
-            outbox.done(item)
-        result.uploaded += 1
+            for (item, _row), outcome in zip(uploads, outcomes, strict=True):
+                if outcome is None:
+                    acked.append(item)
+                elif isinstance(outcome, OSError):
+                    outbox.park(item, "file_missing", f"The snapshot file cannot be read ({outcome.strerror}).")
+                    result.parked += 1
+                elif isinstance(outcome, Refused):
+                    if outcome.code in RETRYABLE_CODES:
+                        outbox.retry_later(item, self.clock.now() + ITEM_RETRY, str(outcome))
+                    else:
+                        outbox.park(item, outcome.code, str(outcome))
+                        result.parked += 1
+                elif outcome is not _NOT_SENT and failure is None:
+                    failure = outcome
+            outbox.done_many(acked)
+        result.uploaded += len(acked)
+        if failure is not None:
+            raise failure
 
     def _simple_result(self, item: outbox.Item, answer: dict | None, result: RoundResult) -> None:
         if answer is not None and answer["status"] == "ok":
@@ -349,6 +375,33 @@ class SyncWorker:
                 set_state(key, str(cursor))
             if not page.get("more"):
                 return
+
+
+#: An upload not started because another one ended the round (it stays queued as it was).
+_NOT_SENT = DiaryError("not sent")
+
+
+def _upload_one(client: DiaryClient, data_dir: Path, row: dict) -> DiaryError | OSError | None:
+    """Read one snapshot file (once) and upload it; the failure, if any, is returned, not raised,
+    so the caller records every upload of a batch (see :meth:`SyncWorker._upload_all`)."""
+    try:
+        data = (data_dir / row["path"]).read_bytes()
+    except OSError as exc:
+        return exc
+    body = {
+        "segment_uuid": row["segment_uuid"],
+        "kind": row["kind"],
+        "taken_at": _iso(row["taken_at"]),
+        "mime": row["mime"],
+        "sha256": row["sha256"],
+        "data": base64.b64encode(data).decode("ascii"),
+    }
+    del data
+    try:
+        client.upload_snapshot(row["uuid"], body)
+    except DiaryError as exc:
+        return exc
+    return None
 
 
 # --- local rows <-> protocol --------------------------------------------------------------

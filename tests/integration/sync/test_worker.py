@@ -336,3 +336,25 @@ def test_contract_changes_and_the_diary_lock_arrive_through_the_pull(
         assert seg_store.diary_locked_before() > seg.start
         assert seg_store.apply_memo(cid, seg.start, "Too late", None, capture_clock.now()) == 0
         assert CaptureSegment.get_by_id(seg.id).memo != "Too late"
+
+
+def test_parallel_snapshot_uploads_survive_lost_answers_and_a_dead_connection(
+    logged_in, team_app, sqlite_diary, make_worker, fake_sources
+):
+    """Snapshots go up in two streams at once. A batch whose answers are lost (the diary stored
+    them) or whose connection fails ends the round without starting more uploads; what was
+    acknowledged leaves the outbox in one transaction, the rest is sent again, and the diary
+    ends with each snapshot once."""
+    team, *_ = logged_in
+    log_minutes(team, fake_sources, 45)
+    segs, images, _ = local_state(team_app)
+    assert len(images) >= 4
+    pushes = -(-len(segs) // 3)  # batch_size=3: these requests push the segments first
+    transport = FlakyTransport(sqlite_diary, [None] * pushes + ["lost", "connect", "lost"])
+    worker = make_worker(transport)
+    with team_app.app_context():
+        worker.clock.advance(timedelta(seconds=31))  # every review window has passed
+        result = worker.run_once()
+        assert result.failure is not None and result.pushed == len(segs) and result.uploaded == 0
+        drain(worker)
+    assert_same(team_app, sqlite_diary)
