@@ -14,6 +14,7 @@ from models import rules
 from tracker.ports import (
     OK,
     Counts,
+    InputTally,
     Rect,
     SegmentState,
     SegmentUpdate,
@@ -162,8 +163,7 @@ class FakeInput:
     """Counters the test (or a thread standing in for a listener) bumps directly."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._counts = Counts()
+        self._tally = InputTally()
         self.running = False
 
     def start(self) -> None:
@@ -173,13 +173,10 @@ class FakeInput:
         self.running = False
 
     def add(self, keys: int = 0, clicks: int = 0, scrolls: int = 0) -> None:
-        with self._lock:
-            self._counts = self._counts + Counts(keys, clicks, scrolls)
+        self._tally.add(keys, clicks, scrolls)
 
     def take(self) -> Counts:
-        with self._lock:
-            counts, self._counts = self._counts, Counts()
-        return counts
+        return self._tally.take()
 
     def health(self) -> str:
         return OK

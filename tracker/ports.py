@@ -36,6 +36,37 @@ class Counts:
         return Counts(self.keys + other.keys, self.clicks + other.clicks, self.scrolls + other.scrolls)
 
 
+class InputTally:
+    """The three counters every input counter keeps, shared by listener threads and the
+    loop. ``add`` and ``take`` hold one lock, so a count added while the loop takes the
+    minute's counts lands either in this minute or in the next, never in neither (the
+    unit tests hammer this from several threads)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._keys = 0
+        self._clicks = 0
+        self._scrolls = 0
+
+    def add(self, keys: int = 0, clicks: int = 0, scrolls: int = 0) -> None:
+        with self._lock:
+            self._keys += keys
+            self._clicks += clicks
+            self._scrolls += scrolls
+
+    def take(self) -> Counts:
+        """The counts since the previous ``take``, reset in the same critical section."""
+        with self._lock:
+            counts = Counts(self._keys, self._clicks, self._scrolls)
+            self._keys = self._clicks = self._scrolls = 0
+        return counts
+
+    def peek(self) -> Counts:
+        """The counts since the last ``take``, without resetting (idle detection, benches)."""
+        with self._lock:
+            return Counts(self._keys, self._clicks, self._scrolls)
+
+
 @dataclass(frozen=True)
 class Rect:
     """A rectangle in virtual-desktop pixels (monitors may have negative origins)."""
@@ -82,7 +113,8 @@ class Clock(Protocol):
 
 class ScreenSource(Protocol):
     """Screen pixels. ``grab(None)`` is the whole desktop (all monitors as arranged);
-    ``grab(rect)`` is that part of it."""
+    ``grab(rect)`` is that part of it. The image is RGB, or a zero-copy BGR view made by
+    ``tracker.imaging.from_bgrx`` (read its pixels through ``imaging.to_rgb``)."""
 
     def start(self) -> None: ...
 

@@ -21,19 +21,25 @@ def real_sources(camera: int | str | None = 0) -> dict[str, Any]:
             "window": UnavailableWindow(problem),
             "camera": cam,
         }
-    from tracker.sources.input_pynput import PynputInputCounter
     from tracker.sources.screen_mss import MssScreenSource
 
+    inputs: Any
     if sys.platform == "win32":
+        from tracker.sources.input_pynput import PynputInputCounter
         from tracker.sources.win32 import Win32WindowSource
 
         window: Any = Win32WindowSource()
+        inputs = PynputInputCounter()
     elif sys.platform == "darwin":
+        from tracker.sources.input_pynput import PynputInputCounter
         from tracker.sources.macos import QuartzWindowSource
 
         window = QuartzWindowSource()
+        inputs = PynputInputCounter()
     else:
+        from tracker.sources.input_x11 import X11InputCounter
         from tracker.sources.x11 import X11WindowSource
 
         window = X11WindowSource()
-    return {"screen": MssScreenSource(), "inputs": PynputInputCounter(), "window": window, "camera": cam}
+        inputs = X11InputCounter()
+    return {"screen": MssScreenSource(), "inputs": inputs, "window": window, "camera": cam}

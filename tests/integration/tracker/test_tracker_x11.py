@@ -13,7 +13,7 @@ from tracker.clock import SystemClock
 from tracker.loop import CaptureLoop
 from tracker.ports import Counts
 from tracker.snapshot import Preferences, Scope, take_snapshot
-from tracker.sources.input_pynput import PynputInputCounter
+from tracker.sources.input_x11 import X11InputCounter
 from tracker.sources.platform import real_sources
 from tracker.sources.screen_mss import MssScreenSource
 from tracker.sources.x11 import X11WindowSource
@@ -48,7 +48,7 @@ def test_active_window_is_the_xterm_with_both_title_forms(xterm):
 
 
 def test_input_counts_equal_the_events_xdotool_sent(xterm):
-    counter = PynputInputCounter()
+    counter = X11InputCounter()
     counter.start()
     try:
         assert counter.health() == "OK"

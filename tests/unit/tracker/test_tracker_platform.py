@@ -36,7 +36,7 @@ def test_on_wayland_sources_report_the_reason_and_never_grab(monkeypatch):
 def test_importing_the_tracker_loads_no_capture_library():
     code = (
         "import sys, tracker.loop, tracker.sources.platform, tracker.sources.x11, tracker.sources.win32, "
-        "tracker.sources.macos, tracker.sources.input_pynput, tracker.sources.screen_mss, "
+        "tracker.sources.macos, tracker.sources.input_pynput, tracker.sources.input_x11, tracker.sources.screen_mss, "
         "tracker.sources.camera_cv, models.capture_store, tracker.demo_run\n"
         "bad = [m for m in ('mss', 'pynput', 'Xlib', 'cv2', 'PIL', 'ctypes.wintypes', 'Quartz', 'AppKit') "
         "if m in sys.modules]\n"
