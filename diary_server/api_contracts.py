@@ -18,6 +18,7 @@ class PartyOut(Schema):
     id = Integer(required=True)
     name = String(required=True)
     email = String(required=True)
+    timezone = String(required=True, metadata={"description": "The account's IANA time zone, e.g. Europe/Berlin"})
 
 
 class ContractOut(Schema):

@@ -13,7 +13,7 @@ from decimal import Decimal, InvalidOperation
 
 import peewee
 
-from diary_server.accounts import normalize_email
+from diary_server.accounts import normalize_email, timezones_of
 from diary_server.models import ActivityLabel, Contract, ContractRate, User, diary_db
 from models.rules import week_end, week_start
 
@@ -185,12 +185,13 @@ def active_labels(contract: Contract) -> list[str]:
 
 
 def contracts_json(contracts: list[Contract], now: datetime) -> list[dict]:
-    """The API form of many contracts in four queries, whatever their number."""
+    """The API form of many contracts in five queries, whatever their number."""
     if not contracts:
         return []
     ids = [c.id for c in contracts]
     user_ids = {c.client_id for c in contracts} | {c.freelancer_id for c in contracts}
     users = {u.id: u for u in User.select().where(User.id.in_(user_ids))}
+    zones = timezones_of(list(user_ids))  # the Work Diary's "client's time zone" switch
     rates: dict[int, list[ContractRate]] = {i: [] for i in ids}
     for rate in ContractRate.select().where(ContractRate.contract.in_(ids)):
         rates[rate.contract_id].append(rate)
@@ -208,8 +209,8 @@ def contracts_json(contracts: list[Contract], now: datetime) -> list[dict]:
             {
                 "id": contract.id,
                 "title": contract.title,
-                "client": {"id": client.id, "name": client.name, "email": client.email},
-                "freelancer": {"id": freelancer.id, "name": freelancer.name, "email": freelancer.email},
+                "client": _party(client, zones),
+                "freelancer": _party(freelancer, zones),
                 "hourly_rate": format_rate(rate.current_cents),
                 "currency": contract.currency,
                 "next_hourly_rate": format_rate(rate.next_cents) if rate.next_cents is not None else None,
@@ -223,6 +224,11 @@ def contracts_json(contracts: list[Contract], now: datetime) -> list[dict]:
             }
         )
     return result
+
+
+def _party(user: User, zones: dict) -> dict:
+    zone = zones.get(user.id)
+    return {"id": user.id, "name": user.name, "email": user.email, "timezone": zone.key if zone else "UTC"}
 
 
 def contract_json(contract: Contract, now: datetime) -> dict:

@@ -19,7 +19,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from io import BytesIO
 
-from flask import Blueprint, Response, abort, g, redirect, render_template, request, url_for
+from apiflask import APIBlueprint
+from flask import Response, abort, g, redirect, render_template, request, url_for
 from jinja2_fragments.flask import render_block
 from markupsafe import escape
 
@@ -32,7 +33,9 @@ from diary_server.models import Contract, User
 from models import diary_view as dv
 from models import rules
 
-diary_bp = Blueprint("diary", __name__, url_prefix="/contracts/<int:contract_id>/diary")
+# An APIBlueprint only so APIFlask can look at its before_request hook (it reads
+# ``enable_openapi`` on every blueprint that has one); these HTML pages stay out of the spec.
+diary_bp = APIBlueprint("diary", __name__, url_prefix="/contracts/<int:contract_id>/diary", enable_openapi=False)
 
 KEEP = "__keep__"
 THUMB_SIZE = (320, 180)

@@ -65,6 +65,7 @@ class Contract(BaseModel):
     status = peewee.TextField()
     activity_labels = peewee.TextField()  # JSON list
     updated_at = peewee.DateTimeField()
+    client_timezone = peewee.TextField(null=True)  # IANA name; m0007
 
     class Meta:
         table_name = "contract"

@@ -46,6 +46,7 @@ def store_contracts(diary_url: str, items: list[dict], complete: bool = True) ->
             "title": c["title"],
             "client_name": c["client"]["name"],
             "client_email": c["client"]["email"],
+            "client_timezone": c["client"].get("timezone"),
             "freelancer_name": c["freelancer"]["name"],
             "hourly_rate": c["hourly_rate"],
             "currency": c["currency"],

@@ -10,6 +10,7 @@ import pytest
 
 from models import rules
 from models.capture_store import CaptureImage, CaptureSegment
+from models.local import Contract
 from tests.support.diary_data import write_segment
 
 HX = {"HX-Request": "true"}
@@ -109,6 +110,24 @@ def test_time_zone_switch_moves_the_day_not_the_data(diary, team_app):
     assert 'aria-hidden="true">09:00<' in body
     r = team.get("/diary?day=2026-13-40")
     assert r.status_code == 422 and "is not a date" in text(r)
+
+
+def test_the_clients_time_zone_comes_from_the_diary_and_is_offered(diary, team_app, sqlite_diary):
+    team, cid, _ids, monday = diary
+    from diary_server.accounts import set_timezone
+    from diary_server.models import User
+
+    body = text(team.get(f"/diary?day={monday.date()}&tz=utc"))
+    assert "Client's" not in body  # UTC like the viewer: nothing more to offer
+    with sqlite_diary.extensions["diary_db"].connection_context():
+        set_timezone(User.get(User.email == "cleo@example.com"), "America/New_York")
+    assert team.post("/contracts/refresh", headers=HX).status_code == 200
+    with team_app.app_context():
+        assert Contract.get(Contract.id == cid).client_timezone == "America/New_York"
+    body = text(team.get(f"/diary?day={monday.date()}&tz=client"))
+    assert "Client's (America/New_York)" in body
+    # 09:00 UTC on that Monday is 04:00 in New York (EST, UTC-5).
+    assert 'class="hour" aria-hidden="true">04:00<' in body
 
 
 def test_week_grid_totals_amount_and_lock_state(diary):

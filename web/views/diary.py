@@ -134,7 +134,7 @@ def _contract(account) -> Contract:
 
 
 def _client_zone(contract):
-    name = getattr(contract, "client_timezone", None)  # once the contract copy carries it
+    name = contract.client_timezone
     try:
         return ZoneInfo(name) if name else None
     except (ZoneInfoNotFoundError, ValueError):
