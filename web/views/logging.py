@@ -15,6 +15,7 @@ from jinja2_fragments.flask import render_block
 
 from models import rules
 from models import segments as seg_store
+from models.capture_store import CaptureImage, CaptureSegment
 from models.local import Contract
 from sync import contracts as contracts_sync
 from sync.account import current_account
@@ -72,19 +73,28 @@ def screen_context(account, **extra) -> dict:
         "problem": None,
         "segment_length": rules.SEGMENT,
     }
-    for review in ctl.pending_reviews():
-        image = seg_store.image_by_id(review.image_id)
-        if image is not None and image.path:
-            seg = seg_store.segment(review.contract_id, review.segment)
-            ctx["reviews"].append(
-                {
-                    "id": review.image_id,
-                    "seconds_left": max(0, int((review.deadline - now).total_seconds())),
-                    "app": seg.app_name if seg else None,
-                    "title": seg.window_title if seg else None,
-                    "taken_at": image.taken_at,
-                }
-            )
+    reviews = ctl.pending_reviews()
+    if reviews:
+        # One query for every prompt on screen (several can be pending at once).
+        images = {
+            image.id: image
+            for image in CaptureImage.select(CaptureImage, CaptureSegment)
+            .join(CaptureSegment)
+            .where(CaptureImage.id.in_([r.image_id for r in reviews]))
+        }
+        for review in reviews:
+            image = images.get(review.image_id)
+            if image is not None and image.path:
+                seg = image.segment
+                ctx["reviews"].append(
+                    {
+                        "id": review.image_id,
+                        "seconds_left": max(0, int((review.deadline - now).total_seconds())),
+                        "app": seg.app_name,
+                        "title": seg.window_title,
+                        "taken_at": image.taken_at,
+                    }
+                )
     if contract is not None:
         ctx["totals"] = seg_store.totals(contract.id, now, contract.weekly_limit_hours, prefs.tz)
         last = seg_store.last_snapshot(contract.id)
