@@ -1,8 +1,8 @@
 """The Work Diary on the local cache: reading segments as records, and the diary's edits.
 
 Reading: :func:`records_between` turns cache rows into :class:`models.diary_view.SegmentRecord`
-values (three queries, no per-row ORM objects: a full week is 1,008 segments and 10,080
-minute rows).
+values (plain queries, no per-row ORM objects: a full week is 1,008 segments and 10,080
+minute rows; the week grid reads the segments' stored activity summary, not the minutes).
 
 Editing (what ``models/segments.py`` lacks): memo and/or label of a set of segments,
 deleting the snapshots of a set of segments, deleting a camera snapshot alone, adding
@@ -47,14 +47,12 @@ def _utc(value: str | None) -> datetime | None:
 # --- reading -----------------------------------------------------------------------------
 
 
+#: One row per segment: its activity level and summed counts are the stored summary of its
+#: minute rows (``m0008``, kept by triggers), not an aggregate of 10,080 minute rows a week.
 _RECORDS_SQL = (
-    "SELECT s.id, s.start, s.logged_seconds, s.app_name, s.window_title, s.memo, s.label, s.manual, s.deleted_at,"
-    " a.active, a.keys, a.clicks, a.scrolls"
-    " FROM capture_segment s LEFT JOIN (SELECT m.segment_id, SUM(m.keys + m.clicks + m.scrolls > 0) AS active,"
-    "  SUM(m.keys) AS keys, SUM(m.clicks) AS clicks, SUM(m.scrolls) AS scrolls"
-    "  FROM capture_minute m JOIN capture_segment x ON x.id = m.segment_id"
-    "  WHERE x.contract_id = ? AND x.start >= ? AND x.start < ? GROUP BY m.segment_id) a ON a.segment_id = s.id"
-    " WHERE s.contract_id = ? AND s.start >= ? AND s.start < ? ORDER BY s.start"
+    "SELECT id, start, logged_seconds, app_name, window_title, memo, label, manual, deleted_at,"
+    " active_minutes, sum_keys, sum_clicks, sum_scrolls"
+    " FROM capture_segment WHERE contract_id = ? AND start >= ? AND start < ? ORDER BY start"
 )
 #: The live snapshot images of the range in one query (two correlated subqueries per segment
 #: cost more than the whole range); the newest of a kind wins, as ``ORDER BY i.id`` makes it last.
@@ -68,12 +66,12 @@ _IMAGES_SQL = (
 def records_between(contract_id: int, start: datetime, end: datetime, minutes: bool = True) -> list[SegmentRecord]:
     """Segments of ``contract_id`` starting in ``[start, end)``, deleted ones included.
 
-    ``minutes=False`` leaves out the per-minute counts and has SQLite sum them instead
-    (activity level and totals): what the week grid and the export need, at a tenth of the
-    rows.
+    ``minutes=False`` leaves out the per-minute counts (the segment's stored summary gives
+    the activity level and the sums): what the week grid and the export need, without
+    reading the 10,080 minute rows of a week.
     """
     bounds = (contract_id, _ts(start), _ts(end))
-    rows = local_db.execute_sql(_RECORDS_SQL, bounds + bounds).fetchall()
+    rows = local_db.execute_sql(_RECORDS_SQL, bounds).fetchall()
     if not rows:
         return []
     screens: dict[int, int] = {}
@@ -106,8 +104,8 @@ def records_between(contract_id: int, start: datetime, end: datetime, minutes: b
             r[8] is not None,
             screens.get(r[0]),
             cameras.get(r[0]),
-            r[9] or 0,
-            (r[10] or 0, r[11] or 0, r[12] or 0),
+            r[9],
+            (r[10], r[11], r[12]),
         )
         for r in rows
     ]
