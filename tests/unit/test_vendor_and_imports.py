@@ -31,6 +31,23 @@ def test_importing_the_programs_has_no_side_effects(tmp_path):
     assert not list(tmp_path.iterdir()), "importing created files"
 
 
+def test_x11_input_counter_loads_its_libraries_only_when_started():
+    """The X11 counter reads input through libX11 + libXtst (ctypes) or python-xlib; none of
+    them may be loaded by importing it or by building the sources, only by start()."""
+    code = (
+        "import sys, tracker.sources.input_x11, tracker.sources.platform\n"
+        "from tracker.sources.input_x11 import X11InputCounter\n"
+        "X11InputCounter()\n"
+        "maps = open('/proc/self/maps').read()\n"
+        "loaded = [lib for lib in ('libXtst', 'libX11') if lib in maps]\n"
+        "assert not loaded, loaded\n"
+        "assert 'Xlib' not in sys.modules\n"
+    )
+    env = {"PATH": "/usr/bin:/bin", "DISPLAY": ":0"}
+    r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, env=env, check=False)
+    assert r.returncode == 0, r.stderr
+
+
 OURS = {"app", "settings", "web", "tracker", "sync", "models", "diary_server", "ui"}
 
 

@@ -4,6 +4,7 @@ import io
 import random
 import subprocess
 
+import pytest
 from PIL import Image
 
 from models.capture_store import CaptureImage, CaptureMinute, CaptureSegment, SqliteCaptureSink
@@ -13,7 +14,7 @@ from tracker.clock import SystemClock
 from tracker.loop import CaptureLoop
 from tracker.ports import Counts
 from tracker.snapshot import Preferences, Scope, take_snapshot
-from tracker.sources.input_x11 import X11InputCounter
+from tracker.sources.input_x11 import NO_LIBXTST, X11InputCounter, XtstReader
 from tracker.sources.platform import real_sources
 from tracker.sources.screen_mss import MssScreenSource
 from tracker.sources.x11 import X11WindowSource
@@ -47,11 +48,12 @@ def test_active_window_is_the_xterm_with_both_title_forms(xterm):
     assert source.active_window() is None
 
 
-def test_input_counts_equal_the_events_xdotool_sent(xterm):
-    counter = X11InputCounter()
+@pytest.mark.parametrize("reader", ["libXtst", "python-xlib fallback"])
+def test_input_counts_equal_the_events_xdotool_sent(xterm, reader):
+    counter = X11InputCounter() if reader == "libXtst" else X11InputCounter(libraries=lambda: None)
     counter.start()
     try:
-        assert counter.health() == "OK"
+        assert counter.health() == ("OK" if reader == "libXtst" else NO_LIBXTST)
         counter.take()
         xdotool("type", "--delay", "5", "hello world")  # 11 key presses, no shift
         xdotool("key", "Return", "Return")
@@ -62,6 +64,36 @@ def test_input_counts_equal_the_events_xdotool_sent(xterm):
         expected = Counts(keys=13, clicks=3, scrolls=3)
         wait_for(lambda: counter.peek().total >= expected.total, what="all input events")
         assert counter.take() == expected
+    finally:
+        counter.stop()
+    assert counter.health() == "activity counting is not running"
+
+
+def test_libxtst_counter_counts_a_burst_exactly_and_nothing_after_stop(xterm):
+    """2,000 modifier presses and 1,000 wheel clicks as fast as xdotool sends them; then
+    the counter is stopped (its reader thread ends) and restarted, and counts again."""
+    counter = X11InputCounter()
+    counter.start()
+    try:
+        assert isinstance(counter._reader, XtstReader)
+        counter.take()
+        xdotool("key", "--repeat", "2000", "--delay", "0", "shift")
+        xdotool("click", "--repeat", "1000", "--delay", "0", "5")
+        expected = Counts(keys=2000, scrolls=1000)
+        wait_for(lambda: counter.peek().total >= expected.total, what="the burst")
+        # xdotool's last event was recorded before the one we waited for arrived; a burst
+        # counted twice or a release counted as a press would show up here.
+        assert counter.take() == expected
+        thread = counter._reader._thread
+        counter.stop()
+        assert thread is not None and not thread.is_alive(), "disabling the context ends the reader thread"
+        xdotool("key", "shift")
+        assert counter.take() == Counts()
+        counter.start()
+        assert counter.health() == "OK"
+        xdotool("click", "1")
+        wait_for(lambda: counter.peek().clicks == 1, what="a click after the restart")
+        assert counter.take() == Counts(clicks=1)
     finally:
         counter.stop()
 

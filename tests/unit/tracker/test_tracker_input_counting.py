@@ -8,13 +8,24 @@ with barriers and joins (no sleeps, no timing), and check the totals exactly.
 
 from __future__ import annotations
 
+import ctypes
 import sys
 import threading
 from types import SimpleNamespace
 
+import pytest
+
 from tracker.ports import Counts, InputTally
+from tracker.sources import input_x11
 from tracker.sources.input_pynput import PynputInputCounter
-from tracker.sources.input_x11 import X11InputCounter, count_events
+from tracker.sources.input_x11 import (
+    PyXlibReader,
+    X11InputCounter,
+    XtstReader,
+    _InterceptData,
+    _InterceptProc,
+    count_events,
+)
 
 ADDERS = 4
 PER_ADDER = 20_000
@@ -81,19 +92,130 @@ def test_tally_loses_no_count_while_another_thread_takes():
     assert nonempty_takes >= 1
 
 
-def test_x11_callback_loses_no_count_while_the_loop_takes():
-    """The X11 counter's real reply callback, fed recorded-event blocks from several
-    threads (as a stand-in for bursts), against the loop's take."""
+class _FakeXtst:
+    """Stands in for libXtst's XRecordFreeData only: the elements in these tests are
+    allocated by the test, so they must not reach the real free; every call is recorded
+    so a test can check that each element is handed back exactly once."""
+
+    def __init__(self) -> None:
+        self.freed: list[int] = []
+        self._lock = threading.Lock()
+
+    def XRecordFreeData(self, data) -> None:
+        with self._lock:
+            self.freed.append(ctypes.addressof(data.contents))
+
+
+class _Element:
+    """One XRecordInterceptData as libXtst hands it to the callback, with its event bytes."""
+
+    def __init__(self, category: int, event: bytes = b"", data_len: int | None = None) -> None:
+        self.buffer = (ctypes.c_ubyte * max(1, len(event))).from_buffer_copy(event or b"\0")
+        self.struct = _InterceptData(
+            category=category,
+            data=ctypes.cast(self.buffer, ctypes.POINTER(ctypes.c_ubyte)) if event else None,
+            data_len=len(event) // 4 if data_len is None else data_len,
+        )
+        self.pointer = ctypes.pointer(self.struct)
+
+
+def _xtst_reader() -> tuple[XtstReader, InputTally, _FakeXtst, object]:
+    """The real libXtst reader's callback, wrapped in its real ctypes trampoline (what
+    libXtst calls), with a recording XRecordFreeData."""
+    tally, xtst = InputTally(), _FakeXtst()
+    reader = XtstReader(SimpleNamespace(x11=None, xtst=xtst), tally)  # type: ignore[arg-type]
+    return reader, tally, xtst, _InterceptProc(reader._on_data)
+
+
+def test_xtst_callback_counts_presses_from_type_and_wheel_bytes_and_frees_every_element():
+    reader, tally, xtst, callback = _xtst_reader()
+    elements = [
+        _Element(0, _event(2, 10)),  # key press
+        _Element(0, _event(3, 10)),  # key release: nothing
+        _Element(0, _event(2, 200, send_event=True)),  # a synthetic (SendEvent) press still counts
+        _Element(0, _event(4, 1)),  # left click
+        _Element(0, _event(4, 9)),  # "forward" button: a click
+        _Element(0, _event(5, 1)),  # release: nothing
+        _Element(0, _event(4, 4)),  # wheel up
+        _Element(0, _event(4, 7)),  # wheel right
+        _Element(0, _event(6, 0)),  # motion: not input we count
+        _Element(0, _event(2, 10)[:16]),  # a truncated element is not an event
+        _Element(1, _event(2, 10)),  # from a client (requests): not input
+        _Element(2),  # client started
+        _Element(3),  # client died
+        _Element(5),  # end of data
+    ]
+    for e in elements:
+        callback(None, e.pointer)
+    assert tally.take() == Counts(keys=2, clicks=2, scrolls=2)
+    assert sorted(xtst.freed) == sorted(ctypes.addressof(e.struct) for e in elements)
+    assert not reader._enabled.is_set()  # only StartOfData says the context is enabled
+
+
+def test_xtst_start_of_data_marks_the_context_enabled():
+    reader, tally, xtst, callback = _xtst_reader()
+    start = _Element(4)
+    callback(None, start.pointer)
+    assert reader._enabled.is_set()
+    assert tally.take() == Counts() and xtst.freed == [ctypes.addressof(start.struct)]
+
+
+def test_xtst_callback_loses_no_count_while_the_loop_takes():
+    """The libXtst callback through its ctypes trampoline from several threads against the
+    loop's take (libXtst calls it on one thread; several make lost updates likelier)."""
+    _, tally, xtst, callback = _xtst_reader()
+    kinds = [
+        _Element(0, _event(2, 38)),
+        _Element(0, _event(3, 38)),
+        _Element(0, _event(4, 5)),
+        _Element(0, _event(4, 1)),
+    ]
+
+    total, _ = _hammer(lambda i: callback(None, kinds[i % 4].pointer), tally.take)
+    quarter = ADDERS * PER_ADDER // 4
+    assert total == Counts(keys=quarter, clicks=quarter, scrolls=quarter)
+    assert len(xtst.freed) == ADDERS * PER_ADDER
+
+
+def test_missing_libxtst_means_no_libraries(monkeypatch):
+    monkeypatch.setattr(input_x11.ctypes.util, "find_library", lambda name: None if name == "Xtst" else "libX11.so.6")
+    assert input_x11.load_record_libraries() is None
+
+
+def test_found_libraries_load_with_their_prototypes():
+    """On this machine (scripts/system-deps.sh installs libx11-6 and libxtst6) both load."""
+    libs = input_x11.load_record_libraries()
+    assert libs is not None
+    assert libs.xtst.XRecordEnableContext.argtypes[2] is _InterceptProc
+    assert libs.x11.XOpenDisplay.restype is ctypes.c_void_p
+
+
+def test_x11_counter_start_failure_is_its_health(monkeypatch):
+    """No X server to talk to: start raises and health() says why (never "OK")."""
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
     counter = X11InputCounter()
+    with pytest.raises(RuntimeError):
+        counter.start()
+    assert "could not connect to the X server" in counter.health()
+    counter.stop()
+    assert counter.health() == "activity counting is not running"
+
+
+def test_python_xlib_callback_loses_no_count_while_the_loop_takes():
+    """The fallback reader's real reply callback, fed recorded-event blocks from several
+    threads (as a stand-in for bursts), against the loop's take."""
+    tally = InputTally()
+    counter = PyXlibReader(tally)
     key = _event(2, 38) + _event(3, 38)  # press + release of one key: one keystroke
     wheel = _event(4, 5) + _event(5, 5)  # wheel down: one scroll
     click = _event(4, 1) + _event(5, 1)  # left button: one click
     replies = [SimpleNamespace(category=0, data=d) for d in (key, wheel, click, key + wheel + click)]
 
-    total, _ = _hammer(lambda i: counter._on_reply(replies[i % 4]), counter.take)
+    total, _ = _hammer(lambda i: counter.on_reply(replies[i % 4]), tally.take)
     quarter = PER_ADDER // 4
     assert total == Counts(keys=ADDERS * quarter * 2, clicks=ADDERS * quarter * 2, scrolls=ADDERS * quarter * 2)
-    assert counter.peek() == Counts()
+    assert tally.peek() == Counts()
 
 
 def test_pynput_callbacks_lose_no_count_while_the_loop_takes():
@@ -131,14 +253,15 @@ def test_count_events_reads_only_type_and_wheel_buttons():
     assert count_events(data[:31]) == (0, 0, 0)  # a partial event is not an event
 
 
-def test_x11_callback_ignores_replies_that_carry_no_events():
+def test_python_xlib_callback_ignores_replies_that_carry_no_events():
     """StartOfData / EndOfData and client-started replies are not input."""
-    counter = X11InputCounter()
+    tally = InputTally()
+    counter = PyXlibReader(tally)
     for category in (1, 2, 3, 4, 5):
-        counter._on_reply(SimpleNamespace(category=category, data=_event(2, 38)))
-    assert counter.take() == Counts()
-    counter._on_reply(SimpleNamespace(category=0, data=_event(2, 38)))
-    assert counter.take() == Counts(keys=1)
+        counter.on_reply(SimpleNamespace(category=category, data=_event(2, 38)))
+    assert tally.take() == Counts()
+    counter.on_reply(SimpleNamespace(category=0, data=_event(2, 38)))
+    assert tally.take() == Counts(keys=1)
 
 
 def test_x11_counter_not_started_says_so():
