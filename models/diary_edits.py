@@ -21,6 +21,7 @@ the one place to follow.
 
 from __future__ import annotations
 
+import functools
 import json
 import uuid
 from collections.abc import Iterable, Sequence
@@ -48,19 +49,25 @@ def _utc(value: str | None) -> datetime | None:
 
 
 #: One row per segment: its activity level and summed counts are the stored summary of its
-#: minute rows (``m0008``, kept by triggers), not an aggregate of 10,080 minute rows a week.
+#: minute rows (``m0008``, kept by triggers), not an aggregate of 10,080 minute rows a week;
+#: its live snapshot images by the (segment, kind) unique index (one of each kind at most).
 _RECORDS_SQL = (
-    "SELECT id, start, logged_seconds, app_name, window_title, memo, label, manual, deleted_at,"
-    " active_minutes, sum_keys, sum_clicks, sum_scrolls"
-    " FROM capture_segment WHERE contract_id = ? AND start >= ? AND start < ? ORDER BY start"
+    "SELECT s.id, s.start, s.logged_seconds, s.app_name, s.window_title, s.memo, s.label, s.manual, s.deleted_at,"
+    " s.active_minutes, s.sum_keys, s.sum_clicks, s.sum_scrolls, sc.id, cam.id"
+    " FROM capture_segment s"
+    " LEFT JOIN capture_image sc ON sc.segment_id = s.id AND sc.kind = 'screen'"
+    "  AND sc.path IS NOT NULL AND sc.deleted_at IS NULL"
+    " LEFT JOIN capture_image cam ON cam.segment_id = s.id AND cam.kind = 'camera'"
+    "  AND cam.path IS NOT NULL AND cam.deleted_at IS NULL"
+    " WHERE s.contract_id = ? AND s.start >= ? AND s.start < ? ORDER BY s.start"
 )
-#: The live snapshot images of the range in one query (two correlated subqueries per segment
-#: cost more than the whole range); the newest of a kind wins, as ``ORDER BY i.id`` makes it last.
-_IMAGES_SQL = (
-    "SELECT i.segment_id, i.kind, i.id FROM capture_image i JOIN capture_segment s ON s.id = i.segment_id"
-    " WHERE s.contract_id = ? AND s.start >= ? AND s.start < ? AND i.path IS NOT NULL AND i.deleted_at IS NULL"
-    " ORDER BY i.id"
-)
+
+
+@functools.lru_cache(maxsize=4096)
+def _start(text: str) -> datetime:
+    """A stored segment start as aware UTC, remembered: the same 1,008 starts of a week are
+    parsed on every view and edit of it (a few weeks' worth are kept)."""
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
 def records_between(contract_id: int, start: datetime, end: datetime, minutes: bool = True) -> list[SegmentRecord]:
@@ -74,10 +81,6 @@ def records_between(contract_id: int, start: datetime, end: datetime, minutes: b
     rows = local_db.execute_sql(_RECORDS_SQL, bounds).fetchall()
     if not rows:
         return []
-    screens: dict[int, int] = {}
-    cameras: dict[int, int] = {}
-    for seg_id, kind, image_id in local_db.execute_sql(_IMAGES_SQL, bounds):
-        (screens if kind == "screen" else cameras)[seg_id] = image_id
     per_minute: dict[int, list[tuple[int, int, int]]] = {}
     if minutes:
         for seg_id, minute, keys, clicks, scrolls in local_db.execute_sql(
@@ -89,21 +92,21 @@ def records_between(contract_id: int, start: datetime, end: datetime, minutes: b
             counts = per_minute.setdefault(seg_id, [(0, 0, 0)] * rules.MINUTES_PER_SEGMENT)
             if 0 <= minute < rules.MINUTES_PER_SEGMENT:
                 counts[minute] = (keys, clicks, scrolls)
-    parse = datetime.fromisoformat
+    no_minutes = ()
     return [
         SegmentRecord(
             r[0],
-            parse(r[1]).replace(tzinfo=UTC),
+            _start(r[1]),
             r[2],
-            tuple(per_minute.get(r[0], ())),
+            tuple(per_minute[r[0]]) if r[0] in per_minute else no_minutes,
             r[3],
             r[4],
             r[5],
             r[6],
             bool(r[7]),
             r[8] is not None,
-            screens.get(r[0]),
-            cameras.get(r[0]),
+            r[13],
+            r[14],
             r[9],
             (r[10], r[11], r[12]),
         )

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -134,20 +134,7 @@ class Cell:
         """What a screen reader says for the cell (and the tooltip).
 
         Built with plain formatting rather than ``strftime``: the week grid asks for 1,008."""
-        local = self.start.astimezone(tz)
-        end = self.end.astimezone(tz)
-        when = f"{_WEEKDAYS[local.weekday()]} {local.hour:02d}:{local.minute:02d}–{end.hour:02d}:{end.minute:02d}"
-        parts = [when, self.state_text]
-        if self.state not in (DELETED, REMOVED):
-            if not self.record.manual:
-                parts.append(f"activity {self.level} of 10")
-            parts.append(f"{self.billable} min")
-            parts.append(f"memo: {self.memo}" if self.memo else "no memo")
-            if self.label:
-                parts.append(f"label: {self.label}")
-            if self.protected:
-                parts.append("protected")
-        return ", ".join(parts)
+        return _describe(self, tz, str)
 
     def grid_td(self, tz: tzinfo, oob: bool = False) -> Markup:
         """The cell's ``<td>`` in the week grid (and, with ``oob``, as an htmx out-of-band swap
@@ -155,20 +142,65 @@ class Cell:
 
         One Python format instead of a dozen template lookups and escapes per cell: the grid
         has 1,008 of them, and this markup is the week view's render time. Both programs'
-        templates (``ui/templates/diary/week.html``, ``_week_edit.html``) write it as is."""
-        ident = escape(str(self.id))
-        cls = self.color + (" p" if self.protected else "")
-        extra = (' data-del="1"' if self.can_delete else "") + ("" if self.selectable else ' aria-disabled="true"')
-        if oob:
-            extra += f" hx-swap-oob='outerHTML:#week-grid td[data-id=\"{ident}\"]'"
-        return Markup(  # noqa: S704 (the id and the label are escaped above; the rest are our own words)
-            f'<td role="gridcell" class="c {cls}" data-id="{ident}" data-m="{self.billable}"{extra}'
-            f' aria-selected="false" tabindex="-1" aria-label="{escape(self.describe(tz))}"></td>'
-        )
+        templates (``ui/templates/diary/week.html``, ``_week_edit.html``) write it as is; the
+        whole grid goes through :meth:`WeekView.grid_rows`, which writes the same ``<td>``."""
+        return Markup(_grid_td(self, tz, _escaper(), oob))  # noqa: S704 (escaped in _grid_td)
 
 
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 EMPTY_TD = Markup('<td role="gridcell" class="e" tabindex="-1"></td>')
+
+
+def _escaper() -> Callable[[str], str]:
+    """``escape`` as a plain string, remembered per text: a week's 1,008 cells share a few
+    dozen memos and labels, and each escape builds a ``Markup``."""
+    seen: dict[str, str] = {}
+
+    def text(value: str) -> str:
+        done = seen.get(value)
+        if done is None:
+            done = seen[value] = str(escape(value))
+        return done
+
+    return text
+
+
+def _describe(cell: Cell, tz: tzinfo, text: Callable[[str], str]) -> str:
+    """:meth:`Cell.describe` with the user's words (memo, label) passed through ``text``
+    (``str``, or an escaper for markup). The other words are ours and need no escaping."""
+    local = cell.start.astimezone(tz)
+    end = (cell.start + rules.SEGMENT).astimezone(tz)
+    when = f"{_WEEKDAYS[local.weekday()]} {local.hour:02d}:{local.minute:02d}–{end.hour:02d}:{end.minute:02d}"
+    state = cell.state
+    if state in (DELETED, REMOVED):
+        return f"{when}, {cell.state_text}"
+    rec = cell.record
+    parts = [when, STATE_TEXT[state]]
+    if not rec.manual:
+        parts.append(f"activity {cell.level} of 10")
+    parts.append(f"{cell.billable} min")
+    parts.append(f"memo: {text(rec.memo)}" if rec.memo else "no memo")
+    if rec.label:
+        parts.append(f"label: {text(rec.label)}")
+    if cell.protected:
+        parts.append("protected")
+    return ", ".join(parts)
+
+
+def _grid_td(cell: Cell, tz: tzinfo, text: Callable[[str], str], oob: bool = False) -> str:
+    """The markup of :meth:`Cell.grid_td` as a plain string (every user text escaped)."""
+    ident = cell.record.id
+    ident = str(ident) if type(ident) is int else text(str(ident))
+    cls = cell.color + " p" if cell.protected else cell.color
+    extra = ' data-del="1"' if cell.can_delete else ""
+    if cell.state in (DELETED, REMOVED):
+        extra += ' aria-disabled="true"'
+    if oob:
+        extra += f" hx-swap-oob='outerHTML:#week-grid td[data-id=\"{ident}\"]'"
+    return (
+        f'<td role="gridcell" class="c {cls}" data-id="{ident}" data-m="{cell.billable}"{extra}'
+        f' aria-selected="false" tabindex="-1" aria-label="{_describe(cell, tz, text)}"></td>'
+    )
 
 
 @dataclass(frozen=True)
@@ -610,8 +642,6 @@ class WeekView:
     rate: Decimal | None
     currency: str
     viewer: str
-    #: The grid's empty slot (no segment), written 1,000 times in a quiet week.
-    empty_td = EMPTY_TD
 
     @property
     def amount(self) -> Decimal | None:
@@ -638,6 +668,30 @@ class WeekView:
     def grid(self) -> list[tuple[WeekRow, list[Cell | None]]]:
         """Rows of the grid: one per 10-minute slot shown, seven cells each."""
         return [(row, [d.cells[row.slot] for d in self.days]) for row in self.rows]
+
+    def grid_rows(self) -> Markup:
+        """The grid's ``<tbody>`` rows: a row header (the time in ``tz``, shown on the hour)
+        and seven cells (:meth:`Cell.grid_td`, or an empty slot) per 10-minute slot.
+
+        Written in one Python loop rather than a template loop: with 1,008 cells, Jinja's
+        per-call overhead was as much as the cells' own formatting."""
+        text = _escaper()
+        tz = self.tz
+        empty = str(EMPTY_TD)
+        days = [d.cells for d in self.days]
+        out = []
+        for row in self.rows:
+            label = text(row.label)
+            if row.hour_start:
+                out.append(f'<tr class="h"><th scope="row">{label}<span class="sr-only">{label}</span></th>')
+            else:
+                out.append(f'<tr><th scope="row" class="m"><span class="sr-only">{label}</span></th>')
+            slot = row.slot
+            for cells in days:
+                c = cells[slot]
+                out.append(_grid_td(c, tz, text) if c is not None else empty)
+            out.append("</tr>\n")
+        return Markup("".join(out))  # noqa: S704 (labels and cells escaped above)
 
     def chart(self, height: int = CHART_HEIGHT, bar_width: int = 40, gap: int = 16) -> list[ChartBar]:
         """Bars of hours per day (billable minutes) for the printable report's SVG chart."""

@@ -223,3 +223,28 @@ def test_grid_cell_markup_is_escaped_and_carries_the_rules():
     assert 'class="c deleted"' in deleted and 'aria-disabled="true"' in deleted and "data-del" not in deleted
     after_week = dv.annotate(recs, now=MON + timedelta(days=7, hours=1), weekly_limit_hours=None)
     assert "data-del" not in str(after_week[0].grid_td(UTC))
+
+
+def test_week_grid_rows_write_each_cell_as_grid_td_and_each_slot_once():
+    """``WeekView.grid_rows`` writes the grid in Python for speed; it must write what the
+    template wrote: per shown slot a row header and seven cells, a cell exactly as
+    ``Cell.grid_td`` (the markup edits swap in), every user text escaped once."""
+    tz = ZoneInfo("Europe/Berlin")
+    recs = [
+        seg(1, MON + timedelta(hours=9), memo='<b>"x"</b> & y', label="R&D"),
+        seg(2, MON + timedelta(hours=9, minutes=10), deleted=True),
+        SegmentRecord("a&b", MON + timedelta(days=3, hours=10, minutes=50), 600, memo="Call", manual=True),
+    ]
+    view = dv.week_view(recs, week=MON, tz=tz, now=NOW, weekly_limit_hours=None, viewer=dv.CLIENT)
+    html = str(view.grid_rows())
+    rows = html.split("</tr>\n")[:-1]
+    assert len(rows) == len(view.rows) == 12  # 09:00-10:50 UTC
+    assert rows[0].startswith('<tr class="h"><th scope="row">10:00<span class="sr-only">10:00</span></th>')
+    assert rows[1].startswith('<tr><th scope="row" class="m"><span class="sr-only">10:10</span></th>')
+    for cell in view.cells:
+        assert html.count(str(cell.grid_td(tz))) == 1
+    assert html.count(str(dv.EMPTY_TD)) == 12 * 7 - 3
+    assert 'data-id="a&amp;b"' in html and "<b>" not in html
+    first = str(view.cells[0].grid_td(tz))
+    assert f'aria-label="{dv.escape(view.cells[0].describe(tz))}"' in first
+    assert "label: R&amp;D" in first and 'class="c removed"' in html
