@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import ctypes
 import io
+import logging
 import os
 import random
 import shutil
@@ -233,6 +234,7 @@ def bench_input(rate: int, seconds: float, reader: str = "xtst") -> None:
     )
 
     # What real_sources() gives the app on X11 (libXtst), or its python-xlib fallback.
+    logging.basicConfig(level=logging.WARNING)  # the counter's warnings (e.g. a slow enable) show
     counter = X11InputCounter() if reader == "xtst" else X11InputCounter(libraries=lambda: None)
     counter.start()
     print(f"reader: {reader}; counter health: {counter.health()}")
@@ -247,6 +249,9 @@ def bench_input(rate: int, seconds: float, reader: str = "xtst") -> None:
     )
     sent, took = sender.stdout.split()
     sent = int(sent)
+    if sender.stderr.strip():  # an X error on a fake_input would make "sent" overstate the input
+        lines = sender.stderr.strip().splitlines()
+        print(f"  sender stderr ({len(lines)} lines): {lines[:3]}")
     deadline = time.monotonic() + 30
     while counter.peek().total < sent and time.monotonic() < deadline:
         time.sleep(0.05)
