@@ -177,7 +177,7 @@ def main() -> int:
 
                 with local_db.connection_context():
                     start = rules.week_start(NOW)
-                    records = diary_edits.records_between(cid, start, start + rules.WEEK, minutes=False)
+                    records = diary_edits.grid_records_between(cid, start, start + rules.WEEK)
             dv.week_view(records, week=start, tz=UTC, now=NOW, weekly_limit_hours=None, rate="25")
 
         server_selection = ",".join(server_made.segment_uuids[200:250])

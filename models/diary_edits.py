@@ -114,6 +114,39 @@ def records_between(contract_id: int, start: datetime, end: datetime, minutes: b
     ]
 
 
+#: What the week grid, its totals and an edit's answer show of a segment: no window info,
+#: no summed counts, no camera shot (a third less to read and build for 1,008 segments).
+_GRID_SQL = (
+    "SELECT s.id, s.start, s.logged_seconds, s.memo, s.label, s.manual, s.deleted_at, s.active_minutes, sc.id"
+    " FROM capture_segment s"
+    " LEFT JOIN capture_image sc ON sc.segment_id = s.id AND sc.kind = 'screen'"
+    "  AND sc.path IS NOT NULL AND sc.deleted_at IS NULL"
+    " WHERE s.contract_id = ? AND s.start >= ? AND s.start < ? ORDER BY s.start"
+)
+
+
+def grid_records_between(contract_id: int, start: datetime, end: datetime) -> list[SegmentRecord]:
+    """Segments of ``contract_id`` starting in ``[start, end)`` with only what the week grid
+    and its totals use (the rules need the screen snapshot, activity, memo and label);
+    ``app_name``, ``window_title``, ``sums`` and ``camera_id`` are left empty, so the CSV
+    export and the report read :func:`records_between` instead."""
+    rows = local_db.execute_sql(_GRID_SQL, (contract_id, _ts(start), _ts(end))).fetchall()
+    return [
+        SegmentRecord(
+            r[0],
+            _start(r[1]),
+            r[2],
+            memo=r[3],
+            label=r[4],
+            manual=bool(r[5]),
+            deleted=r[6] is not None,
+            screen_id=r[8],
+            activity=r[7],
+        )
+        for r in rows
+    ]
+
+
 def parse_ids(raw: Iterable[str] | str) -> list[int]:
     """Segment ids from a form (repeated fields or one comma-separated value)."""
     values = raw.split(",") if isinstance(raw, str) else [p for v in raw for p in str(v).split(",")]

@@ -134,7 +134,7 @@ class Cell:
         """What a screen reader says for the cell (and the tooltip).
 
         Built with plain formatting rather than ``strftime``: the week grid asks for 1,008."""
-        return _describe(self, tz, str)
+        return _describe(self, _when_text(self.start, tz), str)
 
     def grid_td(self, tz: tzinfo, oob: bool = False) -> Markup:
         """The cell's ``<td>`` in the week grid (and, with ``oob``, as an htmx out-of-band swap
@@ -144,7 +144,7 @@ class Cell:
         has 1,008 of them, and this markup is the week view's render time. Both programs'
         templates (``ui/templates/diary/week.html``, ``_week_edit.html``) write it as is; the
         whole grid goes through :meth:`WeekView.grid_rows`, which writes the same ``<td>``."""
-        return Markup(_grid_td(self, tz, _escaper(), oob))  # noqa: S704 (escaped in _grid_td)
+        return Markup(_grid_td(self, _when_text(self.start, tz), _escaper(), oob))  # noqa: S704 (escaped in _grid_td)
 
 
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -165,29 +165,43 @@ def _escaper() -> Callable[[str], str]:
     return text
 
 
-def _describe(cell: Cell, tz: tzinfo, text: Callable[[str], str]) -> str:
-    """:meth:`Cell.describe` with the user's words (memo, label) passed through ``text``
-    (``str``, or an escaper for markup). The other words are ours and need no escaping."""
-    local = cell.start.astimezone(tz)
-    end = (cell.start + rules.SEGMENT).astimezone(tz)
-    when = f"{_WEEKDAYS[local.weekday()]} {local.hour:02d}:{local.minute:02d}–{end.hour:02d}:{end.minute:02d}"
+#: "00:00" .. "23:59" by minute of the day: a lookup instead of two ``:02d`` formats.
+_HHMM = tuple(f"{h:02d}:{m:02d}" for h in range(24) for m in range(60))
+
+
+def _when_text(start: datetime, tz: tzinfo) -> str:
+    """``Mon 09:00–09:10``: a segment's day and times in ``tz``."""
+    local = start.astimezone(tz)
+    end = (start + rules.SEGMENT).astimezone(tz)
+    return f"{_WEEKDAYS[local.weekday()]} {_HHMM[local.hour * 60 + local.minute]}–{_HHMM[end.hour * 60 + end.minute]}"
+
+
+def _describe(cell: Cell, when: str, text: Callable[[str], str]) -> str:
+    """:meth:`Cell.describe` with its ``when`` (:func:`_when_text`) given and the user's
+    words (memo, label) passed through ``text`` (``str``, or an escaper for markup). The
+    other words are ours and need no escaping."""
     state = cell.state
     if state in (DELETED, REMOVED):
         return f"{when}, {cell.state_text}"
     rec = cell.record
-    parts = [when, STATE_TEXT[state]]
-    if not rec.manual:
-        parts.append(f"activity {cell.level} of 10")
-    parts.append(f"{cell.billable} min")
-    parts.append(f"memo: {text(rec.memo)}" if rec.memo else "no memo")
-    if rec.label:
-        parts.append(f"label: {text(rec.label)}")
-    if cell.protected:
-        parts.append("protected")
-    return ", ".join(parts)
+    level, minutes, memo, label = cell.level, cell.billable, rec.memo, rec.label
+    # One format with the words looked up (a list, a join and two int formats cost twice as
+    # much, times 1,008 cells).
+    return (
+        f"{when}, {STATE_TEXT[state]}"
+        f"{'' if rec.manual else _ACTIVITY[level] if 0 <= level <= 10 else f', activity {level} of 10'}"
+        f"{_MINUTES[minutes] if 0 <= minutes <= 10 else f', {minutes} min'}"
+        f"{', memo: ' + text(memo) if memo else ', no memo'}"
+        f"{', label: ' + text(label) if label else ''}"
+        f"{', protected' if cell.protected else ''}"
+    )
 
 
-def _grid_td(cell: Cell, tz: tzinfo, text: Callable[[str], str], oob: bool = False) -> str:
+_ACTIVITY = tuple(f", activity {n} of 10" for n in range(11))
+_MINUTES = tuple(f", {n} min" for n in range(11))
+
+
+def _grid_td(cell: Cell, when: str, text: Callable[[str], str], oob: bool = False) -> str:
     """The markup of :meth:`Cell.grid_td` as a plain string (every user text escaped)."""
     ident = cell.record.id
     ident = str(ident) if type(ident) is int else text(str(ident))
@@ -199,7 +213,7 @@ def _grid_td(cell: Cell, tz: tzinfo, text: Callable[[str], str], oob: bool = Fal
         extra += f" hx-swap-oob='outerHTML:#week-grid td[data-id=\"{ident}\"]'"
     return (
         f'<td role="gridcell" class="c {cls}" data-id="{ident}" data-m="{cell.billable}"{extra}'
-        f' aria-selected="false" tabindex="-1" aria-label="{_describe(cell, tz, text)}"></td>'
+        f' aria-selected="false" tabindex="-1" aria-label="{_describe(cell, when, text)}"></td>'
     )
 
 
@@ -310,6 +324,7 @@ def annotate(
     if viewer not in (FREELANCER, CLIENT):
         raise ValueError(f"viewer must be {FREELANCER!r} or {CLIENT!r}")
     now = rules.to_utc(now)
+    freelancer = viewer == FREELANCER
     cells: list[Cell] = []
     billed_in_week: dict[datetime, int] = {}
     # The rules per work week, once each (a week view asks for 1,008 cells).
@@ -359,19 +374,19 @@ def annotate(
             within_weekly_limit=billable > 0 and billed == billable,
         )
         editable = live and editable_week
-        cells.append(
+        cells.append(  # positional (the field order): 1,008 keyword calls cost a millisecond
             Cell(
-                record=rec,
-                start=start,
-                level=level,
-                billable=billable,
-                billed=billed,
-                state=state,
-                protected=protected,
-                can_delete=viewer == FREELANCER and live and deletable,
-                memo_editable=viewer == FREELANCER and editable,
-                label_editable=editable,
-                counts=counts,
+                rec,
+                start,
+                level,
+                billable,
+                billed,
+                state,
+                protected,
+                freelancer and live and deletable,
+                freelancer and editable,
+                editable,
+                counts,
             )
         )
     return cells
@@ -390,6 +405,20 @@ def totals(cells: Iterable[Cell], limit_hours: int | None = None) -> Totals:
         if c.protected:
             protected += c.billed
     return Totals(billable, billed, manual, protected, removed, limit_hours)
+
+
+def _sum(parts: Iterable[Totals]) -> Totals:
+    """Totals of disjoint sets of cells (a week's days) added up: what :func:`totals` of all
+    their cells gives, without a second pass over 1,008 cells."""
+    parts = list(parts)
+    return Totals(
+        sum(t.billable for t in parts),
+        sum(t.billed for t in parts),
+        sum(t.manual for t in parts),
+        sum(t.protected for t in parts),
+        sum(t.removed for t in parts),
+        parts[0].limit_hours if parts else None,
+    )
 
 
 # --- day view ----------------------------------------------------------------------------
@@ -689,7 +718,10 @@ class WeekView:
             slot = row.slot
             for cells in days:
                 c = cells[slot]
-                out.append(_grid_td(c, tz, text) if c is not None else empty)
+                if c is None:
+                    out.append(empty)
+                    continue
+                out.append(_grid_td(c, _when_text(c.start, tz), text))
             out.append("</tr>\n")
         return Markup("".join(out))  # noqa: S704 (labels and cells escaped above)
 
@@ -733,24 +765,29 @@ def week_view(
         day_start = start + timedelta(days=d)
         days.append(WeekDay(day_start.date(), day_start, [None] * SLOTS_PER_DAY, Totals()))
     per_day: list[list[Cell]] = [[] for _ in range(7)]
+    first_slot, last_slot = SLOTS_PER_DAY, -1
     for c in cells:
-        offset = int((c.start - start).total_seconds()) // rules.SEGMENT_SECONDS
-        d, slot = divmod(offset, SLOTS_PER_DAY)
+        since = c.start - start  # whole days and seconds: no float, no int() per cell
+        d, slot = since.days, since.seconds // rules.SEGMENT_SECONDS
         days[d].cells[slot] = c
         per_day[d].append(c)
+        if slot < first_slot:
+            first_slot = slot
+        if slot > last_slot:
+            last_slot = slot
     for d, day in enumerate(days):
         day.totals = totals(per_day[d], weekly_limit_hours)
     if all_hours:
         first, last = 0, 24
     elif cells:
-        hours = [(c.start - start).total_seconds() // 3600 % 24 for c in cells]
-        first, last = int(min(hours)), int(max(hours)) + 1
+        first, last = first_slot // SLOTS_PER_HOUR, last_slot // SLOTS_PER_HOUR + 1
     else:
         first, last = 8, 18
     rows = []
     for slot in range(first * SLOTS_PER_HOUR, last * SLOTS_PER_HOUR):
         t = start + rules.SEGMENT * slot
-        rows.append(WeekRow(slot, f"{t.astimezone(tz):%H:%M}", slot % SLOTS_PER_HOUR == 0))
+        local = t.astimezone(tz)
+        rows.append(WeekRow(slot, _HHMM[local.hour * 60 + local.minute], slot % SLOTS_PER_HOUR == 0))
     return WeekView(
         start=start,
         end=end,
@@ -758,7 +795,7 @@ def week_view(
         days=days,
         rows=rows,
         cells=cells,
-        totals=totals(cells, weekly_limit_hours),
+        totals=_sum(d.totals for d in days),  # every cell of the week is in one day
         lock=lock_state(start, now),
         rate=Decimal(str(rate)) if rate not in (None, "") else None,
         currency=currency,

@@ -208,12 +208,17 @@ def _day_context(account, contract, day: date | None = None, **extra) -> dict:
     return ctx
 
 
-def _week_context(account, contract, week: date | None = None, **extra) -> dict:
+def _week_context(account, contract, week: date | None = None, *, grid: bool = True, **extra) -> dict:
+    """The week view's context; ``grid=False`` for the export and the report, which also show
+    window info and summed counts (the grid and the edit answers read less)."""
     zone, choices = _zone(contract)
     ctx = _base_context(account, contract, zone, choices)
     week = week or _date(_param("week") or _param("day"), ctx["now"].date())
     start = rules.week_start(datetime.combine(week, time(), UTC))
-    records = diary_edits.records_between(contract.id, start, start + rules.WEEK, minutes=False)
+    if grid:
+        records = diary_edits.grid_records_between(contract.id, start, start + rules.WEEK)
+    else:
+        records = diary_edits.records_between(contract.id, start, start + rules.WEEK, minutes=False)
     view = dv.week_view(
         records,
         week=start,
@@ -281,7 +286,7 @@ def report():
         return redirect_
     contract = _contract(account)
     try:
-        ctx = _week_context(account, contract)
+        ctx = _week_context(account, contract, grid=False)
     except BadInput as exc:
         abort(Response(str(exc), 422, mimetype="text/plain"))
     ctx["title"] = "Weekly report"
@@ -296,7 +301,7 @@ def export_csv():
         return redirect_
     contract = _contract(account)
     try:
-        ctx = _week_context(account, contract)
+        ctx = _week_context(account, contract, grid=False)
     except BadInput as exc:
         abort(Response(str(exc), 422, mimetype="text/plain"))
     view = ctx["view"]
