@@ -238,10 +238,17 @@ def run_session(args, proc, base, key, email, password, tmp_path: Path) -> dict:
             client.post("/test/clock", data={"seconds": "600"}).raise_for_status()
         out["day_seconds"] = time.monotonic() - t0
         client.post("/logging/toggle", headers=hx)
-        time.sleep(3)  # the switch answers at once; the stop's snapshot is stored after
+        # The switch answers at once; the stop's snapshot is stored after, and the uploads of
+        # the day finish: measure the settled process, not one caught mid-upload.
+        deadline = time.monotonic() + 60
+        while True:
+            time.sleep(1)
+            status = client.get("/sync/status", headers=hx)
+            out["sync"] = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", status.text)).strip()[:120]
+            if "Online" in out["sync"] or time.monotonic() > deadline:
+                break
+        time.sleep(2)
         out["after"] = proc_memory(proc.pid)
-        status = client.get("/sync/status", headers=hx)
-        out["sync"] = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", status.text)).strip()[:120]
         snaps = tmp_path / "data" / "snapshots"
         out["snapshots"] = len(list(snaps.rglob("*.png"))) + len(list(snaps.rglob("*.jpg")))
     return out

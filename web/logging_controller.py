@@ -310,8 +310,9 @@ class LoggingController:
         self._on_change(changed)
         for watcher in self.watchers:
             watcher()
-        if isinstance(event, SnapshotTaken | LoggingStopped):
-            release_free_memory()  # the snapshot's full-screen buffers were just freed
+        # At most once a minute while logging (the loop's wake-ups): the snapshot's full-screen
+        # buffers, and what the sync worker's uploads freed meanwhile, go back to the system.
+        release_free_memory()
 
     def _review_notice(self, event: SnapshotTaken, prefs) -> Notice:
         record = event.record
