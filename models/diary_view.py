@@ -330,6 +330,8 @@ def annotate(
     # The rules per work week, once each (a week view asks for 1,008 cells).
     weeks: dict[date, tuple[datetime, bool, bool]] = {}
     no_counts = ((0, 0, 0),) * rules.MINUTES_PER_SEGMENT
+    # rules.billable_minutes per distinct logged time (nearly every segment logs 600 s).
+    minutes_of: dict[float, int] = {}
     for rec in sorted(records, key=lambda r: r.start):
         start = rec.start if rec.start.tzinfo is UTC else rules.to_utc(rec.start)
         known = weeks.get(start.date())
@@ -352,7 +354,9 @@ def annotate(
             billable = billed = 0
             state = REMOVED if viewer == CLIENT else DELETED
         else:
-            billable = rules.billable_minutes(rec.logged_seconds)
+            billable = minutes_of.get(rec.logged_seconds)
+            if billable is None:
+                billable = minutes_of[rec.logged_seconds] = rules.billable_minutes(rec.logged_seconds)
             before = billed_in_week.get(week, 0)
             billed = rules.minutes_within_weekly_limit(before, billable, weekly_limit_hours)
             billed_in_week[week] = before + billed
