@@ -7,8 +7,9 @@ stands on the Friday evening of that week, then moves past the week's end and it
 
 from __future__ import annotations
 
+import json
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -296,3 +297,28 @@ def test_time_zone_switch_mine_utc_and_the_clients(world):
     # The client's own zone is "Mine": no second entry for the same zone.
     page = text(cleo.get(week))
     assert "Mine (America/New_York)" in page and "Client&#39;s" not in page and ">UTC<" in page
+
+
+def test_records_carry_each_segments_start_counts_and_snapshots(world):
+    """The server reads raw rows (SQLite gives text, PostgreSQL datetimes) and folds each
+    minutes JSON once per text: every record must still say what its segment row says."""
+    from diary_server.diary_records import records_between
+    from models import rules
+
+    monday = MONDAY.replace(tzinfo=UTC)
+    with world["app"].extensions["diary_db"].connection_context():
+        week = records_between(world["cid"], monday, monday + rules.WEEK, minutes=False)
+        day = records_between(world["cid"], monday, monday + timedelta(days=1))
+        rows = {s.uuid: s for s in DiarySegment.select().where(DiarySegment.contract == world["cid"])}
+        shots = {(s.segment.uuid, s.kind): s.uuid for s in DiarySnapshot.select().join(DiarySegment)}
+    assert week and [r.id for r in week] == sorted(rows, key=lambda u: rows[u].start)
+    assert all(r.minutes == () for r in week) and day and all(len(r.minutes) == 10 for r in day)
+    for rec in week + day:
+        row = rows[rec.id]
+        counts = [tuple(c) for c in json.loads(row.minutes)]
+        assert rec.start == row.start.replace(tzinfo=UTC) and rec.start.tzinfo is UTC
+        assert rec.activity == sum(1 for c in counts if sum(c) > 0)
+        assert rec.sums == tuple(sum(c[i] for c in counts) for i in range(3))
+        assert rec.screen_id == shots.get((rec.id, "screen")) and rec.camera_id == shots.get((rec.id, "camera"))
+        assert (rec.memo, rec.label, rec.app_name, rec.deleted) == (row.memo, row.label, row.app_name, False)
+    assert any(r.camera_id for r in week) and any(r.activity < 10 for r in week)
