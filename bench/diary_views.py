@@ -8,14 +8,15 @@ labels and snapshot files) into its cache, and times through the Flask test clie
 network, no browser):
 
 - baseline: an empty page of the same layout (GET /help: base.html and one small template)
-- the week grid, whole page and the htmx block alone (1,008 cells)
+- the week grid, whole page and the htmx block alone (1,008 cells), and its records and
+  view-model alone (``diary_edits.grid_records_between`` + ``diary_view.week_view``)
 - the day view of a full day (144 cells with thumbnails)
 - a memo edit of 50 selected segments (POST /diary/memo, answered with out-of-band swaps of
   the 50 changed cells and the totals)
 - the CSV export of the week
 - the diary server's own Work Diary pages for the same full week (written through its sync
   protocol): the week grid (page and htmx block) and the same 50-segment memo edit, which goes
-  through ``sync_service.edit_segment`` into the changes feed
+  through one ``sync_service.push`` into the changes feed
 
 Each figure is the median (and min) of ``--runs`` runs after one warm-up, and the median CPU
 time of the thread that runs the request (steadier than wall time on a busy shared machine). Page weight is
