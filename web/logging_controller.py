@@ -208,6 +208,12 @@ class LoggingController:
     def fill_memo(self, update, segment_id: int, image_ids) -> None:
         """Sink hook, inside the segment's write transaction: a new segment gets the memo."""
         memo, label = self.memo()
+        if label:
+            # The label was chosen for the contract selected then; another contract may not
+            # have it, and the diary would refuse the segment ("not one of its labels").
+            contract = self._contract(update.contract_id)
+            if contract is None or label not in contract.labels:
+                label = ""
         if memo or label:
             CaptureSegment.update(memo=memo or None, label=label or None).where(
                 (CaptureSegment.id == segment_id) & CaptureSegment.memo.is_null() & CaptureSegment.label.is_null()

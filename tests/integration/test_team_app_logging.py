@@ -220,3 +220,23 @@ def test_state_for_a_reconnecting_page(logged_in):
         assert part in body
     assert body.count('hx-swap-oob="true"') >= 4 and "<html" not in body
     team.post("/logging/toggle", headers=HX)
+
+
+def test_a_label_of_another_contract_is_not_put_on_its_segments(logged_in, team_app, hire):
+    team, _cid = logged_in
+    make, _http, _headers = hire
+    other = make("Quick fixes", activity_labels=["Support"])
+    assert team.post("/contracts/refresh", headers=HX).status_code == 200
+    r = team.post("/logging/memo", data={"memo": "Checkout page", "label": "Design"}, headers=HX)
+    assert "Memo saved" in r.get_data(as_text=True)
+    team.post("/contracts/select", data={"contract_id": other})
+    r = team.post("/logging/toggle", headers=HX)
+    assert 'aria-checked="true"' in r.get_data(as_text=True)
+    advance(team, 90)
+    team.post("/logging/toggle", headers=HX)
+    advance(team, 1)  # the test clock waits for the stop to be stored
+    with team_app.app_context():
+        seg = CaptureSegment.get(CaptureSegment.contract_id == other)
+        # The memo still applies; "Design" is not one of "Quick fixes"' labels, so no label
+        # (the diary would refuse the segment, and it would wait for attention forever).
+        assert seg.memo == "Checkout page" and seg.label is None
