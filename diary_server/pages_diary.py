@@ -32,6 +32,7 @@ from diary_server.diary_records import records_between
 from diary_server.models import Contract, User
 from models import diary_view as dv
 from models import rules
+from ui.diary_urls import DiaryUrls
 
 # An APIBlueprint only so APIFlask can look at its before_request hook (it reads
 # ``enable_openapi`` on every blueprint that has one); these HTML pages stay out of the spec.
@@ -45,68 +46,14 @@ class BadInput(ValueError):
     """A malformed request (a bad date): 422, nothing changes."""
 
 
-class ServerDiaryUrls:
-    """Every URL the shared diary templates need, as the diary server serves them
-    (the Team app passes an object with the same attributes: ``web/views/diary.py``)."""
+class ServerDiaryUrls(DiaryUrls):
+    """The diary server's diary routes, snapshots served only to the contract's parties (manual
+    time is added in the Team app, where time is logged)."""
 
-    manual = ""  # manual time is added in the Team app, where time is logged
+    contract_arg = "contract_id"
 
-    def __init__(self, contract_id: int):
-        self.cid = contract_id
-
-    @property
-    def css(self) -> str:
-        return url_for("ui.static", filename="diary.css")
-
-    @property
-    def js(self) -> str:
-        return url_for("ui.static", filename="diary.js")
-
-    def day(self, day: date, tz: str) -> str:
-        return url_for("diary.day", contract_id=self.cid, day=day.isoformat(), tz=tz)
-
-    def week(self, day: date, tz: str) -> str:
-        return url_for("diary.week", contract_id=self.cid, week=day.isoformat(), tz=tz)
-
-    def day_tz(self, day: date):
-        return lambda tz: self.day(day, tz)
-
-    def week_tz(self, day: date):
-        return lambda tz: self.week(day, tz)
-
-    def export_csv(self, day: date, tz: str) -> str:
-        return url_for("diary.export_csv", contract_id=self.cid, week=day.isoformat(), tz=tz)
-
-    def report(self, day: date, tz: str) -> str:
-        return url_for("diary.report", contract_id=self.cid, week=day.isoformat(), tz=tz)
-
-    def thumb(self, image_id) -> str:
-        return url_for("diary.snapshot", contract_id=self.cid, snapshot_id=image_id, size="thumb")
-
-    def full(self, image_id) -> str:
-        return url_for("diary.snapshot", contract_id=self.cid, snapshot_id=image_id)
-
-    def viewer(self, segment_id, tz: str) -> str:
-        return url_for("diary.viewer", contract_id=self.cid, segment_id=segment_id, tz=tz)
-
-    def memo_form(self, ids, tz: str, day: date) -> str:
-        return url_for("diary.memo_form", contract_id=self.cid, ids=",".join(map(str, ids)), tz=tz, day=day.isoformat())
-
-    @property
-    def memo(self) -> str:
-        return url_for("diary.memo", contract_id=self.cid)
-
-    @property
-    def delete_confirm(self) -> str:
-        return url_for("diary.delete_confirm", contract_id=self.cid)
-
-    @property
-    def delete(self) -> str:
-        return url_for("diary.delete", contract_id=self.cid)
-
-    @property
-    def camera_delete(self) -> str:
-        return url_for("diary.camera_delete", contract_id=self.cid)
+    def _snapshot(self, image_id, **values) -> str:
+        return self._url("snapshot", snapshot_id=image_id, **values)
 
 
 # --- request helpers ---------------------------------------------------------------------

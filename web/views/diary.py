@@ -26,6 +26,7 @@ from models.local import Contract
 from models.segments import EditRefused
 from sync import contracts as contracts_sync
 from sync.account import current_account
+from ui.diary_urls import DiaryUrls
 from web import preferences as prefs_mod
 from web.htmx import is_htmx
 
@@ -38,72 +39,17 @@ class BadInput(ValueError):
     """A malformed request (bad date, missing field): 422, nothing changes."""
 
 
-class TeamDiaryUrls:
-    """Every URL the shared diary templates need, as the Team app serves them.
+class TeamDiaryUrls(DiaryUrls):
+    """The Team app's diary routes; snapshots come from the main screen's snapshot route."""
 
-    The diary server passes an object with the same attributes pointing at its own routes.
-    """
+    contract_arg = "contract"
 
-    def __init__(self, contract_id: int):
-        self.cid = contract_id
-
-    @property
-    def css(self) -> str:
-        return url_for("ui.static", filename="diary.css")
+    def _snapshot(self, image_id, **values) -> str:
+        return url_for("logging.snapshot", image_id=image_id, **values)
 
     @property
-    def js(self) -> str:
-        return url_for("ui.static", filename="diary.js")
-
-    def day(self, day: date, tz: str) -> str:
-        return url_for("diary.day", contract=self.cid, day=day.isoformat(), tz=tz)
-
-    def week(self, day: date, tz: str) -> str:
-        return url_for("diary.week", contract=self.cid, week=day.isoformat(), tz=tz)
-
-    def day_tz(self, day: date):
-        return lambda tz: self.day(day, tz)
-
-    def week_tz(self, day: date):
-        return lambda tz: self.week(day, tz)
-
-    def export_csv(self, day: date, tz: str) -> str:
-        return url_for("diary.export_csv", contract=self.cid, week=day.isoformat(), tz=tz)
-
-    def report(self, day: date, tz: str) -> str:
-        return url_for("diary.report", contract=self.cid, week=day.isoformat(), tz=tz)
-
-    def thumb(self, image_id) -> str:
-        return url_for("logging.snapshot", image_id=image_id, size="thumb")
-
-    def full(self, image_id) -> str:
-        return url_for("logging.snapshot", image_id=image_id)
-
-    def viewer(self, segment_id, tz: str) -> str:
-        return url_for("diary.viewer", contract=self.cid, segment_id=segment_id, tz=tz)
-
-    def memo_form(self, ids, tz: str, day: date) -> str:
-        return url_for("diary.memo_form", contract=self.cid, ids=",".join(map(str, ids)), tz=tz, day=day.isoformat())
-
-    @property
-    def memo(self) -> str:
-        return url_for("diary.memo", contract=self.cid)
-
-    @property
-    def delete_confirm(self) -> str:
-        return url_for("diary.delete_confirm", contract=self.cid)
-
-    @property
-    def delete(self) -> str:
-        return url_for("diary.delete", contract=self.cid)
-
-    @property
-    def camera_delete(self) -> str:
-        return url_for("diary.camera_delete", contract=self.cid)
-
-    @property
-    def manual(self) -> str:
-        return url_for("diary.manual", contract=self.cid)
+    def manual(self) -> str:  # type: ignore[override]
+        return self._url("manual")
 
 
 # --- request helpers ---------------------------------------------------------------------
