@@ -4,7 +4,7 @@ cursor, and retries what failed, without ever dropping an item.
 One round (:meth:`SyncWorker.run_once`, which tests call directly) pushes due segments in
 batches, then snapshot tombstones and uploads, then pulls the changes feed. Network errors,
 timeouts, 429 and 5xx end the round and the next one waits an exponential backoff with
-jitter (2 s doubling to 5 minutes); any other refusal parks that one item as "needs
+jitter (2 s doubling to 1 minute); any other refusal parks that one item as "needs
 attention" with the diary's reason. The thread waits only through the Clock port
 (``clock.wait_until`` on its wake event), so a fake clock drives it in tests.
 """
@@ -38,7 +38,7 @@ BATCH = 200
 MAX_BATCHES_PER_ROUND = 50
 IDLE_SECONDS = 15.0
 BACKOFF_BASE = 2.0
-BACKOFF_CAP = 300.0
+BACKOFF_CAP = 60.0  # a diary back from an outage is seen within a minute
 #: An item-level "not yet" (e.g. a snapshot whose segment the diary does not have yet).
 ITEM_RETRY = timedelta(seconds=30)
 #: Refusals that a later attempt can fix by itself.
@@ -59,7 +59,7 @@ _dt = CaptureSegment.start.python_value
 
 
 def backoff_seconds(failures: int, rng: random.Random) -> float:
-    """Exponential backoff with jitter: 2, 4, 8 ... capped at 300 s, each times 0.5-1.0."""
+    """Exponential backoff with jitter: 2, 4, 8 ... capped at 60 s, each times 0.5-1.0."""
     if failures <= 0:
         return 0.0
     return min(BACKOFF_CAP, BACKOFF_BASE * 2 ** (failures - 1)) * (0.5 + rng.random() / 2)
