@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import logging
 import logging.handlers
+import os
 import signal
 import sys
 import threading
@@ -310,5 +311,16 @@ def run_team_app(settings: Settings, out: TextIO = sys.stdout) -> int:
     return 0
 
 
+def exit_now(code: int) -> None:
+    """Leave without the interpreter's finalization. Everything is stored and closed by the
+    time ``main`` returns ("Team app stopped."); what is left is tearing down Qt WebEngine and
+    library threads, which once hung a SIGTERMed app on a loaded CI machine after it had
+    printed that line. (Argument errors and --help still leave through SystemExit.)"""
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_now(main() or 0)
