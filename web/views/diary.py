@@ -17,8 +17,9 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, g, redirect, render_template, request, url_for
 from jinja2_fragments.flask import render_block
+from markupsafe import escape
 
 from models import diary_edits, rules
 from models import diary_view as dv
@@ -179,11 +180,13 @@ def _week_context(account, contract, week: date | None = None, *, grid: bool = T
     return ctx
 
 
-def _signed_in():
+@bp.before_request
+def _load_account_and_contract():
+    """Every diary route works on one contract of the signed-in account (404 if not theirs)."""
     account = current_account()
     if account is None:
-        return None, redirect(url_for("auth.signin"))
-    return account, None
+        return redirect(url_for("auth.signin"))
+    g.account, g.contract = account, _contract(account)
 
 
 def _page(template: str, block: str, ctx: dict, status: int = 200):
@@ -197,10 +200,7 @@ def _page(template: str, block: str, ctx: dict, status: int = 200):
 
 @bp.get("")
 def day():
-    account, redirect_ = _signed_in()
-    if redirect_:
-        return redirect_
-    contract = _contract(account)
+    account, contract = g.account, g.contract
     try:
         ctx = _day_context(account, contract)
     except BadInput as exc:
@@ -212,10 +212,7 @@ def day():
 
 @bp.get("/week")
 def week():
-    account, redirect_ = _signed_in()
-    if redirect_:
-        return redirect_
-    contract = _contract(account)
+    account, contract = g.account, g.contract
     try:
         ctx = _week_context(account, contract)
     except BadInput as exc:
@@ -227,10 +224,7 @@ def week():
 
 @bp.get("/report")
 def report():
-    account, redirect_ = _signed_in()
-    if redirect_:
-        return redirect_
-    contract = _contract(account)
+    account, contract = g.account, g.contract
     try:
         ctx = _week_context(account, contract, grid=False)
     except BadInput as exc:
@@ -242,10 +236,7 @@ def report():
 
 @bp.get("/export.csv")
 def export_csv():
-    account, redirect_ = _signed_in()
-    if redirect_:
-        return redirect_
-    contract = _contract(account)
+    account, contract = g.account, g.contract
     try:
         ctx = _week_context(account, contract, grid=False)
     except BadInput as exc:
@@ -260,10 +251,7 @@ def export_csv():
 
 @bp.get("/viewer/<int:segment_id>")
 def viewer(segment_id: int):
-    account, redirect_ = _signed_in()
-    if redirect_:
-        return redirect_
-    contract = _contract(account)
+    account, contract = g.account, g.contract
     # The viewer steps through the segment's own local day.
     seg = _segment_start(contract.id, segment_id)
     if seg is None:
@@ -289,15 +277,12 @@ def _segment_start(contract_id: int, segment_id: int) -> datetime | None:
 
 @bp.get("/memo-form")
 def memo_form():
-    account, redirect_ = _signed_in()
-    if redirect_:
-        return redirect_
-    contract = _contract(account)
+    account, contract = g.account, g.contract
     try:
         ids = diary_edits.parse_ids(request.args.get("ids", ""))
         ctx = _day_context(account, contract)
     except (EditRefused, BadInput) as exc:
-        return f'<div class="alert error" role="alert">{_escape(str(exc))}</div>', 422
+        return f'<div class="alert error" role="alert">{escape(str(exc))}</div>', 422
     cells = [c for c in ctx["view"].cells if c.id in set(ids)]
     if not cells:
         abort(404)
@@ -310,12 +295,6 @@ def memo_form():
         cancel_url=ctx["urls"].day(ctx["view"].day, ctx["tz_key"]),
     )
     return render_block("diary/_memo_form.html", "memo_form", **ctx)
-
-
-def _escape(text: str) -> str:
-    from markupsafe import escape
-
-    return str(escape(text))
 
 
 def _answer(account, contract, *, flash=None, error=None, status=200, **extra):
@@ -338,10 +317,7 @@ def _ids() -> list[int]:
 
 @bp.post("/memo")
 def memo():
-    account, redirect_ = _signed_in()
-    if redirect_:
-        return redirect_
-    contract = _contract(account)
+    account, contract = g.account, g.contract
     week_toolbar = _param("view") == "week"
     memo_raw = request.form.get("memo")
     label_raw = request.form.get("label")
@@ -389,14 +365,11 @@ def _is_rule(exc: EditRefused) -> bool:
 
 @bp.post("/delete/confirm")
 def delete_confirm():
-    account, redirect_ = _signed_in()
-    if redirect_:
-        return redirect_
-    contract = _contract(account)
+    contract = g.contract
     try:
         plan = diary_edits.plan_deletion(contract.id, _ids(), _now())
     except EditRefused as exc:
-        return f'<div class="alert error" role="alert" id="confirm-delete">{_escape(str(exc))}</div>', (
+        return f'<div class="alert error" role="alert" id="confirm-delete">{escape(str(exc))}</div>', (
             409 if _is_rule(exc) else 422
         )
     view_name = "week" if _param("view") == "week" else "day"
@@ -416,10 +389,7 @@ def delete_confirm():
 
 @bp.post("/delete")
 def delete():
-    account, redirect_ = _signed_in()
-    if redirect_:
-        return redirect_
-    contract = _contract(account)
+    account, contract = g.account, g.contract
     if request.form.get("confirm") != "yes":
         return _answer(account, contract, error="Confirm the deletion first.", status=422)
     data_dir = current_app.extensions["teamapp"]["settings"].data_dir
@@ -435,10 +405,7 @@ def delete():
 
 @bp.post("/camera/delete")
 def camera_delete():
-    account, redirect_ = _signed_in()
-    if redirect_:
-        return redirect_
-    contract = _contract(account)
+    account, contract = g.account, g.contract
     data_dir = current_app.extensions["teamapp"]["settings"].data_dir
     try:
         seg_id = _ids()[0]
@@ -453,10 +420,7 @@ def camera_delete():
 
 @bp.post("/manual")
 def manual():
-    account, redirect_ = _signed_in()
-    if redirect_:
-        return redirect_
-    contract = _contract(account)
+    account, contract = g.account, g.contract
     form = {k: request.form.get(k, "") for k in ("from", "to", "memo", "label")}
     try:
         zone, _choices = _zone(contract)
