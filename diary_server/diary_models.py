@@ -1,6 +1,7 @@
 """Peewee models of the Work Diary's logged time: segments, snapshots and the changes feed.
 
-Built by migrations ``m0004_sync`` and ``m0007_feed_origin``; on the same :data:`diary_server.models.diary_db` proxy.
+Built by migrations ``m0004_sync``, ``m0007_feed_origin`` and ``m0008_segment_summary``; on the
+same :data:`diary_server.models.diary_db` proxy.
 Times are naive UTC like every other stored time of the diary server.
 """
 
@@ -20,6 +21,11 @@ class DiarySegment(BaseModel):
     version = peewee.IntegerField()
     logged_seconds = peewee.FloatField()
     minutes = peewee.TextField()  # JSON: ten [keys, clicks, scrolls]
+    # Their summary (m0008, written with them by the sync service): minutes with input, sums.
+    active_minutes = peewee.IntegerField(default=0)
+    sum_keys = peewee.IntegerField(default=0)
+    sum_clicks = peewee.IntegerField(default=0)
+    sum_scrolls = peewee.IntegerField(default=0)
     app_name = peewee.TextField(null=True)
     window_title = peewee.TextField(null=True)
     manual = peewee.BooleanField(default=False)

@@ -1,11 +1,11 @@
 """Edits made on the diary server's Work Diary pages, applied through ``sync_service``.
 
 Every change goes through the public functions of :mod:`diary_server.sync_service`
-(:func:`~diary_server.sync_service.edit_segment` for memos and labels,
+(:func:`~diary_server.sync_service.edit_segments` for memos and labels,
 :func:`~diary_server.sync_service.push` for deletions), so it obeys the same server-side
 rules as a Team app's upload and enters the changes feed the Team app pulls. This module
-adds what a page needs around them: a whole selection is checked first and refused with
-one clear message (nothing changes), and it is applied in one transaction, so a refusal
+adds what a page needs around them: the form's input checked first, and a whole selection
+refused with one clear message (nothing changes): each edit is one transaction, so a refusal
 half-way (a lock reached between the check and the write) rolls everything back.
 """
 
@@ -94,45 +94,10 @@ def set_memo_label(
             raise PageRefusal(422, f"Keep the memo under {sync_service.MAX_MEMO} characters.")
     if label and label not in active_labels(contract):
         raise PageRefusal(422, f"“{label[:60]}” is not one of this contract's Activity labels.")
-    rows = _segments(contract, ids)
-    now_aware = _aware(now)
-    for row in rows:
-        if row.deleted_at is not None:
-            raise PageRefusal(
-                409, f"The segment at {_when(row.start)} was deleted; deleted time has no memo. Leave it out."
-            )
-        if not rules.memo_editable(_aware(row.start), now_aware):
-            raise PageRefusal(
-                409,
-                f"The week of {_aware(rules.week_start(_aware(row.start))):%a %d %b} was locked for invoicing on "
-                f"{_when(rules.week_lock_time(_aware(row.start)))}: its memos and labels are read-only.",
-            )
-    new_memo = {r.uuid for r in rows if memo is not None and (r.memo or "") != memo}
-    new_label = {r.uuid for r in rows if label is not None and (r.label or "") != label}
-    changed = [r for r in rows if r.uuid in new_memo or r.uuid in new_label]
-    if not changed:
-        return 0
-    with diary_db.atomic():
-        if user.id == contract.freelancer_id:
-            # The freelancer's edit is what their Team app would upload: one push for the whole
-            # selection (one statement per kind of write) instead of a transaction per segment.
-            stamp = _aware(now)
-            items = [
-                _item(
-                    r,
-                    **({"memo": memo, "memo_edited_at": stamp} if r.uuid in new_memo else {}),
-                    **({"label": label, "label_edited_at": stamp} if r.uuid in new_label else {}),
-                )
-                for r in changed
-            ]
-            _push_all(user, items, [], now)
-        else:  # the client: labels only, through the diary's own edit rule (either party)
-            for row in changed:
-                try:
-                    sync_service.edit_segment(user, row.uuid, {"label": label, "edited_at": _aware(now)}, now)
-                except sync_service.SyncError as exc:
-                    raise PageRefusal(exc.status, exc.message) from None
-    return len(changed)
+    try:
+        return len(sync_service.edit_segments(user, contract, list(ids), now, memo=memo, label=label))
+    except sync_service.SyncError as exc:
+        raise PageRefusal(exc.status, exc.message) from None
 
 
 def _item(row: DiarySegment, **changes) -> dict:

@@ -28,7 +28,7 @@ from diary_server import contracts as contracts_svc
 from diary_server import diary_page_edits as edits
 from diary_server.accounts import timezones_of
 from diary_server.diary_models import DiaryBlob, DiarySegment, DiarySnapshot
-from diary_server.diary_records import records_between
+from diary_server.diary_records import grid_records_between, records_between
 from diary_server.models import Contract, User
 from models import diary_view as dv
 from models import rules
@@ -154,12 +154,17 @@ def _day_context(day: date | None = None, **extra) -> dict:
     return ctx
 
 
-def _week_context(week: date | None = None, **extra) -> dict:
+def _week_context(week: date | None = None, *, grid: bool = True, **extra) -> dict:
+    """The week view's context; ``grid=False`` for the export and the report, which also show
+    window info and summed counts (the grid and the edit answers read less)."""
     zone, choices = _zone()
     ctx = _base_context(zone, choices)
     week = week or _date(_param("week") or _param("day"), ctx["now"].date())
     start = rules.week_start(datetime.combine(week, time(), UTC))
-    records = records_between(g.contract.id, start, start + rules.WEEK, minutes=False)
+    if grid:
+        records = grid_records_between(g.contract.id, start, start + rules.WEEK)
+    else:
+        records = records_between(g.contract.id, start, start + rules.WEEK, minutes=False)
     rate = contracts_svc.rate_info(g.contract, start.replace(tzinfo=None))
     view = dv.week_view(
         records,
@@ -212,7 +217,7 @@ def week():
 @diary_bp.get("/report")
 def report():
     try:
-        ctx = _week_context()
+        ctx = _week_context(grid=False)
     except BadInput as exc:
         abort(Response(str(exc), 422, mimetype="text/plain"))
     ctx.update(title="Weekly report", chart=ctx["view"].chart())
@@ -222,7 +227,7 @@ def report():
 @diary_bp.get("/export.csv")
 def export_csv():
     try:
-        ctx = _week_context()
+        ctx = _week_context(grid=False)
     except BadInput as exc:
         abort(Response(str(exc), 422, mimetype="text/plain"))
     view = ctx["view"]

@@ -34,7 +34,7 @@ from diary_server.diary_models import DiaryBlob, DiaryChange, DiarySegment, Diar
 from diary_server.models import ActivityLabel, Contract, User, diary_db
 from models.database import is_postgres
 from models.reconcile import Register
-from models.rules import SEGMENT_SECONDS, WEEK, week_end, week_lock_time, week_start
+from models.rules import SEGMENT_SECONDS, WEEK, minute_summary, week_end, week_lock_time, week_start
 
 UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 MAX_BATCH = 500
@@ -267,6 +267,10 @@ _SEGMENT_COLUMNS = (
     "version",
     "logged_seconds",
     "minutes",
+    "active_minutes",
+    "sum_keys",
+    "sum_clicks",
+    "sum_scrolls",
     "app_name",
     "window_title",
     "manual",
@@ -280,7 +284,7 @@ _SEGMENT_COLUMNS = (
     "created_at",
     "updated_at",
 )
-_UPDATED_COLUMNS = (*_SEGMENT_COLUMNS[3:14], "updated_at")
+_UPDATED_COLUMNS = (*_SEGMENT_COLUMNS[3:18], "updated_at")
 
 
 def _values(seg: DiarySegment, columns: tuple[str, ...]) -> tuple:
@@ -395,6 +399,7 @@ def _upsert(user, item, current, contracts, labels, now, owners) -> tuple[DiaryS
             version=item["version"],
             logged_seconds=min(float(SEGMENT_SECONDS), item["logged_seconds"]),
             minutes=json.dumps(minutes),
+            **_summary(minutes),
             app_name=item.get("app_name"),
             window_title=item.get("window_title"),
             manual=item.get("manual", False),
@@ -422,6 +427,12 @@ def _upsert(user, item, current, contracts, labels, now, owners) -> tuple[DiaryS
     return current, True
 
 
+def _summary(minutes: list) -> dict:
+    """The stored summary of a segment's minutes (migration m0008)."""
+    active, keys, clicks, scrolls = minute_summary(minutes)
+    return {"active_minutes": active, "sum_keys": keys, "sum_clicks": clicks, "sum_scrolls": scrolls}
+
+
 def _new_row(contract, start, item, memo, memo_at, label, label_at, deleted_at, now, owners) -> DiarySegment:
     """A new segment (not written yet): billed, or a duplicate when the slot already has its
     billed segment (stored earlier, or earlier in this batch)."""
@@ -434,6 +445,7 @@ def _new_row(contract, start, item, memo, memo_at, label, label_at, deleted_at, 
         version=item["version"],
         logged_seconds=min(float(SEGMENT_SECONDS), item["logged_seconds"]),
         minutes=json.dumps(item["minutes"]),
+        **_summary(item["minutes"]),
         app_name=item.get("app_name"),
         window_title=item.get("window_title"),
         manual=item.get("manual", False),
@@ -682,6 +694,102 @@ def edit_segment(user: User, uid: str, body: dict, now: datetime, origin: int | 
             for name, value in changes.items():
                 setattr(seg, name, value)
         return segment_json(seg)
+
+
+def _when(t: datetime) -> str:
+    return f"{aware(t):%a %d %b %H:%M} UTC"
+
+
+def _stored_time(value) -> datetime | None:
+    """A DATETIME column read with plain SQL: text on SQLite, a datetime on PostgreSQL."""
+    return datetime.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _replaces(value: str | None, stored: str | None, stored_at, now: datetime) -> bool:
+    """Does an edit made now to ``value`` (None: not edited; "": cleared) change a stored one?
+    Last writer wins (:func:`newer`), so an edit stamped later elsewhere stays."""
+    if value is None or (stored or "") == value:
+        return False
+    return newer(now, value or None, _stored_time(stored_at), stored)
+
+
+def edit_segments(
+    user: User,
+    contract: Contract,
+    uuids: list[str],
+    now: datetime,
+    *,
+    memo: str | None = None,
+    label: str | None = None,
+    origin: int | None = None,
+) -> list[str]:
+    """Set one memo and/or Activity label on many billed segments of one contract (a
+    selection on the Work Diary's pages): all or nothing, in one transaction, with the rules
+    of :func:`edit_segment` and messages that name the refused segment. ``None`` leaves that
+    field as each segment has it; ``""`` clears it. Returns the UUIDs that changed.
+
+    Plain SQL, one read and at most two updates and one feed insert whatever the selection's
+    size: going through :func:`push` built the whole segment of each row twice over."""
+    if memo is None and label is None:
+        return []
+    if memo is not None and user.id != contract.freelancer_id:
+        raise SyncError(403, "forbidden", "Only the freelancer edits memos; you can set Activity labels.")
+    if user.id not in (contract.client_id, contract.freelancer_id):
+        raise SyncError(404, "not_found", "No such contract.")
+    memo = None if memo is None else (memo.strip() or "")
+    label = None if label is None else (label.strip() or "")
+    db = diary_db.obj
+    p = db.param
+    now = naive_utc(now)
+    with diary_db.atomic():
+        if label:
+            known = db.execute_sql(
+                f"SELECT 1 FROM activity_labels WHERE contract_id = {p} AND name = {p}",  # noqa: S608
+                (contract.id, label),
+            ).fetchone()
+            if known is None:
+                raise SyncError(422, "unknown_label", f"“{label}” is not one of this contract's Activity labels.")
+        marks = ", ".join([p] * len(uuids))
+        lock = " FOR UPDATE" if is_postgres(db) else ""
+        rows = db.execute_sql(
+            "SELECT id, uuid, start, memo, memo_edited_at, label, label_edited_at, deleted_at"  # noqa: S608
+            f" FROM diary_segments WHERE contract_id = {p} AND billed AND uuid IN ({marks}) ORDER BY start{lock}",
+            (contract.id, *uuids),
+        ).fetchall()
+        if len(rows) != len(set(uuids)):
+            raise SyncError(
+                422, "not_found", "Some of the selected segments are not in this contract's diary; reload the page."
+            )
+        memo_ids, label_ids, changed = [], [], []
+        for seg_id, uid, start, old_memo, memo_at, old_label, label_at, deleted_at in rows:
+            start = _stored_time(start)
+            if deleted_at is not None:
+                message = f"The segment at {_when(start)} was deleted; deleted time has no memo. Leave it out."
+                raise SyncError(409, "deleted", message)
+            if _locked(start, now):
+                raise SyncError(
+                    409,
+                    "week_locked",
+                    f"The week of {week_start(aware(start)):%a %d %b} was locked for invoicing on "
+                    f"{_when(week_lock_time(aware(start)))}: its memos and labels are read-only.",
+                )
+            new_memo = _replaces(memo, old_memo, memo_at, now)
+            new_label = _replaces(label, old_label, label_at, now)
+            if new_memo:
+                memo_ids.append(seg_id)
+            if new_label:
+                label_ids.append(seg_id)
+            if new_memo or new_label:
+                changed.append(uid)
+        for ids, column, value in ((memo_ids, "memo", memo), (label_ids, "label", label)):
+            if ids:
+                db.execute_sql(
+                    f"UPDATE diary_segments SET {column} = {p}, {column}_edited_at = {p}, updated_at = {p}"  # noqa: S608
+                    f" WHERE id IN ({', '.join([p] * len(ids))})",
+                    (value or None, now, now, *ids),
+                )
+        _record_changes([(contract.id, "segment", uid) for uid in changed], origin)
+    return changed
 
 
 # ---- the changes feed ----------------------------------------------------------------------

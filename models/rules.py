@@ -91,6 +91,22 @@ def activity_level(events_per_minute: Sequence[int] | Iterable[int]) -> int:
     return min(MINUTES_PER_SEGMENT, sum(1 for n in events_per_minute if n > 0))
 
 
+def minute_summary(minutes: Iterable[Sequence[int]]) -> tuple[int, int, int, int]:
+    """A segment's ``(active minutes, keys, clicks, scrolls)`` from its per-minute
+    ``(keys, clicks, scrolls)`` counts (the first ten minutes): what the week grid, its totals
+    and the export show, stored beside the minutes so a view need not add them up again."""
+    active = keys = clicks = scrolls = 0
+    for i, (k, c, s) in enumerate(minutes):
+        if i == MINUTES_PER_SEGMENT:
+            break
+        keys += k
+        clicks += c
+        scrolls += s
+        if k + c + s > 0:
+            active += 1
+    return active, keys, clicks, scrolls
+
+
 def clamp_logged_seconds(seconds: float) -> float:
     """Logged seconds of one segment can never be negative nor exceed 600."""
     return max(0.0, min(float(SEGMENT_SECONDS), seconds))

@@ -302,7 +302,7 @@ def test_time_zone_switch_mine_utc_and_the_clients(world):
 def test_records_carry_each_segments_start_counts_and_snapshots(world):
     """The server reads raw rows (SQLite gives text, PostgreSQL datetimes) and folds each
     minutes JSON once per text: every record must still say what its segment row says."""
-    from diary_server.diary_records import records_between
+    from diary_server.diary_records import grid_records_between, records_between
     from models import rules
 
     monday = MONDAY.replace(tzinfo=UTC)
@@ -322,3 +322,8 @@ def test_records_carry_each_segments_start_counts_and_snapshots(world):
         assert rec.screen_id == shots.get((rec.id, "screen")) and rec.camera_id == shots.get((rec.id, "camera"))
         assert (rec.memo, rec.label, rec.app_name, rec.deleted) == (row.memo, row.label, row.app_name, False)
     assert any(r.camera_id for r in week) and any(r.activity < 10 for r in week)
+    # The week grid's lean records (one query over the stored summary) say the same.
+    with world["app"].extensions["diary_db"].connection_context():
+        grid = grid_records_between(world["cid"], monday, monday + rules.WEEK)
+    fields = ("id", "start", "logged_seconds", "memo", "label", "manual", "deleted", "screen_id", "activity")
+    assert [[getattr(r, f) for f in fields] for r in grid] == [[getattr(r, f) for f in fields] for r in week]

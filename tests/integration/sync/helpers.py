@@ -50,3 +50,17 @@ def snapshot_body(segment_uuid: str, data: bytes, taken_at: datetime, mime: str 
     }
     body.update(extra)
     return body
+
+
+def push(http, headers, segments=(), tombstones=()):
+    r = http.post(
+        "/api/v1/sync/push", json={"segments": list(segments), "snapshot_tombstones": list(tombstones)}, headers=headers
+    )
+    assert r.status_code == 200, r.json
+    return r.json
+
+
+def changes(http, headers, since=0, limit=500):
+    r = http.get(f"/api/v1/sync/changes?since={since}&limit={limit}", headers=headers)
+    assert r.status_code == 200, r.json
+    return r.json

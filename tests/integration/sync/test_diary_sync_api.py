@@ -7,53 +7,9 @@ import base64
 import uuid
 from datetime import datetime, timedelta
 
-import pytest
-
-from tests.integration.sync.helpers import PASSWORD, iso, png, segment, snapshot_body
+from tests.integration.sync.helpers import PASSWORD, changes, iso, png, push, segment, snapshot_body
 
 MONDAY = datetime(2026, 11, 23, 9, 0)  # the clock fixture's instant
-
-
-@pytest.fixture
-def party(diary_http, make_user):
-    make_user("client@example.com", "Cleo Client", "client")
-    make_user("free@example.com", "Fran Freelancer", "freelancer")
-    make_user("other@example.com", "Omar Freelancer", "freelancer")
-
-    def headers(email):
-        r = diary_http.post("/api/v1/sessions", json={"email": email, "password": PASSWORD})
-        return {"Authorization": f"Bearer {r.json['token']}"}
-
-    h = {
-        "client": headers("client@example.com"),
-        "free": headers("free@example.com"),
-        "free2": headers("free@example.com"),  # the same freelancer on a second computer
-        "other": headers("other@example.com"),
-    }
-    body = {
-        "freelancer_email": "free@example.com",
-        "title": "Site",
-        "hourly_rate": "30",
-        "activity_labels": ["Design", "Code"],
-    }
-    r = diary_http.post("/api/v1/contracts", json=body, headers=h["client"])
-    assert r.status_code == 201
-    h["contract"] = r.json["id"]
-    return h
-
-
-def push(http, headers, segments=(), tombstones=()):
-    r = http.post(
-        "/api/v1/sync/push", json={"segments": list(segments), "snapshot_tombstones": list(tombstones)}, headers=headers
-    )
-    assert r.status_code == 200, r.json
-    return r.json
-
-
-def changes(http, headers, since=0, limit=500):
-    r = http.get(f"/api/v1/sync/changes?since={since}&limit={limit}", headers=headers)
-    assert r.status_code == 200, r.json
-    return r.json
 
 
 def test_upsert_is_idempotent_and_the_higher_version_wins(diary_http, party):
