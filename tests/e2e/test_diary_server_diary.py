@@ -228,6 +228,50 @@ def test_client_changes_a_label_and_the_team_app_shows_it(browser: Browser, page
     )
 
 
+def _minutes(text: str) -> int:
+    hours, minutes = text.strip().split(":")
+    return int(hours) * 60 + int(minutes)
+
+
+def test_freelancer_deletes_snapshots_from_the_week_grid_and_the_totals_drop(page: Page, world: World, screenshot):
+    """Keyboard selection (click, then shift+arrows), the confirmation that says how much time
+    goes, the totals after it, and the deletion reaching the freelancer's Team app."""
+    _sign_in(page, world, "freelancer")
+    page.goto(world.week_url())
+    week_before = _minutes(page.locator("#week-total").inner_text())
+    targets = world.uuids[50:53]  # Tuesday 10:20 .. 10:50
+    assert all(page.locator(f'#week-grid td[data-id="{u}"]').get_attribute("data-del") == "1" for u in targets)
+    page.locator(f'#week-grid td[data-id="{targets[0]}"]').click()
+    page.keyboard.press("Shift+ArrowDown")
+    page.keyboard.press("Shift+ArrowDown")
+    expect(page.locator("#sel-count")).to_have_text("3 segments selected (0:30)")
+    page.locator("#sel-delete").click()
+    confirm = page.locator("#confirm-delete")
+    expect(confirm).to_contain_text("Delete 3 screen snapshots and remove 0:30 of logged time (3 segments)")
+    screenshot(page, "diary-server-week-confirm-delete")
+    confirm.get_by_role("button", name="Delete 0:30").click()
+    expect(page.locator("#diary-notices")).to_contain_text("Deleted 3 segments: 0:30 removed.")
+    expect(page.locator("#week-total")).to_have_text(f"{(week_before - 30) // 60}:{(week_before - 30) % 60:02d}")
+    for u in targets:
+        expect(page.locator(f'#week-grid td[data-id="{u}"]')).to_have_attribute("aria-disabled", "true")
+    assert all(row[3] is not None for row in world.server_rows(targets))
+    # The freelancer's Team app pulls the deletion: those segments are deleted there too.
+    deadline = time.monotonic() + 60
+    path = world.app.data_dir / "teamapp.sqlite3"
+    while True:
+        world.sync()
+        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
+            marks = ",".join("?" * len(targets))
+            gone = db.execute(
+                f"SELECT COUNT(*) FROM capture_segment WHERE uuid IN ({marks}) AND deleted_at IS NOT NULL",  # noqa: S608
+                targets,
+            ).fetchone()[0]
+        if gone == 3:
+            break
+        assert time.monotonic() < deadline, f"the Team app pulled {gone} of the 3 deletions"
+        time.sleep(1)
+
+
 def _forge(page: Page, path: str, form: dict):
     token = page.locator('meta[name="csrf-token"]').get_attribute("content")
     return page.request.post(page.url.split("/contracts/")[0] + path, form=form, headers={"X-CSRFToken": token})
