@@ -73,12 +73,21 @@ def grid_records_between(contract_id: int, start: datetime, end: datetime) -> li
     ]
 
 
-def records_between(contract_id: int, start: datetime, end: datetime, minutes: bool = True) -> list[SegmentRecord]:
+def records_between(
+    contract_id: int,
+    start: datetime,
+    end: datetime,
+    minutes: bool = True,
+    minutes_for: tuple[datetime, datetime] | None = None,
+) -> list[SegmentRecord]:
     """Billed segments of the contract starting in ``[start, end)``, deleted ones included.
 
     ``minutes=False`` gives the stored activity level and sums (what the export and the
-    report need) instead of the ten per-minute counts (the day view's meters).
+    report need) instead of the ten per-minute counts (the day view's meters);
+    ``minutes_for`` gives the counts only of segments starting in that range (a day view
+    reads its whole week for the weekly limit but shows one day's meters).
     """
+    low, high = minutes_for if minutes_for is not None else (start, end)
     seg = DiarySegment
     db = seg._meta.database
     # Raw rows (db.execute): peewee's per-column python_value conversion of 11 columns x
@@ -129,12 +138,13 @@ def records_between(contract_id: int, start: datetime, end: datetime, minutes: b
         shots[(seg_id, kind)] = uid
     records = []
     for seg_id, uid, t, logged, raw, active, keys, clicks, scrolls, app, title, memo, label, manual, deleted_at in rows:
+        t = _start(t) if isinstance(t, str) else _utc(t)
         records.append(
             SegmentRecord(
                 uid,
-                _start(t) if isinstance(t, str) else _utc(t),
+                t,
                 logged,
-                _minutes(raw) if minutes else (),
+                _minutes(raw) if minutes and low <= t < high else (),
                 app,
                 title,
                 memo,

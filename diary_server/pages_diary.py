@@ -141,7 +141,7 @@ def _day_context(day: date | None = None, **extra) -> dict:
     ctx = _base_context(zone, choices)
     day = day or _date(_param("day"), ctx["today"])
     start, end = dv.records_range_for_day(day, zone.zone)
-    records = records_between(g.contract.id, start, end)
+    records = records_between(g.contract.id, start, end, minutes_for=dv.day_bounds(day, zone.zone))
     view = dv.day_view(
         records,
         day=day,

@@ -70,12 +70,20 @@ def _start(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
-def records_between(contract_id: int, start: datetime, end: datetime, minutes: bool = True) -> list[SegmentRecord]:
+def records_between(
+    contract_id: int,
+    start: datetime,
+    end: datetime,
+    minutes: bool = True,
+    minutes_for: tuple[datetime, datetime] | None = None,
+) -> list[SegmentRecord]:
     """Segments of ``contract_id`` starting in ``[start, end)``, deleted ones included.
 
     ``minutes=False`` leaves out the per-minute counts (the segment's stored summary gives
     the activity level and the sums): what the week grid and the export need, without
-    reading the 10,080 minute rows of a week.
+    reading the 10,080 minute rows of a week. ``minutes_for`` reads them only for segments
+    starting in that range: a day view needs its week for the weekly limit, but shows the
+    minutes of one day.
     """
     bounds = (contract_id, _ts(start), _ts(end))
     rows = local_db.execute_sql(_RECORDS_SQL, bounds).fetchall()
@@ -83,6 +91,8 @@ def records_between(contract_id: int, start: datetime, end: datetime, minutes: b
         return []
     per_minute: dict[int, list[tuple[int, int, int]]] = {}
     if minutes:
+        if minutes_for is not None:
+            bounds = (contract_id, _ts(max(start, minutes_for[0])), _ts(min(end, minutes_for[1])))
         for seg_id, minute, keys, clicks, scrolls in local_db.execute_sql(
             "SELECT m.segment_id, m.minute, m.keys, m.clicks, m.scrolls FROM capture_minute m"
             " JOIN capture_segment s ON s.id = m.segment_id"

@@ -322,8 +322,13 @@ def test_records_carry_each_segments_start_counts_and_snapshots(world):
         assert rec.screen_id == shots.get((rec.id, "screen")) and rec.camera_id == shots.get((rec.id, "camera"))
         assert (rec.memo, rec.label, rec.app_name, rec.deleted) == (row.memo, row.label, row.app_name, False)
     assert any(r.camera_id for r in week) and any(r.activity < 10 for r in week)
-    # The week grid's lean records (one query over the stored summary) say the same.
+    # The week grid's lean records (one query over the stored summary) say the same, and so
+    # does a day view's read of its week, which carries per-minute counts for its day only.
+    tuesday = (monday + timedelta(days=1), monday + timedelta(days=2))
     with world["app"].extensions["diary_db"].connection_context():
         grid = grid_records_between(world["cid"], monday, monday + rules.WEEK)
+        for_day = records_between(world["cid"], monday, monday + rules.WEEK, minutes_for=tuesday)
+    assert [len(r.minutes) for r in for_day] == [10 if tuesday[0] <= r.start < tuesday[1] else 0 for r in week]
+    assert [(r.id, r.activity, r.sums) for r in for_day] == [(r.id, r.activity, r.sums) for r in week]
     fields = ("id", "start", "logged_seconds", "memo", "label", "manual", "deleted", "screen_id", "activity")
     assert [[getattr(r, f) for f in fields] for r in grid] == [[getattr(r, f) for f in fields] for r in week]

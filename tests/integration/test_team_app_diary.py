@@ -93,6 +93,8 @@ def test_day_view_shows_cells_memo_bars_totals_and_states(diary):
     # The Tuesday view marks the segments past the limit.
     body = text(team.get(f"/diary?day={(monday + timedelta(days=1)).date()}&tz=utc"))
     assert body.count("s-over") == 3 and "Over the weekly limit" in body
+    # Its meters: the day's eight segments, ten minutes each (Monday's minutes are not read).
+    assert body.count('<table class="minute-counts">') == 8 and len(re.findall(r"<tr><td>\d\d:\d\d</td>", body)) == 80
     # htmx gets the block alone.
     frag = text(team.get(f"/diary?day={monday.date()}&tz=utc", headers=HX))
     assert frag.lstrip().startswith('<section id="diary-day"') and "<html" not in frag

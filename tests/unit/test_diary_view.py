@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -248,3 +249,21 @@ def test_week_grid_rows_write_each_cell_as_grid_td_and_each_slot_once():
     first = str(view.cells[0].grid_td(tz))
     assert f'aria-label="{dv.escape(view.cells[0].describe(tz))}"' in first
     assert "label: R&amp;D" in first and 'class="c removed"' in html
+
+
+def test_activity_meter_shows_the_bars_level_and_minutes_in_the_viewers_zone():
+    counts = ((4, 1, 0), (0, 0, 0), (0, 2, 0)) + ((0, 0, 0),) * 6 + ((0, 0, 9),)
+    record = seg(1, MON + timedelta(hours=14, minutes=50), minutes=counts)
+    (cell,) = dv.annotate([record], now=NOW, weekly_limit_hours=None)
+    html = str(cell.meter_html(ZoneInfo("Asia/Kathmandu")))  # +05:45: 14:50 UTC is 20:35
+    assert html.count('<span class="b on">') == 3 == cell.level and html.count('<span class="b">') == 7
+    assert 'aria-label="Activity 3 of 10: show per-minute counts"' in html and ">3/10<" in html
+    assert 'title="4 keystrokes, 3 clicks, 9 scrolls"' in html
+    assert "Input per minute, 20:35–20:45" in html
+    rows = re.findall(r"<tr><td>(\d\d:\d\d)</td><td>(\d+)</td><td>(\d+)</td><td>(\d+)</td></tr>", html)
+    assert rows[0] == ("20:35", "4", "1", "0") and rows[2] == ("20:37", "0", "2", "0")
+    assert rows[9] == ("20:44", "0", "0", "9") and len(rows) == 10
+    # Across midnight in the viewer's zone the minutes wrap to 00:00.
+    (late,) = dv.annotate([seg(2, MON + timedelta(hours=18, minutes=10))], now=NOW, weekly_limit_hours=None)
+    late_rows = re.findall(r"<tr><td>(\d\d:\d\d)</td>", str(late.meter_html(ZoneInfo("Asia/Kathmandu"))))
+    assert late_rows[:2] == ["23:55", "23:56"] and late_rows[5] == "00:00" and late_rows[9] == "00:04"

@@ -149,7 +149,7 @@ def _day_context(account, contract, day: date | None = None, **extra) -> dict:
     ctx = _base_context(account, contract, zone, choices)
     day = day or _date(_param("day"), ctx["today"])
     start, end = dv.records_range_for_day(day, zone.zone)
-    records = diary_edits.records_between(contract.id, start, end)
+    records = diary_edits.records_between(contract.id, start, end, minutes_for=dv.day_bounds(day, zone.zone))
     view = dv.day_view(records, day=day, tz=zone.zone, now=ctx["now"], weekly_limit_hours=contract.weekly_limit_hours)
     ctx.update(view=view, day=day, **extra)
     return ctx
