@@ -18,7 +18,8 @@ network, no browser):
   protocol): the week grid (page and htmx block) and the same 50-segment memo edit, which goes
   through one ``sync_service.push`` into the changes feed
 
-Each figure is the median (and min) of ``--runs`` runs after one warm-up, and the median CPU
+Each figure is the median (and min) of ``--runs`` runs after one warm-up (round-robin over
+the rows), and the median CPU
 time of the thread that runs the request (steadier than wall time on a busy shared machine),
 also as a ratio to the baseline's CPU time in the same run. Page weight is
 the bytes of the week view's HTML, and of its CSS and JS (uncompressed and gzip -6).
@@ -29,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import itertools
 import os
 import platform
 import statistics
@@ -58,7 +60,16 @@ def build(tmp: Path):
     from tracker.ports import WindowInfo
     from web import create_app
 
-    diary = create_diary({"DATA_DIR": tmp / "diary", "CLOCK": lambda: NOW.replace(tzinfo=None), "TESTING": True})
+    # The diary's clock moves a microsecond a request: each memo edit is later than the one
+    # before (at one instant, last-writer-wins keeps the larger text, and the edit would lose).
+    ticks = itertools.count()
+    diary = create_diary(
+        {
+            "DATA_DIR": tmp / "diary",
+            "CLOCK": lambda: NOW.replace(tzinfo=None) + timedelta(microseconds=next(ticks)),
+            "TESTING": True,
+        }
+    )
     with diary.extensions["diary_db"].connection_context():
         create_user("felix@example.com", "Felix Freelancer", "freelancer", "correct horse 1", NOW.replace(tzinfo=None))
         create_user("cleo@example.com", "Cleo Client", "client", "correct horse 1", NOW.replace(tzinfo=None))
@@ -118,19 +129,24 @@ def build(tmp: Path):
     return app, team, cid, made, browser, server_made
 
 
-def timed(fn, runs: int) -> tuple[float, float, float]:
-    """Median and min wall time, and median CPU time of this thread (ms).
+def timed_all(fns, runs: int) -> list[tuple[float, float, float]]:
+    """Per function: median and min wall time, and median CPU time of this thread (ms).
 
     The test client runs the request in this thread, so its CPU time is the server's work
-    without the waits for a core that a busy 2-core machine adds to the wall time."""
-    fn()  # warm-up (template compilation, caches)
-    wall, cpu = [], []
+    without the waits for a core that a busy 2-core machine adds to the wall time. The runs
+    go round-robin (every function once, ``runs`` times over), so a burst of load from a
+    neighbour on the shared machine lands on all rows alike instead of on one of them."""
+    for fn in fns:
+        fn()  # warm-up (template compilation, caches)
+    wall: list[list[float]] = [[] for _ in fns]
+    cpu: list[list[float]] = [[] for _ in fns]
     for _ in range(runs):
-        t, c = time.perf_counter(), time.thread_time()
-        fn()
-        cpu.append((time.thread_time() - c) * 1000)
-        wall.append((time.perf_counter() - t) * 1000)
-    return statistics.median(wall), min(wall), statistics.median(cpu)
+        for i, fn in enumerate(fns):
+            t, c = time.perf_counter(), time.thread_time()
+            fn()
+            cpu[i].append((time.thread_time() - c) * 1000)
+            wall[i].append((time.perf_counter() - t) * 1000)
+    return [(statistics.median(w), min(w), statistics.median(c)) for w, c in zip(wall, cpu, strict=True)]
 
 
 def main() -> int:
@@ -213,10 +229,9 @@ def main() -> int:
             ("diary server: memo edit of 50 segments", server_memo_edit),
         ]
         print(f"{'':52} {'median ms':>10} {'min ms':>8} {'CPU ms':>8} {'x base':>7}")
-        base = None
-        for name, fn in rows:
-            med, low, cpu = timed(fn, args.runs)
-            base = base or cpu
+        figures = timed_all([fn for _name, fn in rows], args.runs)
+        base = figures[0][2]
+        for (name, _fn), (med, low, cpu) in zip(rows, figures, strict=True):
             print(f"{name:52} {med:10.1f} {low:8.1f} {cpu:8.1f} {cpu / base:7.1f}")
         print(
             "\n(x base: CPU time over the baseline page's, both measured in this run: steadier than ms"

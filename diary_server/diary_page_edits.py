@@ -79,10 +79,11 @@ def _when(t: datetime) -> str:
 
 def set_memo_label(
     user: User, contract: Contract, ids: Sequence[str], memo: str | None, label: str | None, now: datetime
-) -> int:
+) -> sync_service.BulkEdit:
     """Set the memo (the freelancer only) and/or the Activity label of segments ``ids``.
 
-    ``None`` keeps each segment's own value, ``""`` clears it. Returns how many changed.
+    ``None`` keeps each segment's own value, ``""`` clears it. Returns which changed, and
+    which kept a later edit made elsewhere.
     """
     if memo is None and label is None:
         raise PageRefusal(422, "Type a memo or choose an Activity label to apply to the selection.")
@@ -95,7 +96,7 @@ def set_memo_label(
     if label and label not in active_labels(contract):
         raise PageRefusal(422, f"“{label[:60]}” is not one of this contract's Activity labels.")
     try:
-        return len(sync_service.edit_segments(user, contract, list(ids), now, memo=memo, label=label))
+        return sync_service.edit_segments(user, contract, list(ids), now, memo=memo, label=label)
     except sync_service.SyncError as exc:
         raise PageRefusal(exc.status, exc.message) from None
 

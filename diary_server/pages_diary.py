@@ -354,6 +354,22 @@ def _ids() -> list[str]:
     return edits.parse_ids(request.form.getlist("ids"))
 
 
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'s' if n != 1 else ''}"
+
+
+def _saved_text(what: str, saved: int, kept: int, changed: bool) -> str:
+    """The message after a memo or label edit of a selection (``saved``: those that now have
+    the value, including ones that had it; ``kept``: those where a later edit stays)."""
+    text = f"Saved the {what} of {_plural(saved, 'segment')}." if changed else "Nothing to change."
+    if kept:
+        text += (
+            f" {_plural(kept, 'segment')} kept a later edit made on another computer"
+            " (the last edit wins; that computer's clock may run ahead)."
+        )
+    return text
+
+
 @diary_bp.post("/memo")
 def memo():
     week_toolbar = _param("view") == "week"
@@ -367,14 +383,13 @@ def memo():
     ids: list[str] = []
     try:
         ids = _ids()
-        changed = edits.set_memo_label(g.user, g.contract, ids, memo_value, label_value, g.now)
+        result = edits.set_memo_label(g.user, g.contract, ids, memo_value, label_value, g.now)
     except edits.PageRefusal as exc:
         if week_toolbar:
             return _week_edit_answer(ids, error=exc.message, status=exc.status)
         return _answer(error=exc.message, status=exc.status)
     what = " and ".join(w for w, v in (("memo", memo_value), ("label", label_value)) if v is not None)
-    n = len(ids)
-    flash = f"Saved the {what} of {n} segment{'s' if n != 1 else ''}." if changed else "Nothing to change."
+    flash = _saved_text(what, len(ids) - len(result.kept), len(result.kept), bool(result.changed))
     if week_toolbar:
         return _week_edit_answer(ids, flash=flash)
     return _answer(flash=flash)

@@ -705,12 +705,22 @@ def _stored_time(value) -> datetime | None:
     return datetime.fromisoformat(value) if isinstance(value, str) else value
 
 
-def _replaces(value: str | None, stored: str | None, stored_at, now: datetime) -> bool:
+def _replaces(value: str | None, stored: str | None, stored_at, now: datetime) -> bool | None:
     """Does an edit made now to ``value`` (None: not edited; "": cleared) change a stored one?
-    Last writer wins (:func:`newer`), so an edit stamped later elsewhere stays."""
+    None: nothing to change. False: it differs but an edit stamped later elsewhere stays
+    (last writer wins, :func:`newer`)."""
     if value is None or (stored or "") == value:
-        return False
+        return None
     return newer(now, value or None, _stored_time(stored_at), stored)
+
+
+@dataclass(frozen=True)
+class BulkEdit:
+    """What :func:`edit_segments` did: the segments it changed, and those where a value differs
+    but a later edit made elsewhere (another computer's clock ahead of the diary's) stays."""
+
+    changed: list[str]
+    kept: list[str]
 
 
 def edit_segments(
@@ -722,16 +732,16 @@ def edit_segments(
     memo: str | None = None,
     label: str | None = None,
     origin: int | None = None,
-) -> list[str]:
+) -> BulkEdit:
     """Set one memo and/or Activity label on many billed segments of one contract (a
     selection on the Work Diary's pages): all or nothing, in one transaction, with the rules
     of :func:`edit_segment` and messages that name the refused segment. ``None`` leaves that
-    field as each segment has it; ``""`` clears it. Returns the UUIDs that changed.
+    field as each segment has it; ``""`` clears it.
 
     Plain SQL, one read and at most two updates and one feed insert whatever the selection's
     size: going through :func:`push` built the whole segment of each row twice over."""
     if memo is None and label is None:
-        return []
+        return BulkEdit([], [])
     if memo is not None and user.id != contract.freelancer_id:
         raise SyncError(403, "forbidden", "Only the freelancer edits memos; you can set Activity labels.")
     if user.id not in (contract.client_id, contract.freelancer_id):
@@ -760,7 +770,7 @@ def edit_segments(
             raise SyncError(
                 422, "not_found", "Some of the selected segments are not in this contract's diary; reload the page."
             )
-        memo_ids, label_ids, changed = [], [], []
+        memo_ids, label_ids, changed, kept = [], [], [], []
         for seg_id, uid, start, old_memo, memo_at, old_label, label_at, deleted_at in rows:
             start = _stored_time(start)
             if deleted_at is not None:
@@ -781,6 +791,8 @@ def edit_segments(
                 label_ids.append(seg_id)
             if new_memo or new_label:
                 changed.append(uid)
+            if new_memo is False or new_label is False:
+                kept.append(uid)
         for ids, column, value in ((memo_ids, "memo", memo), (label_ids, "label", label)):
             if ids:
                 db.execute_sql(
@@ -789,7 +801,7 @@ def edit_segments(
                     (value or None, now, now, *ids),
                 )
         _record_changes([(contract.id, "segment", uid) for uid in changed], origin)
-    return changed
+    return BulkEdit(changed, kept)
 
 
 # ---- the changes feed ----------------------------------------------------------------------

@@ -159,6 +159,24 @@ def test_freelancer_edits_memos_of_a_selection_and_the_change_enters_the_feed(wo
     assert {(s.memo, s.label) for s in rows(world, run).values()} == {("Standup", None)}
 
 
+def test_a_later_edit_from_a_computer_whose_clock_runs_ahead_stays_and_the_page_says_so(world):
+    felix = world["sign_in"]("felix@example.com")
+    cid, made = world["cid"], world["made"]
+    ahead, other = made.segment_uuids[30], made.segment_uuids[31]
+    with world["app"].extensions["diary_db"].connection_context():
+        user = User.get_by_id(world["users"]["felix"].id)
+        item = sync_service.segment_json(DiarySegment.get(DiarySegment.uuid == ahead))
+        item.update(memo="From the laptop", memo_edited_at=(FRIDAY_EVENING + timedelta(minutes=5)).replace(tzinfo=UTC))
+        assert sync_service.push(user, [item], [], FRIDAY_EVENING)["results"][0]["status"] == "ok"
+    form = {"ids": f"{ahead},{other}", "memo": "From the page", "view": "week", "day": str(MONDAY.date()), "tz": "utc"}
+    body = text(felix.post(f"/contracts/{cid}/diary/memo", form))
+    assert "Saved the memo of 1 segment. 1 segment kept a later edit made on another computer" in body
+    assert {u: s.memo for u, s in rows(world, [ahead, other]).items()} == {
+        ahead: "From the laptop",
+        other: "From the page",
+    }
+
+
 def test_bad_input_gets_a_message_and_changes_nothing(world):
     felix = world["sign_in"]("felix@example.com")
     cid, made = world["cid"], world["made"]

@@ -132,9 +132,10 @@ def memos(week) -> dict[str, tuple]:
         }
 
 
-def edit(week, who: str, uuids, now: datetime = MONDAY, **values):
+def edit(week, who: str, uuids, now: datetime = MONDAY, **values) -> list[str]:
+    """The UUIDs the edit changed."""
     with week["db"].connection_context():
-        return sync_service.edit_segments(week[who], week["contract"], uuids, now, **values)
+        return sync_service.edit_segments(week[who], week["contract"], uuids, now, **values).changed
 
 
 def test_a_bulk_edit_changes_the_whole_selection_or_nothing(diary_http, party, week):
@@ -174,7 +175,9 @@ def test_a_bulk_edit_keeps_a_later_edit_made_elsewhere(diary_http, party, week):
     ahead = iso(MONDAY + timedelta(minutes=3))
     item = segment(party["contract"], MONDAY - timedelta(minutes=30), uuid=b, memo="from the app", memo_edited_at=ahead)
     push(diary_http, party["free"], [item])
-    assert edit(week, "free", [a, b], memo="from the page") == [a]
+    with week["db"].connection_context():
+        result = sync_service.edit_segments(week["free"], week["contract"], [a, b], MONDAY, memo="from the page")
+    assert (result.changed, result.kept) == ([a], [b])
     assert memos(week)[a][0] == "from the page" and memos(week)[b][0] == "from the app"
 
 
