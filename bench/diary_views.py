@@ -241,7 +241,7 @@ def main() -> int:
         page = team.get(f"/diary/week?week={week}&tz=utc").get_data()
         css = (ROOT / "ui/static/diary.css").read_bytes() + (ROOT / "ui/static/team.css").read_bytes()
         js = (ROOT / "ui/static/diary.js").read_bytes() + (ROOT / "web/static/js/app.js").read_bytes()
-        htmx = (ROOT / "web/static/vendor/htmx/htmx.min.js").read_bytes()
+        htmx = (ROOT / "ui/static/vendor/htmx/htmx.min.js").read_bytes()
         print("\npage weight of the week view (bytes, uncompressed / gzip -6):")
         for name, data in (("HTML", page), ("CSS (team + diary)", css), ("JS (app + diary)", js), ("htmx", htmx)):
             print(f"  {name:22} {len(data):>8} / {len(gzip.compress(data, 6)):>7}")

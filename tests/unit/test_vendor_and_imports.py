@@ -4,7 +4,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-VENDOR = ROOT / "web" / "static" / "vendor" / "htmx"
+VENDOR = ROOT / "ui" / "static" / "vendor" / "htmx"
 
 
 def test_vendored_htmx_is_the_pinned_file_with_its_licence():
