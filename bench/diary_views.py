@@ -15,7 +15,7 @@ network, no browser):
   the 50 changed cells and the totals)
 - the CSV export of the week
 - the diary server's own Work Diary pages for the same full week (written through its sync
-  protocol): the week grid (page and htmx block) and the same 50-segment memo edit, which goes
+  protocol): the week grid (page and htmx block), a full day, and the same 50-segment memo edit, which goes
   through one ``sync_service.push`` into the changes feed
 
 Each figure is the median (and min) of ``--runs`` runs after one warm-up (round-robin over
@@ -226,6 +226,10 @@ def main() -> int:
             ("CSV export of the week", get(f"/diary/export.csv?week={week}&tz=utc")),
             ("diary server: week page (1,008 cells)", get(server_week, client=browser)),
             ("diary server: week, htmx block only", get(server_week, hx, client=browser)),
+            (
+                "diary server: day view, full day (144 cells)",
+                get(f"/contracts/{cid}/diary?day={NOW.date() - timedelta(days=1)}&tz=utc", client=browser),
+            ),
             ("diary server: memo edit of 50 segments", server_memo_edit),
         ]
         print(f"{'':52} {'median ms':>10} {'min ms':>8} {'CPU ms':>8} {'x base':>7}")
