@@ -37,6 +37,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -168,23 +169,19 @@ def main() -> int:
 
             return run
 
-        selection = ",".join(map(str, made.segment_ids[200:250]))
         memos = iter(range(10**6))
 
-        def memo_edit():
-            r = team.post(
-                f"/diary/memo?contract={cid}",
-                data={
-                    "ids": selection,
-                    "memo": f"Bench memo {next(memos)}",
-                    "label": "Design",
-                    "view": "week",
-                    "day": str(week),
-                    "tz": "utc",
-                },
-                headers=hx,
-            )
-            assert r.status_code == 200 and "Saved the memo" in r.get_data(as_text=True)
+        def memo_edit(client, url: str, ids: list) -> Callable[[], None]:
+            """A week-toolbar memo edit of ``ids`` (a new memo each time, as htmx posts it)."""
+            selection = ",".join(map(str, ids))
+
+            def run():
+                form = {"ids": selection, "memo": f"Bench memo {next(memos)}", "label": "Design"}
+                form.update(view="week", day=str(week), tz="utc")
+                r = client.post(url, data=form, headers=hx)
+                assert r.status_code == 200 and "Saved the memo" in r.get_data(as_text=True), r.status_code
+
+            return run
 
         def pure_week():
             from models import diary_edits
@@ -198,23 +195,6 @@ def main() -> int:
                     records = diary_edits.grid_records_between(cid, start, start + rules.WEEK)
             dv.week_view(records, week=start, tz=UTC, now=NOW, weekly_limit_hours=None, rate="25")
 
-        server_selection = ",".join(server_made.segment_uuids[200:250])
-
-        def server_memo_edit():
-            r = browser.post(
-                f"/contracts/{cid}/diary/memo",
-                data={
-                    "ids": server_selection,
-                    "memo": f"Bench memo {next(memos)}",
-                    "label": "Design",
-                    "view": "week",
-                    "day": str(week),
-                    "tz": "utc",
-                },
-                headers=hx,
-            )
-            assert r.status_code == 200 and "Saved the memo" in r.get_data(as_text=True), r.status_code
-
         server_week = f"/contracts/{cid}/diary/week?week={week}&tz=utc"
         rows = [
             ("baseline: GET /help (base layout, small page)", get("/help")),
@@ -222,7 +202,10 @@ def main() -> int:
             ("week view, htmx block only", get(f"/diary/week?week={week}&tz=utc", hx)),
             ("  of which: load records + view-model", pure_week),
             ("day view, full day (144 cells)", get(f"/diary?day={NOW.date() - timedelta(days=1)}&tz=utc")),
-            ("memo edit of 50 segments (changed cells + totals)", memo_edit),
+            (
+                "memo edit of 50 segments (changed cells + totals)",
+                memo_edit(team, f"/diary/memo?contract={cid}", made.segment_ids[200:250]),
+            ),
             ("CSV export of the week", get(f"/diary/export.csv?week={week}&tz=utc")),
             ("diary server: week page (1,008 cells)", get(server_week, client=browser)),
             ("diary server: week, htmx block only", get(server_week, hx, client=browser)),
@@ -230,7 +213,10 @@ def main() -> int:
                 "diary server: day view, full day (144 cells)",
                 get(f"/contracts/{cid}/diary?day={NOW.date() - timedelta(days=1)}&tz=utc", client=browser),
             ),
-            ("diary server: memo edit of 50 segments", server_memo_edit),
+            (
+                "diary server: memo edit of 50 segments",
+                memo_edit(browser, f"/contracts/{cid}/diary/memo", server_made.segment_uuids[200:250]),
+            ),
         ]
         print(f"{'':52} {'median ms':>10} {'min ms':>8} {'CPU ms':>8} {'x base':>7}")
         figures = timed_all([fn for _name, fn in rows], args.runs)

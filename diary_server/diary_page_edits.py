@@ -70,10 +70,6 @@ def _segments(contract: Contract, ids: Sequence[str]) -> list[DiarySegment]:
     return rows
 
 
-def _when(t: datetime) -> str:
-    return f"{_aware(t):%a %d %b %H:%M} UTC"
-
-
 # --- memo and label ----------------------------------------------------------------------
 
 
@@ -151,7 +147,7 @@ def _check_deletable(user: User, contract: Contract, rows: list[DiarySegment], n
         raise PageRefusal(403, "Only the freelancer deletes snapshots.")
     for row in rows:
         if row.deleted_at is not None:
-            raise PageRefusal(409, f"The segment at {_when(row.start)} is already deleted.")
+            raise PageRefusal(409, f"The segment at {sync_service.when_utc(row.start)} is already deleted.")
         if not rules.can_delete_snapshot(_aware(row.start), _aware(now)):
             end = rules.week_end(_aware(row.start)) - rules.MINUTE
             raise PageRefusal(

@@ -26,10 +26,6 @@ def _naive(t: datetime) -> datetime:
     return t.astimezone(UTC).replace(tzinfo=None) if t.tzinfo else t
 
 
-def _range(start: datetime, end: datetime) -> tuple[datetime, datetime]:
-    return _naive(start), _naive(end)
-
-
 #: The week grid's columns: no per-minute counts, window info or sums (see grid_records_between).
 _GRID_SQL = (
     "SELECT s.uuid, s.start, s.logged_seconds, s.memo, s.label, s.manual, s.deleted_at, s.active_minutes, sc.uuid"
@@ -48,7 +44,7 @@ def grid_records_between(contract_id: int, start: datetime, end: datetime) -> li
     read a whole week. ``app_name``, ``window_title``, ``sums`` and ``camera_id`` are left
     empty; the export and the report read :func:`records_between`."""
     db = DiarySegment._meta.database
-    rows = db.execute_sql(_GRID_SQL.format(p=db.param), (contract_id, *_range(start, end))).fetchall()
+    rows = db.execute_sql(_GRID_SQL.format(p=db.param), (contract_id, _naive(start), _naive(end))).fetchall()
     # Positional (SegmentRecord's field order): keywords cost more, times 1,008. A segment
     # with two live screen snapshots (nothing stops a second upload) comes twice: once is shown.
     seen: set[str] = set()

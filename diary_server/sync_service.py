@@ -696,7 +696,8 @@ def edit_segment(user: User, uid: str, body: dict, now: datetime, origin: int | 
         return segment_json(seg)
 
 
-def _when(t: datetime) -> str:
+def when_utc(t: datetime) -> str:
+    """An instant as the diary's messages name it: ``Mon 23 Nov 09:00 UTC``."""
     return f"{aware(t):%a %d %b %H:%M} UTC"
 
 
@@ -774,14 +775,14 @@ def edit_segments(
         for seg_id, uid, start, old_memo, memo_at, old_label, label_at, deleted_at in rows:
             start = _stored_time(start)
             if deleted_at is not None:
-                message = f"The segment at {_when(start)} was deleted; deleted time has no memo. Leave it out."
+                message = f"The segment at {when_utc(start)} was deleted; deleted time has no memo. Leave it out."
                 raise SyncError(409, "deleted", message)
             if _locked(start, now):
                 raise SyncError(
                     409,
                     "week_locked",
                     f"The week of {week_start(aware(start)):%a %d %b} was locked for invoicing on "
-                    f"{_when(week_lock_time(aware(start)))}: its memos and labels are read-only.",
+                    f"{when_utc(week_lock_time(aware(start)))}: its memos and labels are read-only.",
                 )
             new_memo = _replaces(memo, old_memo, memo_at, now)
             new_label = _replaces(label, old_label, label_at, now)

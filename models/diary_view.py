@@ -146,7 +146,6 @@ class Cell:
         whole grid goes through :meth:`WeekView.grid_rows`, which writes the same ``<td>``."""
         return Markup(_grid_td(self, _when_text(self.start, tz), _escaper(), oob))  # noqa: S704 (escaped in _grid_td)
 
-
     def meter_html(self, tz: tzinfo) -> Markup:
         """The day view's 10-bar activity meter: a ``<details>`` whose summary shows the bars
         and the level, and opens to the per-minute counts in ``tz``.

@@ -21,9 +21,11 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from models import diary_view as dv
 from models import rules
 from tests.e2e.conftest import LOGS
 from tests.e2e.processes import TeamApp, start_team_app
+from tests.support.diary_data import minutes_of
 
 EMBEDDED_RE = re.compile(r"Embedded Work Diary running at (http://127\.0\.0\.1:\d+)/")
 
@@ -228,17 +230,12 @@ def test_client_changes_a_label_and_the_team_app_shows_it(browser: Browser, page
     )
 
 
-def _minutes(text: str) -> int:
-    hours, minutes = text.strip().split(":")
-    return int(hours) * 60 + int(minutes)
-
-
 def test_freelancer_deletes_snapshots_from_the_week_grid_and_the_totals_drop(page: Page, world: World, screenshot):
     """Keyboard selection (click, then shift+arrows), the confirmation that says how much time
     goes, the totals after it, and the deletion reaching the freelancer's Team app."""
     _sign_in(page, world, "freelancer")
     page.goto(world.week_url())
-    week_before = _minutes(page.locator("#week-total").inner_text())
+    week_before = minutes_of(page.locator("#week-total").inner_text())
     targets = world.uuids[50:53]  # Tuesday 10:20 .. 10:50
     assert all(page.locator(f'#week-grid td[data-id="{u}"]').get_attribute("data-del") == "1" for u in targets)
     page.locator(f'#week-grid td[data-id="{targets[0]}"]').click()
@@ -251,7 +248,7 @@ def test_freelancer_deletes_snapshots_from_the_week_grid_and_the_totals_drop(pag
     screenshot(page, "diary-server-week-confirm-delete")
     confirm.get_by_role("button", name="Delete 0:30").click()
     expect(page.locator("#diary-notices")).to_contain_text("Deleted 3 segments: 0:30 removed.")
-    expect(page.locator("#week-total")).to_have_text(f"{(week_before - 30) // 60}:{(week_before - 30) % 60:02d}")
+    expect(page.locator("#week-total")).to_have_text(dv.hm(week_before - 30))
     for u in targets:
         expect(page.locator(f'#week-grid td[data-id="{u}"]')).to_have_attribute("aria-disabled", "true")
     assert all(row[3] is not None for row in world.server_rows(targets))

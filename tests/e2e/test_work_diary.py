@@ -19,6 +19,7 @@ from playwright.sync_api import Page, expect
 from models import rules
 from tests.e2e.conftest import LOGS
 from tests.e2e.processes import TeamApp, start_team_app
+from tests.support.diary_data import minutes_of
 
 
 def _http(app: TeamApp) -> httpx.Client:
@@ -89,11 +90,6 @@ def diary(tmp_path_factory) -> Diary:
         app.server.assert_clean_stop(code, "Team app stopped.")
 
 
-def _minutes(text: str) -> int:
-    h, m = text.strip().split(":")
-    return int(h) * 60 + int(m)
-
-
 def test_week_grid_drag_selects_and_edits_memos_in_place(page: Page, diary: Diary, screenshot):
     page.goto(diary.app.launch_url)
     page.goto(diary.week_url())
@@ -144,8 +140,8 @@ def test_day_view_delete_snapshot_and_see_the_totals_drop(page: Page, diary: Dia
     page.goto(diary.app.launch_url)
     page.goto(diary.day_url(1))  # Tuesday
     expect(page.locator(".day-row").first).to_be_visible()
-    day_before = _minutes(page.locator("#day-total").inner_text())
-    week_before = _minutes(page.locator("#week-total").inner_text())
+    day_before = minutes_of(page.locator("#day-total").inner_text())
+    week_before = minutes_of(page.locator("#week-total").inner_text())
     # The snapshot viewer: full size, arrows step through the day, Escape closes.
     page.locator(".dcell .thumb").nth(2).click()
     expect(page.locator("#viewer img.full")).to_be_visible()

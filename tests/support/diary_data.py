@@ -270,3 +270,9 @@ def server_work_week(freelancer, contract_id: int, monday: datetime, now: dateti
             )
             made.snapshot_uuids.append(snap_uuid)
     return made
+
+
+def minutes_of(total: str) -> int:
+    """Minutes of a total as the Work Diary shows it ("34:50")."""
+    hours, minutes = total.strip().split(":")
+    return int(hours) * 60 + int(minutes)
