@@ -1,8 +1,8 @@
 """Composition root of the Team app and the diary server: the CLI and the wiring, nothing else.
 
-    python app.py [options]                          the Team app (embedded diary if no --diary-url)
-    python app.py diary-server [options]             the diary server alone
-    python app.py diary-server create-user ...       add an account to the diary server
+python app.py [options]                          the Team app (embedded diary if no --diary-url)
+python app.py diary-server [options]             the diary server alone
+python app.py diary-server create-user ...       add an account to the diary server
 """
 
 from __future__ import annotations
@@ -32,7 +32,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     settings_mod.add_arguments(parser, "app")
     parser.add_argument(
-        "--no-window", dest="window", action="store_const", const="none",
+        "--no-window",
+        dest="window",
+        action="store_const",
+        const="none",
         help="Only serve and print the URL to open (same as --window none).",
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -122,9 +125,16 @@ def watch_stop_signals(on_stop) -> None:
     threading.Thread(target=watch, name="stop-signals", daemon=True).start()
 
 
-def start_embedded_diary(data_dir: Path, out: TextIO, clock=None):
-    """The diary server in-process on a free port, with demo accounts on first start.
+EMBEDDED_ADDRESS_FILE = "address.json"
 
+
+def start_embedded_diary(data_dir: Path, out: TextIO, clock=None):
+    """The diary server in-process, with demo accounts on first start.
+
+    It listens on the port it had last time when that port is free (the account, its token
+    and its sync cursors are keyed by the diary's address); else on a free one, and the
+    caller moves the account over (:func:`sync.account.follow_diary_move`). Returns the
+    server, its app, the demo-accounts file and the address it had before (or None).
     ``clock`` (the test clock) is shared so the diary agrees with the app about "now"."""
     from diary_server.demo import DEMO_FILE_NAME, ensure_demo_accounts, format_demo_accounts
     from diary_server.factory import create_app as create_diary_app
@@ -142,9 +152,86 @@ def start_embedded_diary(data_dir: Path, out: TextIO, clock=None):
     if created:
         out.write(format_demo_accounts(created))
         out.write(f"(saved in {diary_dir / DEMO_FILE_NAME})\n")
-    server = ServerThread(diary_app, "127.0.0.1", 0, name="embedded-diary").start()
+    previous = _read_embedded_address(diary_dir)
+    server = None
+    if previous is not None and _port_is_free(previous[1]):
+        try:
+            server = ServerThread(diary_app, "127.0.0.1", previous[1], name="embedded-diary")
+        except OSError:  # taken by another program since: any free port, and the account follows
+            log.info("the embedded diary's port %s is taken; using another", previous[1])
+    if server is None:
+        server = ServerThread(diary_app, "127.0.0.1", 0, name="embedded-diary")
+    server.start()
+    _write_embedded_address(diary_dir, server.base_url)
     out.write(f"Embedded Work Diary running at {server.base_url}/\n")
-    return server, diary_app, diary_dir / DEMO_FILE_NAME
+    return server, diary_app, diary_dir / DEMO_FILE_NAME, previous[0] if previous else None
+
+
+def _port_is_free(port: int) -> bool:
+    import socket
+
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server binds
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def _read_embedded_address(diary_dir: Path) -> tuple[str, int] | None:
+    import json
+    from urllib.parse import urlsplit
+
+    try:
+        url = json.loads((diary_dir / EMBEDDED_ADDRESS_FILE).read_text(encoding="utf-8"))["url"]
+        port = urlsplit(url).port
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return (url, port) if port else None
+
+
+def _write_embedded_address(diary_dir: Path, url: str) -> None:
+    import json
+
+    path = diary_dir / EMBEDDED_ADDRESS_FILE
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps({"url": url}), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def follow_embedded_diary(app, diary_app, previous_url: str | None, url: str, out: TextIO) -> None:
+    """Keep a signed-in account on the embedded diary when it came back on another address.
+
+    The account is on the embedded diary when its address is the one the embedded diary had
+    last time, or (data dirs from before that was recorded) when it is a loopback address and
+    the embedded diary knows the same user."""
+    from urllib.parse import urlsplit
+
+    from diary_server.models import User
+    from models.local import local_db
+    from sync.account import current_account, follow_diary_move
+
+    svc = app.extensions["teamapp"]
+    with local_db.connection_context():
+        account = current_account()
+        if account is None or account.diary_url == url:
+            return
+        ours = account.diary_url == previous_url
+        if not ours and urlsplit(account.diary_url).hostname in ("127.0.0.1", "localhost"):
+            with diary_app.extensions["diary_db"].connection_context():
+                ours = User.select().where((User.id == account.user_id) & (User.email == account.email)).exists()
+        if ours and follow_diary_move(account.diary_url, url, token_store=svc["token_store"]):
+            out.write(f"The embedded Work Diary moved to {url}; your sign-in and uploads follow it.\n")
+
+
+def resume_logging(app) -> str | None:
+    """Logging was on when the app last stopped unexpectedly: switch it on again, and say so."""
+    from models.local import local_db
+    from web import preferences as prefs_mod
+
+    with local_db.connection_context():
+        return app.extensions["teamapp"]["controller"].resume_after_unclean_stop(prefs_mod.load().tz)
 
 
 def start_tray(app, url: str):
@@ -206,14 +293,33 @@ def run_team_app(settings: Settings, out: TextIO = sys.stdout) -> int:
     memory.keep_postgres_driver_out()
     memory.tune_allocator()
 
+    from web.single_instance import AlreadyRunning, InstanceLock, ask_to_show
+
+    data_dir = ensure_private_dir(Path(settings.data_dir))
+    try:
+        instance = InstanceLock(data_dir).acquire()
+    except AlreadyRunning as exc:
+        shown = ask_to_show(exc.running)
+        then = "Its window was brought to the front." if shown else "Use that one, or stop it first."
+        out.write(f"{exc} {then}\n")
+        out.flush()
+        return 0
+    try:
+        return serve_team_app(settings, data_dir, instance, out)
+    finally:
+        instance.release()
+
+
+def serve_team_app(settings: Settings, data_dir: Path, instance, out: TextIO) -> int:
+    """The Team app on a data dir this process holds the lock of (see run_team_app)."""
     from models.database import close_cleanly
     from sync import contracts as contracts_sync
     from ui import ICON_PNG
     from web import window
     from web.factory import create_app
     from web.serving import ServerThread
+    from web.single_instance import install as install_instance
 
-    data_dir = ensure_private_dir(Path(settings.data_dir))
     setup_logging(settings.log_level, data_dir / "logs")
     stop = threading.Event()
 
@@ -237,16 +343,37 @@ def run_team_app(settings: Settings, out: TextIO = sys.stdout) -> int:
 
         from tracker.fakes import FakeClock
 
-        clock = FakeClock(datetime.now(UTC))
+        try:
+            start = datetime.fromisoformat(settings.test_clock_start or datetime.now(UTC).isoformat())
+        except ValueError:
+            out.write(f"error: --test-clock-start {settings.test_clock_start!r} is not an ISO 8601 moment.\n")
+            return 2
+        clock = FakeClock(start if start.tzinfo else start.replace(tzinfo=UTC))
         out.write("TEST CLOCK: time stands still; POST /test/clock moves it.\n")
+    previous_embedded = None
     if not diary_url:
-        embedded, diary_app, demo_file = start_embedded_diary(data_dir, out, clock)
+        embedded, diary_app, demo_file, previous_embedded = start_embedded_diary(data_dir, out, clock)
         diary_url = embedded.base_url
     app = create_app(
         settings, diary_url=diary_url, demo_accounts_file=demo_file, clock=clock, test_clock=settings.test_clock
     )
     app.extensions["teamapp"]["embedded_diary"] = embedded is not None
     svc = app.extensions["teamapp"]
+    if embedded is not None:
+        follow_embedded_diary(app, diary_app, previous_embedded, diary_url, out)
+    try:
+        server = ServerThread(app, "127.0.0.1", settings.port, name="teamapp-web")
+    except OSError:
+        out.write(
+            f"error: the Team app cannot listen on port {settings.port}: another program uses it. "
+            "Choose another with --port, or 0 for any free port.\n"
+        )
+        svc["shutdown"]()
+        if embedded is not None:
+            embedded.stop()
+            close_cleanly(diary_app.extensions["diary_db"])
+        close_cleanly(svc["db"])
+        return 1
 
     def refresh():
         return contracts_sync.refresh_contracts(
@@ -265,15 +392,29 @@ def run_team_app(settings: Settings, out: TextIO = sys.stdout) -> int:
         token_store=svc["token_store"],
         clock=SystemClock() if clock is None else FollowingClock(clock),
         data_dir=data_dir,
+        on_change=lambda: svc["controller"].refresh("status"),  # the status line's upload state
     ).start()
     svc["sync_worker"] = sync_worker
     svc["controller"].after_edit = sync_worker.poke
-    server = ServerThread(app, "127.0.0.1", settings.port, name="teamapp-web").start()
+    mode = window.resolve_mode(settings.window)
+    launch_url: list[str] = []
+
+    def show_window() -> bool:
+        if window.show_native_window():
+            return True
+        return mode != "none" and bool(launch_url) and window.open_in_browser(launch_url[0])
+
+    install_instance(app, instance.key, show_window)
+    server.start()
     url = f"{server.base_url}/?key={app.config['LAUNCH_SECRET']}"
+    launch_url.append(url)
+    instance.publish(server.base_url)
+    resumed = resume_logging(app)  # before the ready line: whoever waits for it sees the answer
+    if resumed:
+        out.write(resumed + "\n")
     out.write(f"Team app running at {url}\n")
     out.flush()
 
-    mode = window.resolve_mode(settings.window)
     tray = start_tray(app, url) if settings.tray else None
     try:
         if mode == "native":

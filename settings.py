@@ -115,6 +115,13 @@ SETTINGS: tuple[Setting, ...] = (
         type="bool",
     ),
     Setting(
+        "test_clock_start",
+        "",
+        "For automated tests only, with --test-clock: the moment the test clock starts at "
+        "(ISO 8601, e.g. 2026-11-24T08:00:00+00:00), so a test can start the app again the next "
+        "morning. Empty: now.",
+    ),
+    Setting(
         "log_level",
         "info",
         "How much the programs log to stderr.",

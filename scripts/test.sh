@@ -36,5 +36,5 @@ echo "test.sh: virtual desktop on DISPLAY=$DISPLAY with openbox"
 echo "test.sh: ruff"
 .venv/bin/ruff check .
 
-echo "test.sh: pytest (unit, integration, e2e, window)"
-dbus-run-session -- "$PY" -m pytest tests/unit tests/integration tests/e2e tests/window "$@"
+echo "test.sh: pytest (unit, integration, e2e, window, life)"
+dbus-run-session -- "$PY" -m pytest tests/unit tests/integration tests/e2e tests/window tests/life "$@"

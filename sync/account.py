@@ -70,3 +70,34 @@ def sign_out(*, client_factory: ClientFactory, token_store: TokenStore) -> SignO
     with local_db.atomic():
         Account.delete().execute()
     return result
+
+
+def follow_diary_move(old_url: str, new_url: str, *, token_store: TokenStore) -> bool:
+    """The diary the account is signed in to now answers at ``new_url`` (the embedded diary
+    could not get its old port back): point the account, its contracts, its sync cursors and
+    its token at the new address, so the outbox keeps flowing to the same diary.
+
+    Returns False (and changes nothing) when the account is not on ``old_url``."""
+    old_url, new_url = normalize_server_url(old_url), normalize_server_url(new_url)
+    account = current_account()
+    if account is None or account.diary_url != old_url or old_url == new_url:
+        return False
+    token = token_store.get(old_url)
+    with local_db.atomic():
+        # Rows already stored under the new address (a sign-in there meanwhile) give way.
+        local_db.execute_sql(
+            "DELETE FROM contract WHERE diary_url = ? AND id IN (SELECT id FROM contract WHERE diary_url = ?)",
+            (new_url, old_url),
+        )
+        local_db.execute_sql("UPDATE contract SET diary_url = ? WHERE diary_url = ?", (new_url, old_url))
+        local_db.execute_sql("UPDATE account SET diary_url = ? WHERE diary_url = ?", (new_url, old_url))
+        suffix = ":" + old_url
+        for (key,) in local_db.execute_sql("SELECT key FROM app_state").fetchall():
+            if key.endswith(suffix):
+                moved = key[: -len(suffix)] + ":" + new_url
+                local_db.execute_sql("DELETE FROM app_state WHERE key = ?", (moved,))
+                local_db.execute_sql("UPDATE app_state SET key = ? WHERE key = ?", (moved, key))
+    if token:
+        token_store.set(new_url, token)
+        token_store.delete(old_url)
+    return True

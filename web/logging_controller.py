@@ -22,6 +22,7 @@ from models.capture_store import CaptureSegment
 from models.local import Contract, get_state, local_db, set_state
 from sync import outbox
 from tracker.events import LoggingStarted, LoggingStopped, SegmentUpdated, SnapshotTaken
+from web import resume
 from web.memory import release_free_memory
 from web.notify import Notice
 
@@ -59,6 +60,8 @@ class UiState:
     #: pushes of the same screen part do not wipe it.
     flash: str | None = None
     flash_error: str | None = None
+    #: Logging was on when the app stopped unexpectedly: what happened at this start.
+    resume_message: str | None = None
 
 
 class LoggingController:
@@ -111,10 +114,23 @@ class LoggingController:
         """Stop logging (storing the last interval) and the worker."""
         if self.loop.running:
             self.loop.stop("app closed")
+        opened = local_db.is_closed()  # (a caller's own connection stays open)
+        if opened:
+            local_db.connect()
+        try:
+            resume.mark_off()  # quitting is a stop on purpose: the next start begins off
+        finally:
+            if opened:
+                local_db.close()
         self._events.put(None)
         if self._worker is not None:
             self._worker.join(10)
         self._unsubscribe()
+
+    def refresh(self, *parts: str) -> None:
+        """Re-render and push screen parts that changed elsewhere (e.g. the sync worker's
+        upload state), on this controller's worker so rendering stays on one thread."""
+        self._events.put(frozenset(parts))
 
     def drain(self, timeout: float = 10.0) -> None:
         """Wait until every event so far has been handled (the test clock uses this)."""
@@ -165,19 +181,32 @@ class LoggingController:
             self._last_reminder = now
             self.state.stop_message = None
             self.state.limit_message = None
+            self.state.resume_message = None
             if self.state.limit_warning and self.state.limit_warning[0] != contract_id:
                 self.state.limit_warning = None
         # Neither start nor stop waits for the loop thread (starting the sources, storing the
         # last interval and the stop's snapshot): the switch answers at once, and the loop's
         # LoggingStarted/LoggingStopped events re-render the screen when it is done.
         self.loop.start(contract_id, wait=False)
+        resume.mark_on(contract_id, now)
         # Only now: the previous run (if still storing its stop) has finished, and its late
         # LoggingStopped, handled on the worker meanwhile, must not turn this run off.
         self._stopped = False
 
     def stop(self, reason: str = "switched off") -> None:
         self._stopped = True
+        resume.mark_off()
         self.loop.stop(reason, wait=False)
+
+    def resume_after_unclean_stop(self, tz) -> str | None:
+        """At start: switch logging back on if the app died while it was on (see web/resume.py)."""
+        message = resume.resume_after_unclean_stop(self, tz)
+        if message:
+            with self._lock:
+                self.state.resume_message = message
+            self._notify(Notice("Team app", message))
+            self._on_change({"panel", "prompts", "status"})
+        return message
 
     def wait_stopped(self, timeout: float = 30.0) -> bool:
         """Wait until a stop has stored everything (tests and the test clock use this)."""
@@ -278,6 +307,13 @@ class LoggingController:
             if isinstance(item, threading.Event):
                 item.set()
                 continue
+            if isinstance(item, frozenset):  # refresh(): screen parts another thread changed
+                try:
+                    with local_db.connection_context():
+                        self._on_change(set(item))
+                except Exception:
+                    log.exception("refreshing %s failed", sorted(item))
+                continue
             try:
                 with local_db.connection_context():
                     self._handle(item)
@@ -293,6 +329,7 @@ class LoggingController:
         elif isinstance(event, LoggingStopped):
             if not self.loop.running or self.loop.stop_requested:
                 self._stopped = True  # else it is a late event of a run before the current one
+                resume.mark_off()  # the weekly limit, a source failing: stopped, and said so
             with self._lock:
                 if event.reason not in ("switched off", "app closed"):
                     self.state.stop_message = f"Logging stopped: {event.reason}."

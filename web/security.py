@@ -17,7 +17,7 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 KEY_PARAM = "key"
 COOKIE_NAME = "teamapp_key"
 #: Paths served without the secret: they hold nothing private.
-PUBLIC_PREFIXES = ("/healthz", "/static/", "/ui/")
+PUBLIC_PREFIXES = ("/healthz", "/static/", "/ui/", "/instance/")  # /instance/ checks a key of its own
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "

@@ -13,7 +13,10 @@ from werkzeug.serving import make_server
 
 class ServerThread:
     def __init__(self, app, host: str, port: int, name: str):
-        self._server = make_server(host, port, app, threaded=True)
+        try:
+            self._server = make_server(host, port, app, threaded=True)
+        except SystemExit:  # Werkzeug prints "Address already in use" and exits; callers decide
+            raise OSError(f"port {port} on {host} is in use by another program") from None
         self._server.daemon_threads = True
         self.host, self.port = self._server.server_address[:2]
         self._thread = threading.Thread(target=self._server.serve_forever, name=name, daemon=True)

@@ -1,0 +1,151 @@
+"""Day two: the app quit in the evening and started again in the morning, a crash, a second copy.
+
+One data dir, the shipped default preferences, the embedded diary (SQLite). Each launch is the
+real ``python app.py`` with the real capture sources on the virtual display.
+"""
+
+from __future__ import annotations
+
+import re
+import socket
+from datetime import UTC, datetime, timedelta
+
+from playwright.sync_api import Page, expect
+
+from tests.e2e.logging_helpers import DEMO_CONTRACT, EMBEDDED_RE, advance, open_main_screen
+from tests.life.conftest import Life, wait_for
+
+DAY_ONE = datetime(2026, 11, 24, 9, 0, 1, tzinfo=UTC)  # a Tuesday
+NEXT_MORNING = datetime(2026, 11, 25, 8, 30, 1, tzinfo=UTC)
+
+
+def switch(page: Page, on: bool) -> None:
+    toggle = page.locator("#logging-switch")
+    if (toggle.get_attribute("aria-checked") == "true") != on:
+        toggle.click()
+    expect(toggle).to_have_attribute("aria-checked", "true" if on else "false")
+
+
+def expect_online(page: Page) -> None:
+    """The status line says the diary is reached (the sync worker's first round at start)."""
+    expect(page.locator("#status-line")).to_contain_text("Online", timeout=30_000)
+    expect(page.locator("#status-line")).not_to_contain_text("Offline")
+
+
+def embedded_port(life: Life) -> int:
+    return int(EMBEDDED_RE.search(life.output()).group(1).rsplit(":", 1)[1])
+
+
+def test_next_morning_after_the_diary_port_was_taken(life: Life, page: Page):
+    # Day one: sign in, choose the contract, log a segment, quit.
+    life.start(DAY_ONE)
+    open_main_screen(page, life.app)
+    expect(page.locator("#current-contract")).to_have_text(DEMO_CONTRACT)
+    switch(page, on=True)
+    advance(life.app, 11 * 60)
+    switch(page, on=False)
+    advance(life.app, 31)  # the snapshot's review time passes: it uploads
+    expect_online(page)
+    first_port = embedded_port(life)
+    life.quit()
+    assert life.diary_rows("SELECT COUNT(*) FROM diary_segments")[0][0] >= 1  # uploaded before the quit
+
+    # Overnight another program took the embedded diary's port.
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", first_port))
+        squatter.listen()
+        life.start(NEXT_MORNING)
+        assert embedded_port(life) != first_port
+        assert "your sign-in and uploads follow it" in life.output()
+        page.goto(life.app.launch_url)
+        # Still signed in, the contract remembered, logging off after a clean quit, and online.
+        expect(page).to_have_url(life.app.url("/"))
+        expect(page.locator("#current-contract")).to_have_text(DEMO_CONTRACT)
+        expect(page.locator("#logging-switch")).to_have_attribute("aria-checked", "false")
+        expect_online(page)
+        # The morning's work reaches the diary at its new address.
+        before = life.diary_rows("SELECT COUNT(*) FROM diary_segments")[0][0]
+        switch(page, on=True)
+        advance(life.app, 11 * 60)
+        switch(page, on=False)
+        advance(life.app, 31)
+        expect_online(page)
+        wait_for(lambda: life.diary_rows("SELECT COUNT(*) FROM diary_segments")[0][0] > before, "the upload")
+        wait_for(lambda: not life.local_rows("SELECT 1 FROM sync_outbox WHERE kind = 'segment'"), "an empty outbox")
+
+        # Signing out and in again keeps it online too.
+        page.get_by_role("button", name="Sign out").click()
+        expect(page).to_have_url(re.compile(r"/signin"))
+        demo = life.demo["freelancer"]
+        page.get_by_label("E-mail").fill(demo.email)
+        page.get_by_label("Password").fill(demo.password)
+        page.get_by_role("button", name="Sign in").click()
+        expect(page).to_have_url(life.app.url("/"))
+        expect_online(page)
+        life.quit()
+
+    # The port is free again: the diary gets it back... or keeps its new one; either way the
+    # account follows and nothing waits.
+    life.start(NEXT_MORNING + timedelta(hours=1))
+    page.goto(life.app.launch_url)
+    expect_online(page)
+
+
+def test_a_crash_while_logging_resumes_logging(life: Life, page: Page):
+    life.start(NEXT_MORNING)
+    open_main_screen(page, life.app)
+    switch(page, on=True)
+    advance(life.app, 5 * 60)
+    life.crash()
+    logged_before = life.local_rows("SELECT COALESCE(SUM(logged_seconds), 0) FROM capture_segment")[0][0]
+    assert logged_before >= 4 * 60  # the minutes up to the crash were stored as they passed
+
+    life.start(NEXT_MORNING + timedelta(minutes=8))
+    message = "Logging resumed after the app stopped unexpectedly at 08:35 (3 min not logged)."
+    assert message in life.output()
+    page.goto(life.app.launch_url)
+    expect(page.locator("#logging-switch")).to_have_attribute("aria-checked", "true")
+    expect(page.locator("#resume-message")).to_have_text(message)
+    advance(life.app, 3 * 60)
+    logged_after = life.local_rows("SELECT COALESCE(SUM(logged_seconds), 0) FROM capture_segment")[0][0]
+    assert logged_after >= logged_before + 2 * 60
+
+    # Switched off on purpose, then quit: the next start begins off, with nothing to say.
+    switch(page, on=False)
+    life.quit()
+    life.start(NEXT_MORNING + timedelta(minutes=30))
+    assert "Logging resumed" not in life.output()
+    page.goto(life.app.launch_url)
+    expect(page.locator("#logging-switch")).to_have_attribute("aria-checked", "false")
+    expect(page.locator("#resume-message")).to_have_count(0)
+
+
+def test_a_crash_in_last_weeks_session_is_not_resumed_into_a_new_week(life: Life, page: Page):
+    sunday_night = datetime(2026, 11, 29, 23, 50, 1, tzinfo=UTC)
+    life.start(sunday_night)
+    open_main_screen(page, life.app)
+    switch(page, on=True)
+    advance(life.app, 3 * 60)
+    life.crash()
+    life.start(sunday_night + timedelta(hours=9))
+    assert "It was not switched on again because a new work week has started." in life.output()
+    page.goto(life.app.launch_url)
+    expect(page.locator("#logging-switch")).to_have_attribute("aria-checked", "false")
+
+
+def test_a_second_copy_on_the_same_data_dir_does_not_start(life: Life, page: Page):
+    first = life.start(NEXT_MORNING)
+    open_main_screen(page, first)
+    second = life.second_copy()
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert f"The Team app is already running on this data dir at {first.base_url}" in second.stdout
+    assert "Team app running at" not in second.stdout  # no second server, loop or worker
+    # The first copy goes on as before.
+    assert first.server.running()
+    page.reload()
+    expect(page.locator("#current-contract")).to_have_text(DEMO_CONTRACT)
+    # After it quits, the next start works (the lock went with it; also after a crash).
+    life.crash()
+    life.start(NEXT_MORNING + timedelta(minutes=1))
+    page.goto(life.app.launch_url)
+    expect(page.locator("#current-contract")).to_have_text(DEMO_CONTRACT)
