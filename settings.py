@@ -178,7 +178,7 @@ SETTINGS: tuple[Setting, ...] = (
         5,
         "Failed sign-ins allowed per e-mail address from one client address (and 10x that per "
         "client address) before each further attempt waits: 2 s, then twice as long each time, "
-        "up to 15 minutes (429 Too Many Requests). Forgotten 15 minutes after the last attempt, "
+        "up to 15 minutes (429 Too Many Requests). Forgotten an hour after the last attempt, "
         "or at a correct password.",
         type="int",
         scope=("diary",),

@@ -6,8 +6,8 @@ and PostgreSQL), so parallel requests cannot all pass a check made before any of
 The first ``free`` attempts of a key go through; after that each one makes the next wait
 2, 4, 8 ... seconds, up to 15 minutes (``delay_after``). A refused attempt changes nothing and
 costs no password hash. A correct password clears its (e-mail, address) key and gives its
-attempt back to the address, so the address counts only failures. A key is forgotten 15
-minutes after its last attempt.
+attempt back to the address, so the address counts only failures. A key is forgotten an
+hour after its last attempt.
 
 The account is never locked as such: failures from one address do not slow the owner down
 at another. Keys are SHA-256 digests, so the table holds no e-mail addresses.
@@ -22,9 +22,10 @@ from datetime import datetime
 
 import peewee
 
-#: The longest wait between attempts, and how long a key is remembered after its last attempt.
+#: The longest wait between attempts, and how long a key is remembered after its last attempt
+#: (longer than the longest wait, so a patient guesser does not get the free attempts back).
 MAX_DELAY_SECONDS = 15 * 60
-FORGET_AFTER_SECONDS = 15 * 60
+FORGET_AFTER_SECONDS = 60 * 60
 #: The per-address ceiling is this many times the per-(e-mail, address) allowance.
 ADDRESS_FACTOR = 10
 
