@@ -68,8 +68,8 @@ def test_diary_migrates_from_empty_and_from_previous(diary_database_url):
         # The web pages' sessions used to be API tokens labelled "web" (m0009 revokes them).
         for label, digest in (("web", "a" * 64), ("Team app", "b" * 64)):
             db.execute_sql(
-                "INSERT INTO api_tokens (user_id, token_hash, label, created_at) "
-                f"VALUES (1, {db.param}, {db.param}, '2026-01-01 00:00:00')",  # noqa: S608
+                "INSERT INTO api_tokens (user_id, token_hash, label, created_at) "  # noqa: S608
+                f"VALUES (1, {db.param}, {db.param}, '2026-01-01 00:00:00')",
                 (digest, label),
             )
         assert migrate(db, migrations) == len(migrations)
