@@ -15,7 +15,7 @@ import peewee
 from argon2 import PasswordHasher
 
 from diary_server.models import ROLES, ApiToken, BaseModel, User, diary_db
-from diary_server.passwords import PRODUCTION_HASHER, PasswordHashing, default_slots, password_problem
+from diary_server.passwords import PRODUCTION_HASHER, PasswordHashing, ServerBusy, default_slots, password_problem
 from diary_server.throttle import Throttle, TooManyAttempts  # noqa: F401  (the web layers catch it from here)
 
 _hashing = PasswordHashing(PRODUCTION_HASHER, default_slots())
@@ -133,7 +133,12 @@ def authenticate(email: str, password: str, ip: str, now: datetime, limit: int) 
     throttle = Throttle(diary_db, limit)
     throttle.attempt(email, ip, now)
     user = User.get_or_none(User.email == email)
-    if not _hashing.verify(user.password_hash if user else None, password[:MAX_PASSWORD_LENGTH]):
+    try:
+        ok = _hashing.verify(user.password_hash if user else None, password[:MAX_PASSWORD_LENGTH])
+    except ServerBusy:
+        throttle.not_checked(email, ip, now)
+        raise
+    if not ok:
         raise AccountError("invalid_credentials", "Wrong e-mail or password.")
     throttle.succeeded(email, ip, now)
     if _hashing.needs_rehash(user.password_hash):

@@ -67,8 +67,8 @@ class Throttle:
     def attempt(self, email: str, address: str, now: datetime) -> None:
         """Count one attempt on both keys, or raise TooManyAttempts and count nothing more."""
         at = _epoch(now)
-        self._count(_key("address", address), max(1, self.free * ADDRESS_FACTOR), at)
-        self._count(_key("email", email, address), max(1, self.free), at)
+        for key, free in self._keys(email, address):
+            self._count(key, free, at)
 
     def succeeded(self, email: str, address: str, now: datetime) -> None:
         """A correct password: forget the (e-mail, address) key, and give the address its attempt back."""
@@ -80,6 +80,25 @@ class Throttle:
                 f"WHERE key_hash = {p} AND attempts > 0",
                 (_epoch(now), _key("address", address)),
             )
+
+    def not_checked(self, email: str, address: str, now: datetime) -> None:
+        """The password was never checked (the server was busy): give both keys the attempt back.
+        A key back under its allowance waits no more; one still over it keeps its wait."""
+        p = self.db.param
+        with self.db.atomic():
+            for key, free in self._keys(email, address):
+                self.db.execute_sql(
+                    f"UPDATE login_throttle SET attempts = attempts - 1, blocked_until = CASE "  # noqa: S608
+                    f"WHEN attempts - 1 < {free} THEN {p} ELSE blocked_until END WHERE key_hash = {p} AND attempts > 0",
+                    (_epoch(now), key),
+                )
+
+    def _keys(self, email: str, address: str) -> tuple[tuple[str, int], ...]:
+        """The address's key (checked first, with its looser allowance), then the (e-mail, address) one."""
+        return (
+            (_key("address", address), max(1, self.free * ADDRESS_FACTOR)),
+            (_key("email", email, address), max(1, self.free)),
+        )
 
     def _count(self, key: str, free: int, at: int) -> None:
         p = self.db.param
