@@ -72,26 +72,25 @@ class Throttle:
 
     def succeeded(self, email: str, address: str, now: datetime) -> None:
         """A correct password: forget the (e-mail, address) key, and give the address its attempt back."""
-        p = self.db.param
+        (address_key, address_free), (email_key, _) = self._keys(email, address)
         with self.db.atomic():
-            self.db.execute_sql(f"DELETE FROM login_throttle WHERE key_hash = {p}", (_key("email", email, address),))  # noqa: S608
-            self.db.execute_sql(
-                f"UPDATE login_throttle SET attempts = attempts - 1, blocked_until = {p} "  # noqa: S608
-                f"WHERE key_hash = {p} AND attempts > 0",
-                (_epoch(now), _key("address", address)),
-            )
+            self.db.execute_sql(f"DELETE FROM login_throttle WHERE key_hash = {self.db.param}", (email_key,))  # noqa: S608
+            self._give_back(address_key, address_free, _epoch(now))
 
     def not_checked(self, email: str, address: str, now: datetime) -> None:
-        """The password was never checked (the server was busy): give both keys the attempt back.
-        A key back under its allowance waits no more; one still over it keeps its wait."""
-        p = self.db.param
+        """The password was never checked (the server was busy): give both keys the attempt back."""
         with self.db.atomic():
             for key, free in self._keys(email, address):
-                self.db.execute_sql(
-                    f"UPDATE login_throttle SET attempts = attempts - 1, blocked_until = CASE "  # noqa: S608
-                    f"WHEN attempts - 1 < {free} THEN {p} ELSE blocked_until END WHERE key_hash = {p} AND attempts > 0",
-                    (_epoch(now), key),
-                )
+                self._give_back(key, free, _epoch(now))
+
+    def _give_back(self, key: str, free: int, at: int) -> None:
+        """Uncount one attempt; a key back under its allowance waits no more, one over it keeps its wait."""
+        p = self.db.param
+        self.db.execute_sql(
+            f"UPDATE login_throttle SET attempts = attempts - 1, blocked_until = CASE "  # noqa: S608
+            f"WHEN attempts - 1 < {free} THEN {p} ELSE blocked_until END WHERE key_hash = {p} AND attempts > 0",
+            (at, key),
+        )
 
     def _keys(self, email: str, address: str) -> tuple[tuple[str, int], ...]:
         """The address's key (checked first, with its looser allowance), then the (e-mail, address) one."""
