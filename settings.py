@@ -132,8 +132,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "diary_host",
         "127.0.0.1",
-        "Address the diary server listens on. Keep 127.0.0.1 unless a reverse proxy with TLS "
-        "sits in front of it.",
+        "Address the diary server listens on. Keep 127.0.0.1 unless a reverse proxy with TLS sits in front of it.",
         scope=("diary",),
         flag="--host",
     ),
@@ -184,11 +183,44 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "diary_login_attempts",
         5,
-        "Failed sign-ins allowed per e-mail address (and 4x that per IP address) within 15 "
-        "minutes before the diary server answers 429 Too Many Requests.",
+        "Failed sign-ins allowed per e-mail address from one client address (and 10x that per "
+        "client address) before each further attempt waits: 2 s, then twice as long each time, "
+        "up to 15 minutes (429 Too Many Requests). Forgotten an hour after the last attempt, "
+        "or at a correct password.",
         type="int",
         scope=("diary",),
         flag="--login-attempts",
+    ),
+    Setting(
+        "diary_trusted_proxies",
+        0,
+        "Reverse proxies in front of the diary server whose X-Forwarded-For, -Proto and -Host "
+        "headers are trusted (0 = none: the connecting address is the client). Set 1 behind one "
+        "proxy that sets those headers, or every user shares the proxy's address in the sign-in "
+        "limit; never set it without a proxy, since clients could then pick their own address.",
+        type="int",
+        scope=("diary",),
+        flag="--trusted-proxies",
+    ),
+    Setting(
+        "diary_behind_tls",
+        False,
+        "The diary server is reached over HTTPS (TLS ends at a reverse proxy): its session cookie "
+        "gets the Secure flag and every answer a Strict-Transport-Security header. Automatic per "
+        "request when a trusted proxy sends X-Forwarded-Proto: https.",
+        type="bool",
+        scope=("diary",),
+        flag="--behind-tls",
+    ),
+    Setting(
+        "diary_hash_slots",
+        0,
+        "Password hashes the diary server computes at once (each takes 19 MiB of memory for a "
+        "few hundredths of a second); more sign-ins wait up to 10 s, then get 503 with "
+        "Retry-After. 0 = half the CPU cores, at least 1.",
+        type="int",
+        scope=("diary",),
+        flag="--hash-slots",
     ),
 )
 

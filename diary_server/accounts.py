@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -12,31 +13,29 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import peewee
 from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 
-from diary_server.models import ROLES, ApiToken, BaseModel, LoginAttempt, User, diary_db
+from diary_server.models import ROLES, ApiToken, BaseModel, User, diary_db
+from diary_server.passwords import PRODUCTION_HASHER, PasswordHashing, ServerBusy, default_slots, password_problem
+from diary_server.throttle import Throttle, TooManyAttempts  # noqa: F401  (the web layers catch it from here)
 
-_hasher = PasswordHasher()
-#: Verified against when the e-mail is unknown, so timing does not reveal which e-mails exist.
-_dummy_hash: str | None = None
+_hashing = PasswordHashing(PRODUCTION_HASHER, default_slots())
 
 
 def use_password_hasher(hasher: PasswordHasher) -> None:
-    """Swap the Argon2 parameters (the test suite uses cheap ones; production keeps the defaults)."""
-    global _hasher, _dummy_hash
-    _hasher, _dummy_hash = hasher, None
+    """Swap the Argon2 parameters (the test suite uses cheap ones; production keeps OWASP's)."""
+    global _hashing
+    _hashing = PasswordHashing(hasher, _hashing.slots, _hashing.wait_seconds)
 
 
-def _dummy() -> str:
-    global _dummy_hash
-    if _dummy_hash is None:
-        _dummy_hash = _hasher.hash("not-a-real-password")
-    return _dummy_hash
+def configure_hashing(slots: int, wait_seconds: float) -> PasswordHashing:
+    """How many password hashes may run at once, and how long a sign-in waits for a turn."""
+    global _hashing
+    _hashing = PasswordHashing(_hashing.hasher, slots, wait_seconds)
+    return _hashing
 
 
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 1024
-LOGIN_WINDOW = timedelta(minutes=15)
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
 
 
@@ -50,12 +49,6 @@ class AccountError(ValueError):
         self.field = field
 
 
-class TooManyAttempts(Exception):
-    def __init__(self, retry_after: int):
-        super().__init__(f"too many failed sign-ins; try again in {retry_after} s")
-        self.retry_after = retry_after
-
-
 @dataclass(frozen=True)
 class NewAccount:
     email: str
@@ -65,7 +58,8 @@ class NewAccount:
 
 
 def normalize_email(email: str) -> str:
-    return email.strip().lower()
+    """One spelling per address: NFKC (full-width letters), case-folded, without outer spaces."""
+    return unicodedata.normalize("NFKC", email).casefold().strip()
 
 
 def validate_new_account(email: str, name: str, role: str, password: str) -> NewAccount:
@@ -82,6 +76,9 @@ def validate_new_account(email: str, name: str, role: str, password: str) -> New
         raise AccountError("weak_password", f"Use a password of at least {MIN_PASSWORD_LENGTH} characters.", "password")
     if len(password) > MAX_PASSWORD_LENGTH:
         raise AccountError("invalid_password", "That password is too long.", "password")
+    problem = password_problem(password)
+    if problem:
+        raise AccountError("weak_password", problem, "password")
     return NewAccount(email, name, role, password)
 
 
@@ -93,7 +90,7 @@ def create_user(email: str, name: str, role: str, password: str, now: datetime) 
                 email=account.email,
                 name=account.name,
                 role=account.role,
-                password_hash=_hasher.hash(account.password),
+                password_hash=_hashing.hash(account.password),
                 created_at=now,
             )
     except peewee.IntegrityError:
@@ -128,37 +125,24 @@ def revoke_token(token: str) -> bool:
     return ApiToken.delete().where(ApiToken.token_hash == hash_token(token)).execute() > 0
 
 
-def blocked_for(failures_email: int, failures_ip: int, limit: int) -> bool:
-    """The sign-in limit as a pure rule: per e-mail, and a looser one per address."""
-    return failures_email >= limit or failures_ip >= 4 * limit
-
-
 def authenticate(email: str, password: str, ip: str, now: datetime, limit: int) -> User:
-    """Return the user for a correct e-mail and password; count and limit failures."""
+    """Return the user for a correct e-mail and password. The attempt is counted first
+    (TooManyAttempts when it must wait), then the password is checked in a hashing slot
+    (ServerBusy when none frees up in time)."""
     email = normalize_email(email)[:254]
-    since = now - LOGIN_WINDOW
-    recent = LoginAttempt.select().where(LoginAttempt.at > since)
-    by_email = recent.where(LoginAttempt.email == email)
-    by_ip = recent.where(LoginAttempt.ip == ip)
-    if blocked_for(by_email.count(), by_ip.count(), limit):
-        oldest = min(
-            [_naive(a.at) for a in by_email.order_by(LoginAttempt.at).limit(1)]
-            + [_naive(a.at) for a in by_ip.order_by(LoginAttempt.at).limit(1)]
-        )
-        retry_after = max(1, int((oldest + LOGIN_WINDOW - now).total_seconds()) + 1)
-        raise TooManyAttempts(retry_after)
+    throttle = Throttle(diary_db, limit)
+    throttle.attempt(email, ip, now)
     user = User.get_or_none(User.email == email)
     try:
-        _hasher.verify(user.password_hash if user else _dummy(), password[:MAX_PASSWORD_LENGTH])
-        ok = user is not None
-    except (VerificationError, InvalidHashError):
-        ok = False
+        ok = _hashing.verify(user.password_hash if user else None, password[:MAX_PASSWORD_LENGTH])
+    except ServerBusy:
+        throttle.not_checked(email, ip, now)
+        raise
     if not ok:
-        LoginAttempt.create(email=email, ip=ip[:64], at=now)
         raise AccountError("invalid_credentials", "Wrong e-mail or password.")
-    LoginAttempt.delete().where(LoginAttempt.email == email).execute()
-    if _hasher.check_needs_rehash(user.password_hash):
-        User.update(password_hash=_hasher.hash(password)).where(User.id == user.id).execute()
+    throttle.succeeded(email, ip, now)
+    if _hashing.needs_rehash(user.password_hash):
+        User.update(password_hash=_hashing.hash(password)).where(User.id == user.id).execute()
     return user
 
 

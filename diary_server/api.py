@@ -20,6 +20,7 @@ from diary_server.accounts import (
     user_for_token,
 )
 from diary_server.models import ROLES
+from diary_server.passwords import ServerBusy
 
 api_bp = APIBlueprint("api", __name__, url_prefix="/api/v1", tag="Accounts")
 auth = HTTPTokenAuth(scheme="Bearer", description="A token from POST /api/v1/sessions")
@@ -61,7 +62,11 @@ class ErrorOut(Schema):
 @api_bp.output(SessionOut, status_code=201, description="Signed in")
 @api_bp.doc(
     summary="Sign in with e-mail and password",
-    responses={401: "Wrong e-mail or password", 429: "Too many failed attempts"},
+    responses={
+        401: "Wrong e-mail or password",
+        429: "Too many failed attempts (see Retry-After)",
+        503: "Too many sign-ins at once (see Retry-After)",
+    },
 )
 def sign_in(body):
     try:
@@ -77,6 +82,13 @@ def sign_in(body):
             429,
             message=str(exc),
             extra_data={"code": "too_many_attempts"},
+            headers={"Retry-After": str(exc.retry_after)},
+        )
+    except ServerBusy as exc:
+        abort(
+            503,
+            message=str(exc),
+            extra_data={"code": "busy"},
             headers={"Retry-After": str(exc.retry_after)},
         )
     except AccountError as exc:
@@ -119,6 +131,7 @@ _CODES = {
     415: "unsupported_media_type",
     422: "validation_error",
     429: "too_many_attempts",
+    503: "busy",
 }
 
 

@@ -19,6 +19,9 @@ def app_config(settings: Settings, **extra) -> dict:
         "DATABASE_URL": settings.diary_database,
         "SECRET_KEY": settings.diary_secret_key,
         "LOGIN_ATTEMPTS": settings.diary_login_attempts,
+        "TRUSTED_PROXIES": settings.diary_trusted_proxies,
+        "BEHIND_TLS": settings.diary_behind_tls,
+        "HASH_SLOTS": settings.diary_hash_slots,
         **extra,
     }
 

@@ -11,11 +11,15 @@ from pathlib import Path
 from typing import Any
 
 from apiflask import APIFlask
-from flask import g, request
+from flask import Flask, g, request
+from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from diary_server import migrations as migrations_package
+from diary_server.accounts import configure_hashing
 from diary_server.models import diary_db
+from diary_server.passwords import DEFAULT_WAIT_SECONDS, default_slots
 from models.database import open_database
 from models.migrate import discover, migrate
 
@@ -27,6 +31,18 @@ CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
 )
+
+
+#: Sent on every answer once the server knows it is reached over HTTPS (a year, as is usual).
+HSTS = "max-age=31536000"
+
+
+class _SessionCookie(SecureCookieSessionInterface):
+    """The session cookie is ``Secure`` when the server is told it runs behind TLS, and also
+    whenever the request came over HTTPS (a trusted proxy's ``X-Forwarded-Proto: https``)."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return bool(app.config["SESSION_COOKIE_SECURE"] or request.is_secure)
 
 
 def utc_now() -> datetime:
@@ -57,7 +73,10 @@ def create_app(config: Mapping[str, Any]) -> APIFlask:
     """Build the diary server.
 
     ``config`` keys: DATA_DIR (Path), DATABASE_URL (str; default SQLite in DATA_DIR),
-    SECRET_KEY, LOGIN_ATTEMPTS (int), CLOCK (callable returning naive UTC), TESTING.
+    SECRET_KEY, LOGIN_ATTEMPTS (int), CLOCK (callable returning naive UTC), TESTING,
+    TRUSTED_PROXIES (int, reverse proxies in front whose X-Forwarded-* headers count; 0 = none),
+    BEHIND_TLS (bool: cookies Secure and HSTS always), HASH_SLOTS (int, password hashes at once;
+    0 = half the cores), HASH_WAIT_SECONDS (float, how long a sign-in waits for a slot).
     The database is opened and migrated here, so a fresh database is ready at once.
     """
     data_dir = Path(config["DATA_DIR"])
@@ -75,6 +94,7 @@ def create_app(config: Mapping[str, Any]) -> APIFlask:
     app.config.update(
         SECRET_KEY=secret_key_for(data_dir, config.get("SECRET_KEY", "")),
         SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SECURE=bool(config.get("BEHIND_TLS", False)),
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_NAME="diary_session",
         MAX_CONTENT_LENGTH=1024 * 1024,
@@ -85,6 +105,15 @@ def create_app(config: Mapping[str, Any]) -> APIFlask:
         TESTING=bool(config.get("TESTING", False)),
         VALIDATION_ERROR_STATUS_CODE=422,
         AUTH_ERROR_DESCRIPTION="Sign in first: send 'Authorization: Bearer <token>'.",
+    )
+    app.session_interface = _SessionCookie()
+    proxies = int(config.get("TRUSTED_PROXIES", 0))
+    if proxies > 0:
+        # Only then do X-Forwarded-For/-Proto/-Host count: anyone can send them otherwise.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+    configure_hashing(
+        int(config.get("HASH_SLOTS", 0)) or default_slots(),
+        float(config.get("HASH_WAIT_SECONDS", DEFAULT_WAIT_SECONDS)),
     )
     clock: Callable[[], datetime] = config.get("CLOCK") or utc_now
     app.extensions["diary_clock"] = clock
@@ -111,6 +140,8 @@ def create_app(config: Mapping[str, Any]) -> APIFlask:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
+        if app.config["SESSION_COOKIE_SECURE"] or request.is_secure:
+            response.headers.setdefault("Strict-Transport-Security", HSTS)
         return response
 
     @app.get("/healthz")

@@ -45,15 +45,18 @@ class ApiToken(BaseModel):
         table_name = "api_tokens"
 
 
-class LoginAttempt(BaseModel):
-    """Failed sign-ins, kept in the database so the limit holds across gunicorn workers."""
+class WebSession(BaseModel):
+    """A browser session of the diary's own pages. The cookie holds a random id and only its
+    SHA-256 is stored here, like API tokens; it is no API token, so a copied cookie cannot be
+    used as a Bearer token, and signing out deletes the row."""
 
-    email = peewee.CharField(max_length=254, index=True)
-    ip = peewee.CharField(max_length=64, index=True)
-    at = peewee.DateTimeField(index=True)
+    user = peewee.ForeignKeyField(User, backref="web_sessions", on_delete="CASCADE")
+    id_hash = peewee.CharField(max_length=64, unique=True)
+    created_at = peewee.DateTimeField()
+    last_used_at = peewee.DateTimeField()
 
     class Meta:
-        table_name = "login_attempts"
+        table_name = "web_sessions"
 
 
 CONTRACT_STATUSES = ("active", "paused", "ended")

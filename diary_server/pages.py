@@ -1,27 +1,29 @@
 """The diary server's own web pages: sign up, sign in, sign out, the account page.
 
-Web sessions reuse API tokens (label "web"): the signed cookie carries the token, and
-signing out deletes it on the server, so a copied cookie stops working too.
+The signed session cookie carries only a random session id whose SHA-256 is kept on the
+server (``web_sessions``); it is no API token, and signing out deletes it on the server, so
+a copied cookie stops working too.
 """
 
 from __future__ import annotations
 
+import re
 from functools import wraps
+from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
 
+from diary_server import web_sessions
 from diary_server.accounts import (
     AccountError,
     TooManyAttempts,
     authenticate,
     create_user,
-    issue_token,
-    revoke_token,
     set_timezone,
     timezones_of,
-    user_for_token,
     zone_names,
 )
+from diary_server.passwords import ServerBusy
 
 pages_bp = Blueprint("pages", __name__)
 
@@ -29,9 +31,9 @@ pages_bp = Blueprint("pages", __name__)
 @pages_bp.before_app_request
 def _load_user() -> None:
     g.user = None
-    token = session.get("token")
-    if token and not request.path.startswith(("/api/", "/static/")):
-        g.user = user_for_token(token, g.now)
+    session_id = session.get("sid")
+    if session_id and not request.path.startswith(("/api/", "/static/")):
+        g.user = web_sessions.user_for(session_id, g.now)
         if g.user is None:
             session.clear()
 
@@ -48,13 +50,32 @@ def login_required(view):
 
 def _start_session(user) -> None:
     session.clear()
-    session["token"] = issue_token(user, "web", g.now)
+    session["sid"] = web_sessions.start(user, g.now)
+
+
+#: Browsers drop tabs and newlines anywhere in a URL and other control characters and spaces
+#: at its ends, so "/\t/evil.example" reaches them as "//evil.example": remove them all first.
+_IGNORED_BY_BROWSERS = re.compile(r"[\x00-\x20\x7f-\x9f\s]")
+
+
+def safe_next_path(target: str | None) -> str | None:
+    """``target`` when it is a path on this site once normalised as a browser would; else None.
+
+    Refused: anything with a scheme or host, a leading ``//``, or a backslash (browsers read
+    ``/\\evil`` as ``//evil``)."""
+    if not target:
+        return None
+    path = _IGNORED_BY_BROWSERS.sub("", target)
+    if not path.startswith("/") or path.startswith("//") or "\\" in path:
+        return None
+    parts = urlsplit(path)
+    if parts.scheme or parts.netloc:
+        return None
+    return path
 
 
 def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("pages.home")
+    return safe_next_path(target) or url_for("pages.home")
 
 
 @pages_bp.get("/")
@@ -76,6 +97,8 @@ def signup():
             user = create_user(form["email"], form["name"], form["role"], request.form.get("password", ""), g.now)
         except AccountError as exc:
             error = exc
+        except ServerBusy as exc:
+            return _busy(exc)
         else:
             _start_session(user)
             return redirect(url_for("pages.home"))
@@ -99,9 +122,10 @@ def signin():
                 current_app.config["LOGIN_ATTEMPTS"],
             )
         except TooManyAttempts as exc:
-            minutes = max(1, round(exc.retry_after / 60))
-            error = f"Too many failed sign-ins. Try again in about {minutes} minute(s)."
+            error = str(exc)
             status = 429
+        except ServerBusy as exc:
+            return _busy(exc)
         except AccountError as exc:
             error = exc.message
             status = 401
@@ -111,11 +135,15 @@ def signin():
     return render_template("signin.html", title="Sign in", email=email, error=error), status
 
 
+def _busy(exc: ServerBusy):
+    """Every password-hashing slot stayed taken: 503, and when to come back."""
+    page = render_template("error.html", title="Please try again", message=str(exc))
+    return page, 503, {"Retry-After": str(exc.retry_after)}
+
+
 @pages_bp.post("/signout")
 def signout():
-    token = session.get("token")
-    if token:
-        revoke_token(token)
+    web_sessions.end(session.get("sid", ""))
     session.clear()
     return redirect(url_for("pages.signin", signed_out=1))
 

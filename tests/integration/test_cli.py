@@ -94,6 +94,14 @@ def test_create_user_reads_the_password_from_stdin_and_can_sign_in(tmp_path):
         input="short\n",
     )
     assert r.returncode == 2 and "at least 10 characters" in r.stdout
+    for weak, why in (("aaaaaaaaaa", "one character repeated"), ("password12", "most common passwords")):
+        r = run_app(
+            "diary-server",
+            "create-user",
+            *("--role", "freelancer", "--email", "f@example.com", "--name", "F", "--data-dir", str(d)),
+            input=weak + "\n",
+        )
+        assert r.returncode == 2 and why in r.stdout and "Nothing was created" in r.stdout
     from diary_server import create_app
 
     app = create_app({"DATA_DIR": d})

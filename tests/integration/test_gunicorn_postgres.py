@@ -287,3 +287,17 @@ def test_api_tokens_work_in_every_worker_and_sign_out_everywhere(gunicorn):
         for _ in range(10):
             r = http.get("/api/v1/me", headers=boss)
             assert r.status_code == 401 and r.json()["code"] == "unauthorized"
+
+
+def test_the_sign_in_limit_holds_for_a_parallel_burst_across_workers(gunicorn):
+    """30 wrong passwords at once for one e-mail, spread over both workers: exactly the 5 that the
+    README allows are checked, the other 25 are refused (the count is one statement in the database)."""
+    body = {"email": "guesswork@example.com", "password": "wrong password 1"}
+
+    def attempt(_: int) -> int:
+        with gunicorn.client() as http:
+            return http.post("/api/v1/sessions", json=body).status_code
+
+    with gunicorn.dump_on_failure(), ThreadPoolExecutor(max_workers=30) as pool:
+        statuses = sorted(pool.map(attempt, range(30)))
+    assert statuses == [401] * 5 + [429] * 25

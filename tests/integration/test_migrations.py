@@ -65,8 +65,17 @@ def test_diary_migrates_from_empty_and_from_previous(diary_database_url):
             "INSERT INTO users (email, name, role, password_hash, created_at) "
             "VALUES ('a@b.co', 'A', 'client', 'x', '2026-01-01 00:00:00')"
         )
+        # The web pages' sessions used to be API tokens labelled "web" (m0009 revokes them).
+        for label, digest in (("web", "a" * 64), ("Team app", "b" * 64)):
+            db.execute_sql(
+                "INSERT INTO api_tokens (user_id, token_hash, label, created_at) "  # noqa: S608
+                f"VALUES (1, {db.param}, {db.param}, '2026-01-01 00:00:00')",
+                (digest, label),
+            )
         assert migrate(db, migrations) == len(migrations)
-        assert {"users", "api_tokens", "login_attempts"} <= set(db.get_tables())
+        assert {"users", "api_tokens", "login_throttle", "web_sessions"} <= set(db.get_tables())
+        assert "login_attempts" not in db.get_tables()
         assert db.execute_sql("SELECT email FROM users").fetchone() == ("a@b.co",)
+        assert db.execute_sql("SELECT label FROM api_tokens").fetchall() == [("Team app",)]
     finally:
         db.close()

@@ -1,6 +1,5 @@
 """Each local-security gate of the Team app, attacked."""
 
-
 from tests.integration.conftest import SECRET
 
 
@@ -71,3 +70,38 @@ def test_security_headers(team):
 def test_healthz_is_public_and_minimal(team_app):
     r = team_app.test_client().get("/healthz")
     assert r.status_code == 200 and r.json == {"status": "ok", "service": "team-app"}
+
+
+def _handshake(team_app, origin):
+    """The first line of the Team app's answer to a WebSocket handshake on a real server."""
+    import socket
+    import threading
+
+    from werkzeug.serving import make_server
+
+    from tests.integration.conftest import SECRET
+
+    server = make_server("127.0.0.1", 0, team_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    port = server.server_address[1]
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as conn:
+            conn.sendall(
+                (
+                    f"GET /ws HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+                    f"Origin: {origin.format(port=port)}\r\nCookie: teamapp_key={SECRET}\r\n\r\n"
+                ).encode()
+            )
+            return conn.recv(4096).decode("latin-1").split("\r\n", 1)[0]
+    finally:
+        server.shutdown()
+        thread.join()
+        server.server_close()
+
+
+def test_websocket_from_a_foreign_origin_is_refused_at_the_handshake(team_app):
+    assert " 403 " in _handshake(team_app, "https://evil.example")
+    assert " 403 " in _handshake(team_app, "http://127.0.0.1:1")  # another local port
+    assert " 101 " in _handshake(team_app, "http://127.0.0.1:{port}")  # the app's own page

@@ -10,7 +10,7 @@ import json
 import time
 from datetime import timedelta
 
-from flask import Blueprint, abort, current_app, redirect, request, send_file, url_for
+from flask import Blueprint, Response, abort, current_app, redirect, request, send_file, url_for
 from jinja2_fragments.flask import render_block
 
 from models import rules
@@ -252,13 +252,19 @@ def register_socket(app, sock) -> None:
     """The page's one WebSocket: the whole state on connect, then every change."""
     hub = app.extensions["teamapp"]["hub"]
 
-    @sock.route("/ws")
-    def ws(socket):
+    @app.before_request
+    def _refuse_foreign_socket():
+        """A foreign page may not listen in: 403 at the handshake, before any upgrade (inside the
+        route the connection is already upgraded, and could only be closed)."""
         from web.security import is_cross_site
 
         origin = request.headers.get("Origin")
-        if origin and is_cross_site("POST", origin, None, request.host):
-            return  # a foreign page may not listen in
+        if request.path == "/ws" and origin and is_cross_site("POST", origin, None, request.host):
+            return Response("Forbidden: cross-site WebSocket refused.\n", 403, mimetype="text/plain")
+        return None
+
+    @sock.route("/ws")
+    def ws(socket):
         account = current_account()
         if account is None:
             return
