@@ -409,6 +409,8 @@ def serve_team_app(settings: Settings, data_dir: Path, instance, out: TextIO) ->
     url = f"{server.base_url}/?key={app.config['LAUNCH_SECRET']}"
     launch_url.append(url)
     instance.publish(server.base_url)
+    if svc.get("storage_notice"):
+        out.write(svc["storage_notice"] + "\n")
     resumed = resume_logging(app)  # before the ready line: whoever waits for it sees the answer
     if resumed:
         out.write(resumed + "\n")

@@ -7,7 +7,7 @@ is migration ``m0003_capture``. :class:`SqliteCaptureSink` implements the tracke
 Crash safety: each :meth:`SqliteCaptureSink.record` is one transaction (seconds, counts,
 window info and snapshot rows together). Snapshot files are written first, to a temporary
 name, fsynced and renamed, so a row never points at a missing or partial file; a crash
-between file and row leaves an orphan that :meth:`SqliteCaptureSink.recover` removes.
+between file and row leaves an orphan that :meth:`SqliteCaptureSink.recover` moves aside.
 Files are 0600 in 0700 directories.
 
 Durability matches the database's: SQLite runs in WAL mode with ``synchronous=normal``
@@ -36,6 +36,8 @@ from tracker.snapshot import CAMERA_OFF
 log = logging.getLogger(__name__)
 
 SNAPSHOT_DIR = "snapshots"
+#: Where snapshot files that no row names are moved at start (never deleted).
+ORPHAN_DIR = "snapshots-orphaned"
 
 
 class UTCDateTimeField(peewee.Field):
@@ -277,20 +279,34 @@ class SqliteCaptureSink:
     # --- maintenance --------------------------------------------------------------------
 
     def recover(self) -> list[Path]:
-        """Remove snapshot files no row refers to (a crash between file and row) and
-        temp files; returns what was removed. Call at start-up, before logging."""
+        """Move snapshot files no row refers to out of ``snapshots/``; returns where they were.
+
+        Call at start-up, before logging. A crash between writing a file and committing its row
+        leaves such a file, but so does a database that was lost or replaced while the files
+        stayed: those are the user's snapshots, so nothing is deleted. They go to
+        ``snapshots-orphaned/<UTC time>/`` with their folders, where the user (or a later
+        import) can find them; :attr:`orphans_moved_to` says where, and
+        :attr:`database_looks_new` flags the lost-database case."""
+        self.orphans_moved_to: Path | None = None
+        self.database_looks_new = False
         root = self.data_dir / SNAPSHOT_DIR
         if not root.exists():
             return []
         known: set[str] = set()
         for path, thumb in CaptureImage.select(CaptureImage.path, CaptureImage.thumb_path).tuples():
             known.update(p for p in (path, thumb) if p)
-        removed = []
-        for file in root.rglob("*"):
-            if file.is_file() and str(file.relative_to(self.data_dir)) not in known:
-                file.unlink()
-                removed.append(file)
-        return removed
+        orphans = [f for f in root.rglob("*") if f.is_file() and str(f.relative_to(self.data_dir)) not in known]
+        if not orphans:
+            return []
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")  # a folder name, decides nothing
+        target = self.data_dir / ORPHAN_DIR / stamp
+        for file in orphans:
+            dest = target / file.relative_to(root)
+            dest.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            os.replace(file, dest)
+        self.orphans_moved_to = target
+        self.database_looks_new = not known and len(orphans) > 1
+        return orphans
 
     def image_path(self, image: CaptureImage, thumbnail: bool = False) -> Path | None:
         rel = image.thumb_path if thumbnail else image.path

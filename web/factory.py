@@ -125,8 +125,17 @@ def _wire_logging(app: Flask, clock, sources: dict | None, data_dir: Path) -> No
     hooks: list = []
     sink = SqliteCaptureSink(data_dir, in_transaction=lambda *args: [hook(*args) for hook in hooks])
     with local_db.connection_context():
-        sink.recover()
+        moved = sink.recover()
         prefs = prefs_mod.load()
+    storage_notice = None
+    if moved:
+        log.warning("%d snapshot files that no row names were moved to %s", len(moved), sink.orphans_moved_to)
+    if moved and sink.database_looks_new:
+        storage_notice = (
+            f"The database has no record of {len(moved)} snapshot files in this data dir: it may have been "
+            f"lost or replaced. Nothing was deleted: the files were moved to {sink.orphans_moved_to}."
+        )
+    svc["storage_notice"] = storage_notice
     if sources is None:
         from tracker.sources.camera_cv import parse_camera_source
         from tracker.sources.platform import real_sources
@@ -173,6 +182,7 @@ def _wire_logging(app: Flask, clock, sources: dict | None, data_dir: Path) -> No
         notify=notify,
         data_dir=data_dir,
     )
+    controller.state.start_notice = storage_notice
     hooks.append(controller.fill_memo)
     from sync.outbox import capture_hook
 

@@ -62,6 +62,8 @@ class UiState:
     flash_error: str | None = None
     #: Logging was on when the app stopped unexpectedly: what happened at this start.
     resume_message: str | None = None
+    #: Something found wrong with the stored data at start (e.g. snapshot files moved aside).
+    start_notice: str | None = None
 
 
 class LoggingController:

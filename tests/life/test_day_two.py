@@ -149,3 +149,26 @@ def test_a_second_copy_on_the_same_data_dir_does_not_start(life: Life, page: Pag
     life.start(NEXT_MORNING + timedelta(minutes=1))
     page.goto(life.app.launch_url)
     expect(page.locator("#current-contract")).to_have_text(DEMO_CONTRACT)
+
+
+def test_a_lost_database_keeps_every_snapshot_file(life: Life, page: Page):
+    life.start(DAY_ONE)
+    open_main_screen(page, life.app)
+    switch(page, on=True)
+    advance(life.app, 21 * 60)
+    switch(page, on=False)
+    life.quit()
+    snapshots = sorted(p.relative_to(life.data_dir / "snapshots") for p in (life.data_dir / "snapshots").rglob("*.*"))
+    assert len(snapshots) >= 4  # two segments: a snapshot and a thumbnail each
+
+    # The database file is truncated to 0 bytes (a bad disk, a sync tool, a mistake).
+    (life.data_dir / "teamapp.sqlite3").write_bytes(b"")
+    for extra in ("teamapp.sqlite3-wal", "teamapp.sqlite3-shm"):
+        (life.data_dir / extra).unlink(missing_ok=True)
+    life.start(NEXT_MORNING)
+    assert "Nothing was deleted: the files were moved to" in life.output()
+    (moved_to,) = (life.data_dir / "snapshots-orphaned").iterdir()
+    assert sorted(p.relative_to(moved_to) for p in moved_to.rglob("*.*")) == snapshots
+    page.goto(life.app.launch_url)
+    health = page.request.get(life.app.url("/healthz")).json()
+    assert health["status"] == "damaged" and "snapshot files" in health["damage"]

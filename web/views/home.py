@@ -16,6 +16,9 @@ def healthz():
     from models.local import local_db
 
     local_db.execute_sql("SELECT 1")
+    notice = current_app.extensions["teamapp"].get("storage_notice")
+    if notice:
+        return {"status": "damaged", "service": "team-app", "damage": notice}
     return {"status": "ok", "service": "team-app"}
 
 
