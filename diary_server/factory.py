@@ -20,6 +20,7 @@ from diary_server import migrations as migrations_package
 from diary_server.accounts import configure_hashing
 from diary_server.models import diary_db
 from diary_server.passwords import DEFAULT_WAIT_SECONDS, default_slots
+from models import text_rules
 from models.database import open_database
 from models.migrate import discover, migrate
 
@@ -67,6 +68,38 @@ def secret_key_for(data_dir: Path, configured: str) -> str:
     with os.fdopen(fd, "w") as fh:
         fh.write(key)
     return key
+
+
+#: Bodies whose text is checked item by item (a bad item is refused alone, see sync_service.push).
+PER_ITEM_TEXT_PATHS = frozenset({"/api/v1/sync/push"})
+
+
+def _check_incoming_text():
+    """One check for all text coming in: JSON bodies nested too deep answer 400 before parsing
+    (the parser would raise RecursionError), control characters in JSON, form fields or the
+    query string answer 422 naming the field (PostgreSQL cannot store NUL; SQLite could)."""
+    from flask import render_template
+
+    is_api = request.path.startswith("/api/")
+    problem = None
+    for name, value in request.args.items(multi=True):
+        problem = problem or text_rules.text_problem(name, value)
+    if request.mimetype == "application/json" or (is_api and request.get_data(cache=True)):
+        raw = request.get_data(cache=True)
+        if text_rules.json_depth_exceeds(raw):
+            return {"code": "bad_request", "message": "The request body nests too deep."}, 400
+        if request.path not in PER_ITEM_TEXT_PATHS:
+            data = request.get_json(silent=True)
+            found = text_rules.first_text_problem(data) if data is not None else None
+            problem = problem or (found[1] if found else None)
+    elif request.form:
+        for name, value in request.form.items(multi=True):
+            problem = problem or text_rules.text_problem(name, value)
+    if problem is None:
+        return None
+    if is_api:
+        return {"code": "validation_error", "message": problem}, 422
+    return render_template("error.html", title="Please check the form", message=problem), 422
 
 
 def create_app(config: Mapping[str, Any]) -> APIFlask:
@@ -128,6 +161,8 @@ def create_app(config: Mapping[str, Any]) -> APIFlask:
     def _open_db() -> None:
         g.now = clock()
         db.connect(reuse_if_open=True)
+
+    app.before_request(_check_incoming_text)
 
     @app.teardown_request
     def _close_db(exc: BaseException | None) -> None:

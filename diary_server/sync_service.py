@@ -32,6 +32,7 @@ import peewee
 
 from diary_server.diary_models import DiaryBlob, DiaryChange, DiarySegment, DiarySnapshot
 from diary_server.models import ActivityLabel, Contract, User, diary_db
+from models import text_rules
 from models.database import is_postgres
 from models.reconcile import Register
 from models.rules import SEGMENT_SECONDS, WEEK, minute_summary, week_end, week_lock_time, week_start
@@ -363,6 +364,10 @@ def _upsert(user, item, current, contracts, labels, now, owners) -> tuple[DiaryS
     contract = contracts.get(item["contract_id"])
     if contract is None or contract.freelancer_id != user.id:
         raise Refusal("not_found", "No such contract among yours.")
+    for field in ("memo", "label", "app_name", "window_title"):
+        problem = text_rules.text_problem(field, item.get(field) or "")
+        if problem:
+            raise Refusal("invalid_text", problem)
     start = naive_utc(item["start"])
     if start.minute % 10 or start.second or start.microsecond:
         raise Refusal("invalid_segment", "A segment starts on a 10-minute boundary (UTC).")

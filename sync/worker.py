@@ -25,6 +25,7 @@ from models.capture_store import CaptureSegment
 from models.local import get_state, local_db, set_state
 from models.reconcile import Register, SegmentState, merge
 from models.segments import LOCKED_BEFORE_KEY, OUTBOX_SEGMENT, OUTBOX_SNAPSHOT
+from models.text_rules import without_controls
 from sync import outbox
 from sync.account import current_account
 from sync.contracts import store_contracts
@@ -447,8 +448,8 @@ def segment_payloads(items: list[outbox.Item]) -> dict[int, dict]:
             "version": max(1, version),
             "logged_seconds": min(600.0, max(0.0, seconds)),
             "minutes": minutes[sid],
-            "app_name": app,
-            "window_title": title,
+            "app_name": without_controls(app),
+            "window_title": without_controls(title),
             "manual": bool(manual),
             "memo": memo,
             "memo_edited_at": _iso(memo_at),
