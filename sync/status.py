@@ -7,7 +7,7 @@ from datetime import UTC, datetime, tzinfo
 
 from models.local import get_state, local_db
 from sync import outbox
-from sync.worker import OFFLINE_KEY, PROBLEM_KEY
+from sync.worker import OFFLINE_KEY, PROBLEM_KEY, SERVER_ERROR_KEY
 
 
 @dataclass(frozen=True)
@@ -46,14 +46,15 @@ def sync_status(now: datetime, tz: tzinfo = UTC) -> SyncStatus:
     duplicates = local_db.execute_sql(
         "SELECT COUNT(*) FROM capture_segment WHERE duplicate_of IS NOT NULL AND deleted_at IS NULL"
     ).fetchone()[0]
+    server_error = get_state(SERVER_ERROR_KEY)
+    waiting = f", {_items(counts.pending)} waiting" if counts.pending else ""
     if counts.attention:
-        state, words = "attention", f"Needs attention: {_items(counts.attention)}"
-    elif offline and counts.pending:
-        since = datetime.fromisoformat(offline).astimezone(tz).strftime("%H:%M")
-        state, words = "offline", f"Offline since {since}, {_items(counts.pending)} waiting"
+        state, words = "attention", f"Needs attention: {_items(counts.attention)} the diary refused"
+    elif server_error:
+        state, words = "offline", f"The diary has a problem (HTTP {server_error}){waiting}; retrying"
     elif offline:
-        since = datetime.fromisoformat(offline).astimezone(tz).strftime("%H:%M")
-        state, words = "offline", f"Offline since {since}"
+        since = since_words(datetime.fromisoformat(offline), now, tz)
+        state, words = "offline", f"Offline since {since}{waiting}"
     elif counts.pending:
         state, words = "uploading", f"Uploading {_items(counts.pending)}"
     else:
@@ -66,6 +67,14 @@ def sync_status(now: datetime, tz: tzinfo = UTC) -> SyncStatus:
             "still wait to upload: connect before then, or that time cannot be billed."
         )
     return SyncStatus(state, words, group_problems(counts.problems), lock_warning, duplicates, problem)
+
+
+def since_words(moment: datetime, now: datetime, tz: tzinfo = UTC) -> str:
+    """``04:51`` today; ``Tue 1 Dec 04:51`` on another day (in the user's zone)."""
+    local = moment.astimezone(tz)
+    if local.date() == now.astimezone(tz).date():
+        return local.strftime("%H:%M")
+    return f"{local.strftime('%a')} {local.day} {local.strftime('%b %H:%M')}"
 
 
 def _items(n: int) -> str:

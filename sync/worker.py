@@ -50,6 +50,8 @@ UPLOAD_STREAMS = 2
 
 CURSOR_KEY = "sync_cursor"
 OFFLINE_KEY = "sync_offline_since"
+#: The HTTP status of the diary's last 5xx answer while it is failing (reached, not offline).
+SERVER_ERROR_KEY = "sync_server_error"
 PROBLEM_KEY = "sync_problem"
 LAST_OK_KEY = "sync_last_ok"
 #: The diary's lock boundary (time before it is locked for invoicing), per diary URL.
@@ -174,8 +176,13 @@ class SyncWorker:
                         set_state(
                             PROBLEM_KEY, "The Work Diary no longer accepts this sign-in. Sign out and sign in again."
                         )
+                    elif isinstance(exc, ServerBusy) and exc.status >= 500:
+                        # Reached, but failing: not "offline", and the user should know which.
+                        set_state(OFFLINE_KEY, None)
+                        set_state(SERVER_ERROR_KEY, str(exc.status))
                     elif get_state(OFFLINE_KEY) is None:
                         set_state(OFFLINE_KEY, now.isoformat())
+                        set_state(SERVER_ERROR_KEY, None)
                 result.delay = backoff_seconds(self.failures, self._rng)
                 self._on_change()
                 return result
@@ -183,6 +190,7 @@ class SyncWorker:
             now = self.clock.now()
             with local_db.atomic():
                 set_state(OFFLINE_KEY, None)
+                set_state(SERVER_ERROR_KEY, None)
                 set_state(PROBLEM_KEY, None)
                 set_state(LAST_OK_KEY, now.isoformat())
             nxt = outbox.next_due_at(now)

@@ -16,6 +16,7 @@ from datetime import UTC, datetime, tzinfo
 
 from models import rules
 from models.local import get_state, local_db, set_state
+from sync.status import since_words
 
 RUN_KEY = "logging_run"
 
@@ -56,14 +57,6 @@ def last_logged(contract_id: int, since: datetime) -> datetime:
     return max(since, until) if until is not None else since
 
 
-def moment_words(moment: datetime, now: datetime, tz: tzinfo) -> str:
-    """``14:02`` today, ``Tue 1 Dec 14:02`` on another day (in the user's zone)."""
-    local, today = moment.astimezone(tz), now.astimezone(tz)
-    if local.date() == today.date():
-        return local.strftime("%H:%M")
-    return f"{local.strftime('%a')} {local.day} {local.strftime('%b %H:%M')}"
-
-
 def gap_words(stopped: datetime, now: datetime) -> str:
     minutes = max(0, int((now - stopped).total_seconds() // 60))
     if minutes < 60:
@@ -74,13 +67,13 @@ def gap_words(stopped: datetime, now: datetime) -> str:
 
 def resumed_message(stopped: datetime, now: datetime, tz: tzinfo) -> str:
     return (
-        f"Logging resumed after the app stopped unexpectedly at {moment_words(stopped, now, tz)} "
+        f"Logging resumed after the app stopped unexpectedly at {since_words(stopped, now, tz)} "
         f"({gap_words(stopped, now)} not logged)."
     )
 
 
 def not_resumed_message(stopped: datetime, now: datetime, tz: tzinfo, reason: str) -> str:
-    return f"Logging was on when the app stopped unexpectedly at {moment_words(stopped, now, tz)}. {reason}"
+    return f"Logging was on when the app stopped unexpectedly at {since_words(stopped, now, tz)}. {reason}"
 
 
 def resume_after_unclean_stop(controller, tz: tzinfo) -> str | None:

@@ -210,7 +210,9 @@ def test_faults_are_retried_with_backoff_and_never_duplicate(
         first = worker.run_once()
         assert first.failure and first.delay > 0
         page = team.get("/").get_data(as_text=True)
-        assert "Offline since" in page and "waiting" in page
+        # Not reached: "Offline since"; reached but failing (the first fault a 500): said so.
+        expected = "The diary has a problem (HTTP 500)" if faults[0] == "500" else "Offline since"
+        assert expected in page and "waiting" in page
         worker.clock.advance(timedelta(seconds=40))
         drain(worker)
     assert not transport.faults
@@ -358,3 +360,46 @@ def test_parallel_snapshot_uploads_survive_lost_answers_and_a_dead_connection(
         assert result.failure is not None and result.pushed == len(segs) and result.uploaded == 0
         drain(worker)
     assert_same(team_app, sqlite_diary)
+
+
+def test_the_status_line_tells_offline_from_a_failing_diary_and_from_refused_items(
+    logged_in, team_app, sqlite_diary, make_worker, fake_sources
+):
+    team, *_ = logged_in
+    log_minutes(team, fake_sources, 3)
+
+    def status_words() -> str:
+        page = team.get("/").get_data(as_text=True)
+        return page[page.index('id="sync-status"') :][:600]
+
+    worker = make_worker(FlakyTransport(sqlite_diary, faults=["500"]))
+    with team_app.app_context():
+        assert worker.run_once().failure
+    words = status_words()
+    assert "The diary has a problem (HTTP 500)" in words and "Offline" not in words
+
+    worker = make_worker(FlakyTransport(sqlite_diary, faults=["connect"]))
+    with team_app.app_context():
+        assert worker.run_once().failure
+    words = status_words()
+    assert "Offline since" in words and "HTTP 500" not in words
+
+    worker = make_worker()
+    with team_app.app_context():
+        worker.run_once()
+    assert "Offline" not in status_words() and "problem" not in status_words()
+
+
+def test_offline_since_says_the_day_when_it_is_not_today():
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from sync.status import since_words
+
+    now = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
+    assert since_words(datetime(2026, 12, 2, 4, 51, tzinfo=UTC), now) == "04:51"
+    assert since_words(datetime(2026, 12, 1, 4, 51, tzinfo=UTC), now) == "Tue 1 Dec 04:51"
+    # the day is the user's: 04:51 UTC on the 2nd is 23:51 on the 1st in New York
+    assert (
+        since_words(datetime(2026, 12, 2, 4, 51, tzinfo=UTC), now, ZoneInfo("America/New_York")) == "Tue 1 Dec 23:51"
+    )
