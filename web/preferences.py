@@ -7,12 +7,11 @@ once (the capture loop reads its part at each snapshot) and survives restarts.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import asdict, dataclass, field, replace
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from models.local import get_state, set_state
-from tracker.privacy import DEFAULT_HIDDEN_TITLE_PATTERNS
+from tracker.privacy import DEFAULT_HIDDEN_TITLE_PATTERNS, title_pattern_problem
 from tracker.snapshot import Preferences as CapturePreferences
 from tracker.snapshot import Scope
 
@@ -65,16 +64,14 @@ def _choice(name: str, raw, choices: tuple[int, ...], what: str) -> int:
 
 
 def parse_patterns(text: str) -> tuple[str, ...]:
+    """One pattern a line, each checked by the same function the matcher uses."""
     patterns = tuple(p.strip() for p in text.splitlines() if p.strip())
     if len(patterns) > MAX_PATTERNS:
         raise PreferenceError("hidden_title_patterns", f"At most {MAX_PATTERNS} patterns.")
     for p in patterns:
-        if len(p) > 200:
-            raise PreferenceError("hidden_title_patterns", "A pattern is at most 200 characters.")
-        try:
-            re.compile(p, re.IGNORECASE)
-        except re.error as exc:
-            raise PreferenceError("hidden_title_patterns", f"“{p}” is not a valid pattern: {exc}.") from None
+        problem = title_pattern_problem(p)
+        if problem:
+            raise PreferenceError("hidden_title_patterns", problem)
     return patterns
 
 

@@ -1,9 +1,12 @@
 """Preferences take effect at once and persist; help and the diagnostics report."""
 
 import html
+from dataclasses import replace
 
 from PIL import Image
 
+from tests.support.forms import form_fields
+from tracker.privacy import DEFAULT_HIDDEN_TITLE_PATTERNS, HIDDEN, redact_title
 from web import preferences as prefs_mod
 
 FORM = {
@@ -50,13 +53,64 @@ def test_bad_preferences_are_refused_and_change_nothing(team, team_app, diary_ac
         ("timezone", "Mars/Olympus", "is not a time zone"),
         ("review_seconds", "7", "The review time must be one of"),
         ("idle_minutes", "abc", "The idle timeout must be one of"),
-        ("hidden_title_patterns", "(unclosed", "is not a valid pattern"),
+        ("hidden_title_patterns", "x" * 201, "A pattern is at most 200 characters"),
         ("scope", "everything", "whole desktop or the active screen"),
     ):
         r = team.post("/preferences", data={**FORM, field: value})
         assert r.status_code == 422 and message in html.unescape(r.get_data(as_text=True)), field
     with team_app.app_context():
         assert prefs_mod.load() == prefs_mod.Preferences()
+
+
+def test_every_preference_saves_starting_from_the_shipped_defaults(team, team_app, diary_account):
+    """The rendered form, with one preference changed at a time, saves (the defaults are valid)."""
+    _signed_in(team)
+    page = team.get("/preferences").get_data(as_text=True)
+    assert "regular expression" not in page and "Shell-style patterns, case-insensitive" in page
+    defaults = form_fields(page, "prefs-form")
+    assert defaults["hidden_title_patterns"].splitlines() == list(DEFAULT_HIDDEN_TITLE_PATTERNS)
+    changes = {
+        "review_seconds": "60",
+        "scope": "active_screen",
+        "reminder_minutes": "10",
+        "idle_minutes": "20",
+        "camera_source": "1",
+        "timezone": "Europe/Berlin",
+        "hidden_title_patterns": defaults["hidden_title_patterns"] + "\n*Tax return*",
+    }
+    for name, value in changes.items():
+        form = {**form_fields(team.get("/preferences").get_data(as_text=True), "prefs-form"), name: value}
+        r = team.post("/preferences", data=form)
+        body = html.unescape(r.get_data(as_text=True))
+        assert r.status_code == 200 and "Preferences saved." in body, (name, body[:300])
+    for checkbox in ("notifications", "camera_enabled"):
+        form = form_fields(team.get("/preferences").get_data(as_text=True), "prefs-form")
+        form[checkbox] = "" if form.get(checkbox) == "on" else "on"
+        r = team.post("/preferences", data={k: v for k, v in form.items() if v})
+        assert r.status_code == 200 and "Preferences saved." in r.get_data(as_text=True), checkbox
+    with team_app.app_context():
+        saved = prefs_mod.load()
+    assert saved.review_seconds == 60 and saved.scope == "active_screen" and saved.timezone == "Europe/Berlin"
+    assert saved.idle_minutes == 20 and saved.camera_source == "1" and saved.notifications is False
+    assert saved.hidden_title_patterns == (*DEFAULT_HIDDEN_TITLE_PATTERNS, "*Tax return*")
+    # The saved patterns hide titles the way the form described them.
+    assert redact_title("Mozilla Firefox Private Browsing", saved.hidden_title_patterns) == HIDDEN
+    assert redact_title("my TAX RETURN 2026.ods", saved.hidden_title_patterns) == HIDDEN
+
+
+def test_a_pattern_stored_under_the_old_check_still_loads_and_saves(team, team_app, diary_account):
+    """Patterns kept before the one-syntax rule (valid regular expressions) still load and save."""
+    _signed_in(team)
+    with team_app.app_context():
+        prefs_mod.save(replace(prefs_mod.Preferences(), hidden_title_patterns=("secret|private", "Bank")))
+    form = form_fields(team.get("/preferences").get_data(as_text=True), "prefs-form")
+    assert form["hidden_title_patterns"] == "secret|private\nBank"
+    r = team.post("/preferences", data={**form, "review_seconds": "120"})
+    assert r.status_code == 200 and "Preferences saved." in r.get_data(as_text=True)
+    with team_app.app_context():
+        saved = prefs_mod.load()
+    assert saved.review_seconds == 120 and saved.hidden_title_patterns == ("secret|private", "Bank")
+    assert redact_title("My Bank login", saved.hidden_title_patterns) == HIDDEN
 
 
 def test_camera_test_shot_from_an_image_sequence(team, diary_account, tmp_path):

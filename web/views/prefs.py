@@ -9,6 +9,7 @@ from flask import Blueprint, current_app, redirect, render_template, request, ur
 from jinja2_fragments.flask import render_block
 
 from sync.account import current_account
+from tracker.privacy import PATTERN_SYNTAX
 from web import preferences as prefs_mod
 from web.htmx import is_htmx
 
@@ -38,6 +39,7 @@ def _page(prefs, error=None, saved=False, status=200):
         "review_choices": prefs_mod.REVIEW_CHOICES,
         "reminder_choices": prefs_mod.REMINDER_CHOICES,
         "idle_choices": prefs_mod.IDLE_CHOICES,
+        "pattern_syntax": PATTERN_SYNTAX,
     }
     if is_htmx():
         return render_block("prefs.html", "form", **ctx), 200
