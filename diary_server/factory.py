@@ -82,8 +82,9 @@ def _check_incoming_text():
 
     is_api = request.path.startswith("/api/")
     problem = None
-    for name, value in request.args.items(multi=True):
-        problem = problem or text_rules.text_problem(name, value)
+    if is_api:  # (page links carry only ids and ?next=, which pages.safe_next_path cleans)
+        for name, value in request.args.items(multi=True):
+            problem = problem or text_rules.text_problem(name, value)
     if request.mimetype == "application/json" or (is_api and request.get_data(cache=True)):
         raw = request.get_data(cache=True)
         if text_rules.json_depth_exceeds(raw):

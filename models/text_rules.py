@@ -13,6 +13,8 @@ from collections.abc import Iterator
 
 #: Fields whose text may contain tab and line breaks.
 MULTILINE_FIELDS = frozenset({"memo"})
+#: Form fields typed one item per line (each item is then checked as single-line text).
+LINE_LIST_FIELDS = frozenset({"activity_labels"})
 #: JSON nesting deeper than this is refused before parsing (no body of the API nests past 5).
 MAX_JSON_DEPTH = 32
 
@@ -49,7 +51,10 @@ def text_problem(field: str, text: str, multiline: bool | None = None) -> str | 
     """A message naming ``field`` when ``text`` holds a refused character, else None."""
     if multiline is None:
         multiline = field.rsplit(".", 1)[-1] in MULTILINE_FIELDS
-    found = bad_character(text, multiline)
+    if field in LINE_LIST_FIELDS and not multiline:
+        found = next((c for line in text.splitlines() if (c := bad_character(line))), None)
+    else:
+        found = bad_character(text, multiline)
     if found is None:
         return None
     return f"The field '{field}' contains a control character ({found}); remove it and try again."

@@ -30,6 +30,8 @@ log = logging.getLogger(__name__)
 
 MEMO_KEY = "memo"
 LABEL_KEY = "label"
+#: Set when the memo was saved while logging was off; the next segment written takes it.
+MEMO_PENDING_KEY = "memo_pending"
 LIMIT_WARNING_RATIO = 0.9
 
 
@@ -231,6 +233,11 @@ class LoggingController:
             status = self.loop.status()
             if status.logging and status.segment is not None:
                 seg_store.apply_memo(status.contract_id, status.segment, memo, label, now)
+                set_state(MEMO_PENDING_KEY, None)
+            else:
+                # Saved while off: the segment logging resumes into may already hold the old
+                # memo (time logged earlier in those 10 minutes); it gets this one (fill_memo).
+                set_state(MEMO_PENDING_KEY, "1")
         with self._lock:
             self.state.reminder_at = None
             self._last_reminder = now
@@ -245,6 +252,10 @@ class LoggingController:
             contract = self._contract(update.contract_id)
             if contract is None or label not in contract.labels:
                 label = ""
+        if get_state(MEMO_PENDING_KEY):
+            set_state(MEMO_PENDING_KEY, None)
+            seg_store.apply_memo(update.contract_id, update.segment, memo, label, self.clock.now())
+            return
         if memo or label:
             CaptureSegment.update(memo=memo or None, label=label or None).where(
                 (CaptureSegment.id == segment_id) & CaptureSegment.memo.is_null() & CaptureSegment.label.is_null()

@@ -240,3 +240,22 @@ def test_a_label_of_another_contract_is_not_put_on_its_segments(logged_in, team_
         # The memo still applies; "Design" is not one of "Quick fixes"' labels, so no label
         # (the diary would refuse the segment, and it would wait for attention forever).
         assert seg.memo == "Checkout page" and seg.label is None
+
+
+def test_a_memo_saved_while_off_applies_to_the_segment_logging_resumes_into(logged_in, team_app, fake_sources):
+    team, _ = logged_in
+    team.post("/logging/memo", data={"memo": "Checkout page", "label": "Design"}, headers=HX)
+    team.post("/logging/toggle", headers=HX)
+    fake_sources["inputs"].add(keys=2)
+    advance(team, 120)  # two minutes into a segment
+    team.post("/logging/toggle", headers=HX)
+    advance(team, 60)  # a minute off
+    r = team.post("/logging/memo", data={"memo": "Payment form", "label": "Development"}, headers=HX)
+    assert "Memo saved" in r.get_data(as_text=True)
+    team.post("/logging/toggle", headers=HX)  # back on, in the same 10 minutes
+    advance(team, 60)
+    team.post("/logging/toggle", headers=HX)
+    with team_app.app_context():
+        segments = list(CaptureSegment.select().order_by(CaptureSegment.start))
+    assert len(segments) == 1  # the same segment, resumed into
+    assert (segments[0].memo, segments[0].label) == ("Payment form", "Development")
