@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from models import rules
+from models import rules, text_rules
 from models.capture_store import CaptureImage, CaptureMinute, CaptureSegment
 from models.local import local_db
 
@@ -176,6 +176,9 @@ def validate_memo(memo: str) -> str:
         raise EditRefused(
             f"Memos are at most {MEMO_MAX_LENGTH} characters; this one has {len(memo)}. Shorten it and save again."
         )
+    found = text_rules.bad_character(memo, multiline=True)
+    if found:
+        raise EditRefused(f"The memo contains a control character ({found}) that cannot be saved; remove it.")
     return memo
 
 

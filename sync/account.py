@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from models import text_rules
 from models.local import Account, local_db
 from sync.credentials import TokenStore
 from sync.diary_client import DiaryClient, DiaryError, normalize_server_url
@@ -42,6 +43,8 @@ def sign_in(
     email = email.strip()
     if not email or not password:
         raise DiaryError("Enter your e-mail and password.")
+    if text_rules.bad_character(email):
+        raise DiaryError("The e-mail address contains a control character; type it again.")
     with client_factory(url) as client:
         token, user = client.sign_in(email, password)
     token_store.set(url, token)

@@ -11,6 +11,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from models import text_rules
+
 DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 
 
@@ -64,6 +66,8 @@ def normalize_server_url(raw: str) -> str:
         raise BadServerURL(
             f"“{text}” is not a web address: it should start with https:// (or http:// on this computer)."
         )
+    if text_rules.bad_character(text):
+        raise BadServerURL("The address contains a control character; type it again, like https://diary.example.com.")
     parts = urlsplit(text)
     if parts.scheme not in ("http", "https"):
         raise BadServerURL(f"“{text}” uses {parts.scheme}://; the diary server is reached with https:// or http://.")

@@ -102,3 +102,23 @@ def test_sign_out_forgets_locally_and_revokes_on_the_server(team, team_app, sqli
         assert Account.select().count() == 0
     me = sqlite_diary.test_client().get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
     assert me.status_code == 401
+
+
+def test_control_characters_in_the_sign_in_form_get_a_clear_message(team, team_app, diary_account):
+    from models.local import Account
+
+    status, page = _signin_error(team, server_url="http://127.0.0.1:80\x00/x")
+    assert status == 422 and "contains a control character" in page
+    status, page = _signin_error(team, email="felix\x00@example.com")
+    assert status == 422 and "contains a control character" in page
+    with team_app.app_context():
+        assert Account.select().count() == 0
+
+
+def test_a_memo_with_a_control_character_is_refused_and_nothing_changes(team, team_app, diary_account):
+    r = team.post("/signin", data={"email": "felix@example.com", "password": "correct horse 1"})
+    assert r.status_code == 303
+    r = team.post("/logging/memo", data={"memo": "bro\x00ken", "label": ""}, headers={"HX-Request": "true"})
+    assert "control character" in r.get_data(as_text=True)
+    r = team.post("/logging/memo", data={"memo": "two\nlines", "label": ""}, headers={"HX-Request": "true"})
+    assert "Memo saved" in r.get_data(as_text=True)
