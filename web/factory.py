@@ -69,6 +69,9 @@ def create_app(
         "notifier": notifier,
     }
 
+    from web.errors import install_converter
+
+    install_converter(app)  # before any route: ids larger than the databases hold are a 404
     db = open_local_database(data_dir / LOCAL_DB_NAME)
     app.extensions["teamapp"]["db"] = db
     _wire_logging(app, clock, sources, data_dir)
@@ -89,6 +92,9 @@ def create_app(
     app.jinja_env.filters["hm"] = lambda minutes: f"{minutes // 60}:{minutes % 60:02d}"
     app.jinja_env.filters["at"] = lambda t, tz, fmt="%H:%M": t.astimezone(tz).strftime(fmt)
     security.install(app)
+    from web import errors
+
+    errors.install(app)
 
     from flask_sock import Sock
 

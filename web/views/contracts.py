@@ -11,6 +11,7 @@ from models.local import get_state
 from sync import contracts as contracts_sync
 from sync.account import current_account
 from web import preferences as prefs_mod
+from web.errors import is_id
 from web.htmx import is_htmx
 
 bp = Blueprint("contracts", __name__, url_prefix="/contracts")
@@ -79,6 +80,8 @@ def select():
     try:
         contract_id = int(request.form.get("contract_id", ""))
     except ValueError:
+        contract_id = 0
+    if not is_id(contract_id):
         return _render_picker(account, error="Choose a contract from the list.", status=422)
     controller = current_app.extensions["teamapp"]["controller"]
     if controller.logging and controller.contract_id != contract_id:

@@ -93,3 +93,16 @@ document.addEventListener("click", function (event) {
     opened = true;
   });
 })();
+
+// An htmx request the server could not carry out (web/errors.py): its message, and nothing
+// on the page replaced, so a form keeps what was typed.
+document.addEventListener("teamapp:error", function (event) {
+  var box = document.getElementById("app-error");
+  if (!box) { return; }
+  box.textContent = (event.detail && event.detail.message) || "That did not work. Try again.";
+  box.hidden = false;
+});
+document.addEventListener("htmx:afterRequest", function (event) {
+  var box = document.getElementById("app-error");
+  if (box && event.detail.successful && !event.detail.xhr.getResponseHeader("HX-Trigger")) { box.hidden = true; }
+});
