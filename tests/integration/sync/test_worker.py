@@ -269,7 +269,12 @@ def test_a_memo_edit_refused_by_the_lock_is_rolled_back_and_shown(
     with team_app.app_context():
         worker.clock.set(seg.start + timedelta(days=7, hours=14))
         result = worker.run_once()
-        assert result.parked == 1
+        # (When the snapshot's review ended late, it uploads in this round too and the segment
+        # is parked a second time: count the outbox, not the round's tally.)
+        assert result.parked >= 1
+        assert [row for row in local_state(team_app)[2] if row[0] == "segment"] == [
+            ("segment", "attention", "week_locked")
+        ]
         assert CaptureSegment.get_by_id(seg.id).memo == "Original"
     page = team.get("/").get_data(as_text=True)
     assert "Needs attention" in page and "locked" in page and "undone" in page
