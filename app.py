@@ -148,6 +148,8 @@ def start_embedded_diary(data_dir: Path, out: TextIO, clock=None):
 
         config["CLOCK"] = lambda: clock.now().astimezone(UTC).replace(tzinfo=None)
     diary_app = create_diary_app(config)
+    if diary_app.extensions.get("diary_damage"):
+        out.write("Embedded Work Diary: " + diary_app.extensions["diary_damage"] + "\n")
     created = ensure_demo_accounts(diary_app.extensions["diary_db"], diary_dir, config.get("CLOCK", utc_now)())
     if created:
         out.write(format_demo_accounts(created))

@@ -33,6 +33,8 @@ def serve(settings: Settings, out: TextIO = sys.stdout) -> int:
     from diary_server.factory import create_app, utc_now
 
     app = create_app(app_config(settings))
+    if app.extensions.get("diary_damage"):
+        out.write(app.extensions["diary_damage"] + "\n")
     if settings.diary_demo:
         created = ensure_demo_accounts(app.extensions["diary_db"], settings.diary_data_dir, utc_now())
         if created:

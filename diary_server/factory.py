@@ -116,6 +116,15 @@ def create_app(config: Mapping[str, Any]) -> APIFlask:
     data_dir = Path(config["DATA_DIR"])
     data_dir.mkdir(parents=True, exist_ok=True)
     database_url = config.get("DATABASE_URL") or f"sqlite:///{data_dir / 'diary.sqlite3'}"
+    damage = None
+    if database_url.startswith("sqlite:///"):  # a damaged file is moved aside and recovered
+        from datetime import UTC, datetime
+
+        from models.db_recovery import describe, recover_if_damaged
+
+        found = recover_if_damaged(database_url[len("sqlite:///") :], datetime.now(UTC))
+        if found is not None:
+            damage = describe(found, {"users": "accounts", "contracts": "contracts", "diary_segments": "segments"})
 
     app = APIFlask(
         __name__,
@@ -157,6 +166,7 @@ def create_app(config: Mapping[str, Any]) -> APIFlask:
         migrate(db, diary_migrations())
     diary_db.initialize(db)
     app.extensions["diary_db"] = db
+    app.extensions["diary_damage"] = damage  # words for the person who started it, or None
 
     @app.before_request
     def _open_db() -> None:
@@ -184,6 +194,8 @@ def create_app(config: Mapping[str, Any]) -> APIFlask:
     @app.doc(hide=True)
     def healthz():
         db.execute_sql("SELECT 1")
+        if damage:
+            return {"status": "damaged", "service": "diary-server", "damage": damage}
         return {"status": "ok", "service": "diary-server"}
 
     import diary_server.api_contracts

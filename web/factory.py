@@ -72,6 +72,13 @@ def create_app(
     from web.errors import install_converter
 
     install_converter(app)  # before any route: ids larger than the databases hold are a 404
+    from models.db_recovery import describe, recover_if_damaged
+
+    damage = recover_if_damaged(data_dir / LOCAL_DB_NAME, clock.now())
+    if damage is not None:
+        app.extensions["teamapp"]["db_damage"] = describe(
+            damage, {"capture_segment": "segments", "capture_image": "snapshots", "sync_outbox": "waiting uploads"}
+        )
     db = open_local_database(data_dir / LOCAL_DB_NAME)
     app.extensions["teamapp"]["db"] = db
     _wire_logging(app, clock, sources, data_dir)
@@ -136,11 +143,12 @@ def _wire_logging(app: Flask, clock, sources: dict | None, data_dir: Path) -> No
     storage_notice = None
     if moved:
         log.warning("%d snapshot files that no row names were moved to %s", len(moved), sink.orphans_moved_to)
-    if moved and sink.database_looks_new:
+    if moved and (sink.database_looks_new or svc.get("db_damage")):
         storage_notice = (
             f"The database has no record of {len(moved)} snapshot files in this data dir: it may have been "
             f"lost or replaced. Nothing was deleted: the files were moved to {sink.orphans_moved_to}."
         )
+    storage_notice = " ".join(filter(None, [svc.get("db_damage"), storage_notice])) or None
     svc["storage_notice"] = storage_notice
     if sources is None:
         from tracker.sources.camera_cv import parse_camera_source

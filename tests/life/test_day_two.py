@@ -172,3 +172,27 @@ def test_a_lost_database_keeps_every_snapshot_file(life: Life, page: Page):
     page.goto(life.app.launch_url)
     health = page.request.get(life.app.url("/healthz")).json()
     assert health["status"] == "damaged" and "snapshot files" in health["damage"]
+
+
+def test_a_damaged_database_is_recovered_and_the_user_is_told(life: Life, page: Page):
+    life.start(DAY_ONE)
+    open_main_screen(page, life.app)
+    switch(page, on=True)
+    advance(life.app, 11 * 60)
+    switch(page, on=False)
+    life.quit()
+    segments = life.local_rows("SELECT COUNT(*) FROM capture_segment")[0][0]
+    path = life.data_dir / "teamapp.sqlite3"
+    data = bytearray(path.read_bytes())
+    data[0:100] = b"\xde\xad" * 50  # a garbage header: SQLite says "file is not a database"
+    path.write_bytes(bytes(data))
+
+    life.start(NEXT_MORNING)  # starts (it used to exit with a traceback)
+    assert "The database was damaged" in life.output()
+    assert list(life.data_dir.glob("teamapp.sqlite3.damaged-*"))
+    page.goto(life.app.launch_url)
+    expect(page).to_have_url(life.app.url("/"))  # the account was recovered: still signed in
+    expect(page.locator("#start-notice")).to_contain_text(f"recovered {segments} segment")
+    health = page.request.get(life.app.url("/healthz")).json()
+    assert health["status"] == "damaged"
+    assert life.local_rows("SELECT COUNT(*) FROM capture_segment")[0][0] == segments
