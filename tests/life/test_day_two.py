@@ -196,3 +196,33 @@ def test_a_damaged_database_is_recovered_and_the_user_is_told(life: Life, page: 
     health = page.request.get(life.app.url("/healthz")).json()
     assert health["status"] == "damaged"
     assert life.local_rows("SELECT COUNT(*) FROM capture_segment")[0][0] == segments
+
+
+def test_the_shipped_preferences_save_and_bad_requests_get_the_apps_words(life: Life, page: Page):
+    life.start(DAY_ONE)
+    open_main_screen(page, life.app)
+    # Only one preference changed, every other one as shipped (the hidden-title globs among them).
+    page.get_by_role("link", name="Preferences").click()
+    page.locator("#review_seconds").select_option("60")
+    page.get_by_role("button", name="Save preferences").click()
+    expect(page.locator("#prefs-saved")).to_have_text("Preferences saved.")
+    life.quit()
+    life.start(NEXT_MORNING)
+    page.goto(life.app.launch_url)
+    page.goto(life.app.url("/preferences"))
+    expect(page.locator("#review_seconds")).to_have_value("60")
+
+    # Bad requests a person (or a stray script) can send: the app's own words, nothing changed.
+    api = page.request
+    assert api.get(life.app.url("/snapshots/99999999999999999999")).status == 404
+    r = api.post(life.app.url("/contracts/select"), form={"contract_id": str(10**40)})
+    assert r.status == 422 and "Choose a contract from the list." in r.text()
+    r = api.post(life.app.url("/logging/memo"), form={"memo": "x" * 1_000_000, "label": ""})
+    assert r.status == 413 and "too much text" in r.text()
+    r = api.post(
+        life.app.url("/logging/memo"), form={"memo": "bro\x00ken", "label": ""}, headers={"HX-Request": "true"}
+    )
+    assert "control character" in r.text()
+    page.goto(life.app.url("/"))
+    expect(page.locator("#current-contract")).to_be_visible()
+    assert life.local_rows("SELECT value FROM app_state WHERE key = 'memo'") == []
