@@ -146,9 +146,8 @@ def screenshot():
 # --- browser console -----------------------------------------------------------------------
 
 
-@pytest.fixture(autouse=True)
-def no_console_errors(page):
-    """Every page a test opens must run without console errors (CSP violations, script errors).
+def watch_console(page, expected: tuple[str, ...] = ()):
+    """Collect the page's console errors; returns a check that fails on any not ``expected``.
 
     HTTP error statuses that a test asks for (the locked page's 403, a form's 422) are logged by
     Chromium as "Failed to load resource"; those are the tests' business, not script errors.
@@ -156,9 +155,20 @@ def no_console_errors(page):
     errors: list[str] = []
     page.on("console", lambda msg: msg.type == "error" and errors.append(f"{page.url}: {msg.text}"))
     page.on("pageerror", lambda exc: errors.append(f"{page.url}: uncaught {exc}"))
+
+    def check() -> None:
+        real = [e for e in errors if not any(x in e for x in ("Failed to load resource", *expected))]
+        assert not real, "console errors in the browser:\n" + "\n".join(real)
+
+    return check
+
+
+@pytest.fixture(autouse=True)
+def no_console_errors(page):
+    """Every page a test opens must run without console errors (CSP violations, script errors)."""
+    check = watch_console(page)
     yield
-    real = [e for e in errors if "Failed to load resource" not in e]
-    assert not real, "console errors in the browser:\n" + "\n".join(real)
+    check()
 
 
 # --- a Team app on the test clock and the real X display (tests/e2e/test_logging_flow.py) ---

@@ -25,6 +25,7 @@ from tests.e2e.conftest import (  # noqa: F401  (fixtures shared with the browse
     browser_context_args,
     browser_type_launch_args,
     capture_display,
+    watch_console,
 )
 from tests.e2e.processes import REPO_ROOT, DemoAccount, ServerProcess, TeamApp, server_output_sections, start_team_app
 
@@ -111,13 +112,9 @@ class Life:
 def no_console_errors(page):
     """As in the browser layer, except for the page's WebSocket failing to reconnect while the
     app is stopped or restarting (what a user's open window sees too)."""
-    errors: list[str] = []
-    page.on("console", lambda msg: msg.type == "error" and errors.append(f"{page.url}: {msg.text}"))
-    page.on("pageerror", lambda exc: errors.append(f"{page.url}: uncaught {exc}"))
+    check = watch_console(page, expected=("ERR_CONNECTION_REFUSED", "[object Event]"))
     yield
-    expected = ("Failed to load resource", "ERR_CONNECTION_REFUSED", "[object Event]")
-    real = [e for e in errors if not any(x in e for x in expected)]
-    assert not real, "console errors in the browser:\n" + "\n".join(real)
+    check()
 
 
 def wait_for(condition, what: str, timeout: float = 30.0) -> None:
