@@ -25,6 +25,7 @@ from tests.e2e.conftest import (  # noqa: F401  (fixtures shared with the browse
     browser_context_args,
     browser_type_launch_args,
     capture_display,
+    screenshot,
     watch_console,
 )
 from tests.e2e.processes import REPO_ROOT, DemoAccount, ServerProcess, TeamApp, server_output_sections, start_team_app

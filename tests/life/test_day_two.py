@@ -91,7 +91,7 @@ def test_next_morning_after_the_diary_port_was_taken(life: Life, page: Page):
     expect_online(page)
 
 
-def test_a_crash_while_logging_resumes_logging(life: Life, page: Page):
+def test_a_crash_while_logging_resumes_logging(life: Life, page: Page, screenshot):
     life.start(NEXT_MORNING)
     open_main_screen(page, life.app)
     switch(page, on=True)
@@ -106,6 +106,7 @@ def test_a_crash_while_logging_resumes_logging(life: Life, page: Page):
     page.goto(life.app.launch_url)
     expect(page.locator("#logging-switch")).to_have_attribute("aria-checked", "true")
     expect(page.locator("#resume-message")).to_have_text(message)
+    screenshot(page, "life-logging-resumed-after-a-crash")
     advance(life.app, 3 * 60)
     logged_after = life.local_rows("SELECT COALESCE(SUM(logged_seconds), 0) FROM capture_segment")[0][0]
     assert logged_after >= logged_before + 2 * 60
@@ -174,7 +175,7 @@ def test_a_lost_database_keeps_every_snapshot_file(life: Life, page: Page):
     assert health["status"] == "damaged" and "snapshot files" in health["damage"]
 
 
-def test_a_damaged_database_is_recovered_and_the_user_is_told(life: Life, page: Page):
+def test_a_damaged_database_is_recovered_and_the_user_is_told(life: Life, page: Page, screenshot):
     life.start(DAY_ONE)
     open_main_screen(page, life.app)
     switch(page, on=True)
@@ -193,6 +194,9 @@ def test_a_damaged_database_is_recovered_and_the_user_is_told(life: Life, page: 
     page.goto(life.app.launch_url)
     expect(page).to_have_url(life.app.url("/"))  # the account was recovered: still signed in
     expect(page.locator("#start-notice")).to_contain_text(f"recovered {segments} segment")
+    screenshot(page, "life-damaged-database-recovered")
+    page.goto(life.app.url("/no/such/page"))
+    screenshot(page, "team-app-not-found")
     health = page.request.get(life.app.url("/healthz")).json()
     assert health["status"] == "damaged"
     assert life.local_rows("SELECT COUNT(*) FROM capture_segment")[0][0] == segments
