@@ -230,3 +230,25 @@ def test_the_shipped_preferences_save_and_bad_requests_get_the_apps_words(life: 
     page.goto(life.app.url("/"))
     expect(page.locator("#current-contract")).to_be_visible()
     assert life.local_rows("SELECT value FROM app_state WHERE key = 'memo'") == []
+
+
+def test_a_memo_being_typed_survives_every_refresh_and_push(life: Life, page: Page):
+    life.start(DAY_ONE)
+    open_main_screen(page, life.app)
+    switch(page, on=True)
+    memo = page.locator("#memo")
+    memo.fill("Half-typed: checkout page, address fo")
+    # The picker's 30-second poll, exactly as htmx sends it ...
+    with page.expect_response(lambda r: "/contracts/picker" in r.url):
+        page.evaluate(
+            "const p = document.getElementById('picker');"
+            "htmx.ajax('GET', p.getAttribute('hx-get'), {source: p, target: p, swap: 'outerHTML'})"
+        )
+    expect(memo).to_have_value("Half-typed: checkout page, address fo")
+    # ... the Refresh button, and the minute ticks pushed over the WebSocket.
+    with page.expect_response(lambda r: r.url.endswith("/contracts/refresh")):
+        page.locator("#picker").get_by_role("button", name="Refresh").click()
+    advance(life.app, 3 * 60)
+    expect(memo).to_have_value("Half-typed: checkout page, address fo")
+    switch(page, on=False)
+    expect(memo).to_have_value("Half-typed: checkout page, address fo")

@@ -37,9 +37,13 @@ def _refreshed_at() -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def _render_picker(account, error: str | None = None, notice: str | None = None, status: int = 200):
+def _render_picker(
+    account, error: str | None = None, notice: str | None = None, status: int = 200, memo_too: bool = True
+):
     """The picker alone for htmx (with the logging panel, which shows the chosen contract),
-    or the whole main screen otherwise."""
+    or the whole main screen otherwise. The memo box (whose labels are the chosen contract's)
+    comes along only when the choice changed (``memo_too``): the periodic refresh must never
+    replace a memo the freelancer is typing."""
     from web.views.logging import screen_context
 
     ctx = screen_context(account, **picker_context(account, error=error, notice=notice))
@@ -47,7 +51,7 @@ def _render_picker(account, error: str | None = None, notice: str | None = None,
         return render_template("log.html", title="Team", **ctx), status
     oob = {**ctx, "oob": True}
     body = render_block("log.html", "picker", **ctx) + "".join(
-        render_block("log.html", block, **oob) for block in ("panel", "memo", "prompts")
+        render_block("log.html", block, **oob) for block in ("panel", "memo", "prompts") if memo_too or block != "memo"
     )
     return body, 200
 
@@ -57,7 +61,7 @@ def picker():
     account = current_account()
     if account is None:
         return redirect(url_for("auth.signin"))
-    return _render_picker(account)
+    return _render_picker(account, memo_too=False)
 
 
 @bp.post("/refresh")
@@ -69,7 +73,7 @@ def refresh():
     result = contracts_sync.refresh_contracts(
         client_factory=svc["client_factory"], token_store=svc["token_store"], now=svc["clock"]()
     )
-    return _render_picker(account, error=None if result.ok else result.problem)
+    return _render_picker(account, error=None if result.ok else result.problem, memo_too=False)
 
 
 @bp.post("/select")
