@@ -67,14 +67,23 @@ def proc_memory(pid: int) -> dict[str, float]:
 
 
 def start_app(data_dir: Path, log_path: Path, diary: str | None = None) -> tuple[subprocess.Popen, str, str]:
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", "NO_AT_BRIDGE": "1", "TEAMAPP_TOKEN_STORE": "file",
-           "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring"}
+    env = {
+        **os.environ,
+        "PYTHONUNBUFFERED": "1",
+        "NO_AT_BRIDGE": "1",
+        "TEAMAPP_TOKEN_STORE": "file",
+        "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring",
+    }
     env = {k: v for k, v in env.items() if not k.startswith("TEAMAPP_") or k == "TEAMAPP_TOKEN_STORE"}
     log = open(log_path, "wb")  # noqa: SIM115 - closed with the process
     proc = subprocess.Popen(
         [sys.executable, "app.py", "--no-window", "--test-clock", "--no-tray", "--data-dir", str(data_dir)]
         + (["--diary-url", diary] if diary else []),
-        cwd=REPO, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+        cwd=REPO,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -115,8 +124,10 @@ def main() -> int:
     parser.add_argument("--hours", type=float, default=8.0)
     args = parser.parse_args()
     if not os.environ.get("DISPLAY"):
-        raise SystemExit("bench/ui.py needs an X display for the real capture sources: "
-                         "start `Xvfb :91 -screen 0 1920x1080x24 & DISPLAY=:91 openbox &` and set DISPLAY=:91.")
+        raise SystemExit(
+            "bench/ui.py needs an X display for the real capture sources: "
+            "start `Xvfb :91 -screen 0 1920x1080x24 & DISPLAY=:91 openbox &` and set DISPLAY=:91."
+        )
     if subprocess.run(["xdpyinfo"], capture_output=True).returncode != 0:
         raise SystemExit(f"DISPLAY={os.environ['DISPLAY']} is set but no X server answers there.")
 

@@ -58,9 +58,7 @@ def open_database(url: str) -> peewee.Database:
             raise ValueError("PostgreSQL needs psycopg2: pip install psycopg2-binary") from exc
         url = "postgresql://" + url.split("://", 1)[1]
         return connect_url(url)
-    raise ValueError(
-        f"unsupported database URL {url!r}: use sqlite:///PATH or postgresql://USER:PASS@HOST/DB"
-    )
+    raise ValueError(f"unsupported database URL {url!r}: use sqlite:///PATH or postgresql://USER:PASS@HOST/DB")
 
 
 def is_postgres(db: peewee.Database) -> bool:

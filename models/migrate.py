@@ -69,8 +69,7 @@ def migrate(db: peewee.Database, migrations: Sequence[Migration], target: int | 
         if is_postgres(db):
             db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (_PG_MIGRATION_LOCK,))
         db.execute_sql(
-            "CREATE TABLE IF NOT EXISTS schema_version ("
-            " version INTEGER PRIMARY KEY, name VARCHAR(100) NOT NULL)"
+            "CREATE TABLE IF NOT EXISTS schema_version ( version INTEGER PRIMARY KEY, name VARCHAR(100) NOT NULL)"
         )
     version = current_version(db)
     if version > newest:

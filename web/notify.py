@@ -76,8 +76,10 @@ class DesktopNotifier:
         from desktop_notifier import DesktopNotifierSync, Icon
 
         icon = Icon(path=self._icon) if self._icon and self._icon.exists() else None
-        return DesktopNotifierSync(app_name=self._app_name, app_icon=icon) if icon else DesktopNotifierSync(
-            app_name=self._app_name
+        return (
+            DesktopNotifierSync(app_name=self._app_name, app_icon=icon)
+            if icon
+            else DesktopNotifierSync(app_name=self._app_name)
         )
 
     def _run(self) -> None:

@@ -63,9 +63,7 @@ def install(app: Flask) -> None:
     @app.before_request
     def _gates():
         if not is_allowed_host(request.host):
-            return Response(
-                "Bad Request: this local app answers only to localhost.\n", 400, mimetype="text/plain"
-            )
+            return Response("Bad Request: this local app answers only to localhost.\n", 400, mimetype="text/plain")
         if is_cross_site(
             request.method, request.headers.get("Origin"), request.headers.get("Sec-Fetch-Site"), request.host
         ):

@@ -57,9 +57,7 @@ def run_native_window(url: str, icon: Path, on_ready: Callable[[], None] | None 
         import webview
     except Exception as exc:  # ImportError, or a toolkit failing to load its libraries
         raise NativeWindowUnavailable(f"pywebview is not usable here: {exc}") from exc
-    webview.create_window(
-        WINDOW_TITLE, url, width=1180, height=800, min_size=(420, 560), background_color="#f5f7f8"
-    )
+    webview.create_window(WINDOW_TITLE, url, width=1180, height=800, min_size=(420, 560), background_color="#f5f7f8")
     gui = "qt" if sys.platform.startswith("linux") else None
     try:
         webview.start(func=on_ready, gui=gui, icon=str(icon), private_mode=True)

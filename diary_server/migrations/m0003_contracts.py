@@ -14,9 +14,7 @@ def apply(db):
         currency = peewee.CharField(max_length=3)
         weekly_limit_hours = peewee.IntegerField(null=True)
         manual_time_allowed = peewee.BooleanField(default=False)
-        status = peewee.CharField(
-            max_length=10, constraints=[peewee.Check("status IN ('active', 'paused', 'ended')")]
-        )
+        status = peewee.CharField(max_length=10, constraints=[peewee.Check("status IN ('active', 'paused', 'ended')")])
         created_at = peewee.DateTimeField()
         updated_at = peewee.DateTimeField(index=True)
         ended_at = peewee.DateTimeField(null=True)

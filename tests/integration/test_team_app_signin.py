@@ -77,9 +77,7 @@ def test_a_server_that_is_not_a_diary_gets_a_clear_message(team, diary_account, 
 
 
 def test_htmx_gets_the_form_fragment_only(team, diary_account):
-    r = team.post(
-        "/signin", data={"email": "felix@example.com", "password": "nope"}, headers={"HX-Request": "true"}
-    )
+    r = team.post("/signin", data={"email": "felix@example.com", "password": "nope"}, headers={"HX-Request": "true"})
     body = r.get_data(as_text=True)
     assert r.status_code == 200 and body.lstrip().startswith("<form") and "<html" not in body
     assert "Wrong e-mail or password." in body

@@ -1,3 +1,4 @@
+# ruff: noqa: F821, F722  (dbus-fast reads D-Bus signature strings from the annotations)
 """Run inside its own ``dbus-run-session``: a fake notification server records what the Team
 app's DesktopNotifier sends over real D-Bus, then prints it as JSON.
 
@@ -24,23 +25,30 @@ class FakeNotifications(ServiceInterface):
 
     @method()
     def Notify(
-        self, app_name: "s", replaces_id: "u", app_icon: "s", summary: "s", body: "s",  # noqa: F821
-        actions: "as", hints: "a{sv}", expire_timeout: "i",  # noqa: F821, F722
-    ) -> "u":  # noqa: F821
+        self,
+        app_name: "s",
+        replaces_id: "u",
+        app_icon: "s",
+        summary: "s",
+        body: "s",
+        actions: "as",
+        hints: "a{sv}",
+        expire_timeout: "i",
+    ) -> "u":
         self.received.append({"app": app_name, "summary": summary, "body": body, "actions": list(actions)})
         self.got.set()
         return len(self.received)
 
     @method()
-    def GetCapabilities(self) -> "as":  # noqa: F722
+    def GetCapabilities(self) -> "as":
         return ["actions", "body"]
 
     @method()
-    def GetServerInformation(self) -> "ssss":  # noqa: F821
+    def GetServerInformation(self) -> "ssss":
         return ["fake", "teamapp-tests", "1.0", "1.2"]
 
     @method()
-    def CloseNotification(self, notification_id: "u"):  # noqa: F821
+    def CloseNotification(self, notification_id: "u"):
         return
 
 

@@ -47,15 +47,20 @@ def test_the_review_prompt_shows_in_the_native_window(native_clock_app):
     with open_page(app) as page:
         page.wait_for("document.readyState === 'complete' && location.pathname === '/signin'", what="sign-in page")
         sign_in(page, demo.email, demo.password)
-        page.wait_for("location.pathname === '/' && !!document.querySelector('#picker .contract-choice')",
-                      what="the main screen with the contract picker")
+        page.wait_for(
+            "location.pathname === '/' && !!document.querySelector('#picker .contract-choice')",
+            what="the main screen with the contract picker",
+        )
         click(page, "#picker .contract-choice")
-        page.wait_for("document.querySelector('#current-contract')?.textContent === 'Website redesign'",
-                      what="the demo contract chosen")
+        page.wait_for(
+            "document.querySelector('#current-contract')?.textContent === 'Website redesign'",
+            what="the demo contract chosen",
+        )
         page.wait_for("!!document.querySelector('#logging-switch')", what="the switch")
         click(page, "#logging-switch")
-        page.wait_for("document.querySelector('#logging-switch')?.getAttribute('aria-checked') === 'true'",
-                      what="logging on")
+        page.wait_for(
+            "document.querySelector('#logging-switch')?.getAttribute('aria-checked') === 'true'", what="logging on"
+        )
         cookies = {"teamapp_key": app.team.key}
         for _ in range(40):  # 20-second steps: the snapshot instant is random in the segment
             r = httpx.post(app.team.url("/test/clock"), data={"seconds": "20"}, cookies=cookies, timeout=90)
@@ -75,7 +80,8 @@ def test_the_review_prompt_shows_in_the_native_window(native_clock_app):
         click(page, ".prompt.review form:last-of-type button")  # Keep
         page.wait_for("!document.querySelector('.prompt.review')", what="the prompt gone after Keep")
         click(page, "#logging-switch")
-        page.wait_for("document.querySelector('#logging-switch')?.getAttribute('aria-checked') === 'false'",
-                      what="logging off")
+        page.wait_for(
+            "document.querySelector('#logging-switch')?.getAttribute('aria-checked') === 'false'", what="logging off"
+        )
     app.team.server.proc.send_signal(signal.SIGTERM)
     assert_clean_exit(app, "SIGTERM")

@@ -41,9 +41,7 @@ def screenshot_screen(name: str) -> None:
 
 
 def open_page(app) -> PageSession:
-    target = wait_for_page_target(
-        app.debug_port, app.team.base_url, WINDOW_TIMEOUT, alive=app.team.server.running
-    )
+    target = wait_for_page_target(app.debug_port, app.team.base_url, WINDOW_TIMEOUT, alive=app.team.server.running)
     return PageSession(target["webSocketDebuggerUrl"])
 
 

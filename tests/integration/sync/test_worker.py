@@ -405,6 +405,4 @@ def test_offline_since_says_the_day_when_it_is_not_today():
     assert since_words(datetime(2026, 12, 2, 4, 51, tzinfo=UTC), now) == "04:51"
     assert since_words(datetime(2026, 12, 1, 4, 51, tzinfo=UTC), now) == "Tue 1 Dec 04:51"
     # the day is the user's: 04:51 UTC on the 2nd is 23:51 on the 1st in New York
-    assert (
-        since_words(datetime(2026, 12, 2, 4, 51, tzinfo=UTC), now, ZoneInfo("America/New_York")) == "Tue 1 Dec 23:51"
-    )
+    assert since_words(datetime(2026, 12, 2, 4, 51, tzinfo=UTC), now, ZoneInfo("America/New_York")) == "Tue 1 Dec 23:51"
