@@ -29,8 +29,9 @@ from pathlib import Path
 import peewee
 
 from models import rules
+from models.disk_reserve import DiskReserve, is_disk_full
 from models.local import BaseModel, local_db
-from tracker.ports import Counts, EncodedImage, SegmentState, SegmentUpdate
+from tracker.ports import Counts, EncodedImage, SegmentState, SegmentUpdate, StorageFull
 from tracker.snapshot import CAMERA_OFF
 
 log = logging.getLogger(__name__)
@@ -121,14 +122,18 @@ def _write_private(path: Path, data: bytes, durable: bool) -> None:
     tmp = path.with_name(path.name + ".tmp")
     fd = os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
     try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view) :]
-        if durable:
-            os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(tmp, path)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+            if durable:
+                os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)  # a half-written file on a full disk takes the space a retry needs
+        raise
 
 
 def _private_dir(path: Path) -> None:
@@ -140,12 +145,19 @@ class SqliteCaptureSink:
     """Stores capture results in the local cache and snapshot files under ``data_dir``."""
 
     def __init__(
-        self, data_dir: Path | str, in_transaction: InTransactionHook | None = None, durable: bool = False
+        self,
+        data_dir: Path | str,
+        in_transaction: InTransactionHook | None = None,
+        durable: bool = False,
+        reserve: DiskReserve | None = None,
     ) -> None:
         self.data_dir = Path(data_dir)
         self._hook = in_transaction
         self._durable = durable
         self._dirs_made: set[Path] = set()
+        self.reserve = reserve if reserve is not None else DiskReserve(self.data_dir)
+        self._reserve_checked = False
+        self._on_reserve = False
 
     # --- CaptureSink port ---------------------------------------------------------------
 
@@ -167,9 +179,49 @@ class SqliteCaptureSink:
         value = CaptureSegment.select(peewee.fn.MAX(CaptureSegment.logged_until)).scalar()
         return CaptureSegment.logged_until.python_value(value)
 
+    def low_space(self) -> str | None:
+        """The data dir while its disk is full and writes go into the released reserve."""
+        return str(self.data_dir) if self._on_reserve else None
+
     def record(self, update: SegmentUpdate) -> int | None:
         """Apply one update in one transaction; returns the screen image row id if the
-        update carried a snapshot."""
+        update carried a snapshot.
+
+        On a full disk the reserve is released and the write tried once more; if that fails
+        too (or there was no reserve), :class:`~tracker.ports.StorageFull` says so, and
+        nothing of the update is left behind (the caller keeps it and retries)."""
+        if not self._reserve_checked:
+            self._reserve_checked = True
+            self.reserve.ensure()
+        try:
+            result = self._write(update)
+        except Exception as exc:
+            if not is_disk_full(exc):
+                raise
+            if not self.reserve.release():
+                raise StorageFull(str(self.data_dir)) from exc
+            self._on_reserve = True
+            try:
+                result = self._write(update)
+            except Exception as again:
+                if is_disk_full(again):
+                    raise StorageFull(str(self.data_dir)) from again
+                raise
+        if self._on_reserve and self.reserve.ensure():
+            log.info("the disk of %s has room again: the reserve is back", self.data_dir)
+            self._on_reserve = False
+        return result
+
+    def _write(self, update: SegmentUpdate) -> int | None:
+        written: list[Path] = []
+        try:
+            return self._write_files_and_rows(update, written)
+        except BaseException:
+            for path in written:  # the rows did not commit: these files are nobody's
+                path.unlink(missing_ok=True)
+            raise
+
+    def _write_files_and_rows(self, update: SegmentUpdate, written: list[Path]) -> int | None:
         files: list[tuple[str, EncodedImage | None, str, Path | None, Path | None]] = []
         snap = update.snapshot
         if snap is not None:
@@ -193,7 +245,9 @@ class SqliteCaptureSink:
                 full = day_dir / f"{name}{ext}"
                 thumb = day_dir / f"{name}.thumb.jpg"
                 _write_private(full, image.data, self._durable)
+                written.append(full)
                 _write_private(thumb, image.thumbnail, self._durable)
+                written.append(thumb)
                 files.append((kind, image, status, full, thumb))
             dir_fd = os.open(day_dir, os.O_RDONLY) if self._durable and day_dir.exists() else None
             if dir_fd is not None:  # make the renames durable before the row says they exist

@@ -8,11 +8,14 @@ Team app's tables.
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
 import peewee
 from playhouse.db_url import connect as connect_url
+
+log = logging.getLogger(__name__)
 
 #: Milliseconds a writer waits for a lock before SQLite gives up. Long enough for the
 #: capture loop, the sync worker and the web server to take turns without errors.
@@ -68,10 +71,17 @@ def is_postgres(db: peewee.Database) -> bool:
 def close_cleanly(db: peewee.Database) -> None:
     """Close a database so nothing is left for recovery on the next start.
 
-    For SQLite this folds the WAL back into the main file (a checkpoint) first.
+    For SQLite this folds the WAL back into the main file (a checkpoint) first. On a full
+    disk the checkpoint cannot be written; the WAL still holds every commit and SQLite folds
+    it in at the next start, so that is said and the close goes on.
     """
-    if db.is_closed():
-        db.connect()
-    if isinstance(db, peewee.SqliteDatabase):
-        db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-    db.close()
+    try:
+        if db.is_closed():
+            db.connect()
+        if isinstance(db, peewee.SqliteDatabase):
+            db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    except peewee.OperationalError as exc:
+        log.warning("could not fold the write-ahead log into %s (%s); the next start will", db.database, exc)
+    finally:
+        if not db.is_closed():
+            db.close()

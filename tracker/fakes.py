@@ -18,6 +18,7 @@ from tracker.ports import (
     Rect,
     SegmentState,
     SegmentUpdate,
+    StorageFull,
     WindowInfo,
 )
 
@@ -230,6 +231,10 @@ class MemorySink:
         self.updates: list[SegmentUpdate] = []
         self.segments: dict[tuple[int, datetime], dict] = {}
         self._until: datetime | None = None
+        #: Set to a directory to make every write fail as on a full disk.
+        self.full: str | None = None
+        #: Set to a directory to report writes going into a reserve.
+        self.low: str | None = None
 
     def segment_state(self, contract_id: int, segment: datetime) -> SegmentState | None:
         with self._lock:
@@ -242,7 +247,12 @@ class MemorySink:
         with self._lock:
             return self._until
 
+    def low_space(self) -> str | None:
+        return self.low
+
     def record(self, update: SegmentUpdate) -> int | None:
+        if self.full is not None:
+            raise StorageFull(self.full)
         with self._lock:
             self.updates.append(update)
             row = self.segments.setdefault(

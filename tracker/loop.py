@@ -245,6 +245,9 @@ class CaptureLoop:
             ready.set()
             while not self._clock.wait_until(session.next_wake(), stop):
                 session.wake()
+                if session.stop_reason is not None:
+                    self._request_stop(session.stop_reason)
+                    break
             session.finish(self._stop_reason)
         except Exception as exc:
             log.exception("capture loop failed")

@@ -213,6 +213,14 @@ class SegmentState:
     minute_counts: tuple[Counts, ...] = ()
 
 
+class StorageFull(Exception):
+    """The sink could not write because the disk holding ``directory`` is full."""
+
+    def __init__(self, directory: str) -> None:
+        super().__init__(f"the disk is full ({directory})")
+        self.directory = directory
+
+
 class CaptureSink(Protocol):
     """Where the loop's results go (SQLite + files in the app; a list in tests)."""
 
@@ -223,4 +231,10 @@ class CaptureSink(Protocol):
         again, so a clock set back cannot produce overlapping segments."""
         ...
 
-    def record(self, update: SegmentUpdate) -> None: ...
+    def record(self, update: SegmentUpdate) -> None:
+        """Store ``update`` all or nothing; raises :class:`StorageFull` on a full disk."""
+        ...
+
+    def low_space(self) -> str | None:
+        """The directory whose disk is full while writes still succeed (into a reserve)."""
+        ...

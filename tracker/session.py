@@ -22,6 +22,7 @@ Time zones play no part: everything is UTC.
 from __future__ import annotations
 
 import logging
+import math
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -43,6 +44,7 @@ from tracker.ports import (
     InputCounter,
     SegmentUpdate,
     SnapshotRecord,
+    StorageFull,
 )
 
 log = logging.getLogger(__name__)
@@ -55,6 +57,9 @@ MAX_INTERVAL_SECONDS = 75.0
 JUMP_TOLERANCE_SECONDS = 2.0
 #: Failed writes kept for retry (a day of minutes); older ones are dropped.
 MAX_PENDING_WRITES = 1440
+#: How many logged minutes may wait in memory because the disk is full: at this many the
+#: run stops (a crash would lose them, and the user must free space anyway).
+DISK_FULL_STOP_MINUTES = 30
 
 
 @dataclass
@@ -97,6 +102,10 @@ class CaptureSession:
         self._floor: datetime | None = None
         self.storage_status = "OK"
         self._pending: list[SegmentUpdate] = []
+        self._full = False
+        #: Set when the session itself must end the run (the disk stayed full); the loop
+        #: stops with this reason.
+        self.stop_reason: str | None = None
 
     # --- public -------------------------------------------------------------------------
 
@@ -131,7 +140,14 @@ class CaptureSession:
         come yet (logging stopped before it)."""
         self._advance(stopping=True)
         assert self._last is not None
+        if self._pending:
+            log.error("logging stopped with %d writes not stored (%s)", len(self._pending), self.storage_status)
         self._emit(LoggingStopped(self.contract_id, self._last, reason))
+
+    @property
+    def unsaved_minutes(self) -> int:
+        """Logged minutes held in memory because they could not be written yet."""
+        return math.ceil(sum(u.add_seconds for u in self._pending) / 60)
 
     # --- internals ----------------------------------------------------------------------
 
@@ -235,14 +251,37 @@ class CaptureSession:
         while self._pending:
             try:
                 result = self._sink.record(self._pending[0])
+            except StorageFull as exc:
+                self._disk_full(exc.directory)
+                return None
             except Exception as exc:  # keep logging; the UI shows the storage problem
                 log.exception("could not store capture data (%d writes waiting)", len(self._pending))
                 self.storage_status = f"could not store capture data: {exc}"
                 del self._pending[:-MAX_PENDING_WRITES]
                 return None
             self._pending.pop(0)
-        self.storage_status = "OK"
+        self._full = False
+        low = self._sink.low_space()
+        self.storage_status = (
+            f"Disk full: the last minutes went into the app's reserve space; free space on {low}" if low else "OK"
+        )
         return result
+
+    def _disk_full(self, directory: str) -> None:
+        """Keep the writes, say how much is waiting, and end the run if it lasts too long."""
+        if not self._full:
+            self._full = True
+            log.error("the disk of %s is full; writes wait in memory", directory)
+        minutes = self.unsaved_minutes
+        self.storage_status = (
+            f"Disk full: {minutes} {'minute is' if minutes == 1 else 'minutes are'} waiting in memory;"
+            f" free space on {directory}"
+        )
+        if minutes >= DISK_FULL_STOP_MINUTES and self.stop_reason is None:
+            self.stop_reason = (
+                f"the disk is full and {minutes} {'minute' if minutes == 1 else 'minutes'} could not be saved."
+                f" Free space on {directory}, then switch logging on again"
+            )
 
     def _emit_segment(self, seg: SegmentProgress) -> None:
         self._emit(

@@ -340,12 +340,12 @@ class LoggingController:
         if isinstance(event, LoggingStarted):
             changed.add("status")  # (start() said it is on; a late event must not undo a stop)
         elif isinstance(event, LoggingStopped):
-            if not self.loop.running or self.loop.stop_requested:
-                self._stopped = True  # else it is a late event of a run before the current one
-                resume.mark_off()  # the weekly limit, a source failing: stopped, and said so
             with self._lock:
                 if event.reason not in ("switched off", "app closed"):
                     self.state.stop_message = f"Logging stopped: {event.reason}."
+            if not self.loop.running or self.loop.stop_requested:
+                self._stopped = True  # else it is a late event of a run before the current one
+                resume.mark_off()  # the weekly limit, a source failing: stopped, and said so
             changed |= {"status", "prompts"}
         elif isinstance(event, SnapshotTaken):
             if prefs.notifications and event.snapshot_id is not None:

@@ -11,12 +11,15 @@ it, and the screen says what happened and how much time was not logged.
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 
 from models import rules
 from models.local import get_state, local_db, set_state
 from sync.status import since_words
+
+log = logging.getLogger(__name__)
 
 RUN_KEY = "logging_run"
 
@@ -32,7 +35,12 @@ def mark_on(contract_id: int, now: datetime) -> None:
 
 
 def mark_off() -> None:
-    set_state(RUN_KEY, None)
+    """Clear the marker: a stop on purpose. On a full disk this cannot be written; the app
+    must still stop cleanly (the next start then resumes, which a user would not mind)."""
+    try:
+        set_state(RUN_KEY, None)
+    except Exception:
+        log.exception("could not clear the logging-run marker")
 
 
 def unfinished_run() -> UnfinishedRun | None:

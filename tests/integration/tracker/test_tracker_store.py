@@ -85,9 +85,9 @@ def test_a_failing_write_changes_nothing(tmp_path):
         sink.record(SegmentUpdate(1, T0, 60, T0 + timedelta(minutes=1), {0: Counts(1, 0, 0)}, snapshot(T0)))
     assert CaptureSegment.select().count() == 0 and CaptureMinute.select().count() == 0
     assert CaptureImage.select().count() == 0
-    # the image files written before the failed transaction are orphans; recovery removes them
-    removed = sink.recover()
-    assert len(removed) == 4 and not any(p.exists() for p in removed)
+    # the image files written before the failed transaction go with it
+    assert not [p for p in (tmp_path / "data" / "snapshots").rglob("*") if p.is_file()]
+    assert sink.recover() == []
     db.close()
 
 
@@ -97,3 +97,38 @@ def test_recover_keeps_referenced_files(sink):
     removed = sink.recover()
     assert [p.name for p in removed] == ["junk.jpg.tmp"]
     assert sink.image_path(CaptureImage.get_by_id(shot_id)).exists()
+
+
+def test_a_full_disk_goes_into_the_reserve_then_says_so_and_leaves_nothing_half_written(tmp_path):
+    from models.disk_reserve import DiskReserve
+    from tests.support.small_disk import fill, small_disk
+    from tracker.ports import StorageFull
+
+    with small_disk(tmp_path / "disk", 6) as disk:
+        db = open_local_database(disk / "cache.sqlite3")
+        try:
+            sink = SqliteCaptureSink(disk / "data", reserve=DiskReserve(disk / "data", 1024 * 1024))
+            sink.record(SegmentUpdate(1, T0, 60, T0 + timedelta(minutes=1), {0: Counts(1, 0, 0)}))
+            assert sink.reserve.held() and sink.low_space() is None
+            filler = fill(disk)
+            # The disk is full: this write (with a snapshot) goes into the released reserve.
+            big = imaging.encode(Image.effect_noise((400, 300), 90).convert("RGB"))
+            shot = SnapshotRecord(T0 + timedelta(minutes=2), big, "OK", None, "off", "XTerm", "t")
+            sink.record(SegmentUpdate(1, T0, 60, T0 + timedelta(minutes=2), {1: Counts(2, 0, 0)}, shot))
+            assert not sink.reserve.held() and sink.low_space() == str(disk / "data")
+            fill(disk, "filler-2.bin")
+            files_before = sorted(p.name for p in (disk / "data").rglob("*"))
+            with pytest.raises(StorageFull) as caught:
+                sink.record(SegmentUpdate(1, T0, 60, T0 + timedelta(minutes=3), {2: Counts(3, 0, 0)}, shot))
+            assert caught.value.directory == str(disk / "data")
+            assert sorted(p.name for p in (disk / "data").rglob("*")) == files_before  # no partial files
+            state = sink.segment_state(1, T0)
+            assert state.logged_seconds == 120 and state.has_snapshot  # the failed write left nothing
+            # Space comes back: the same write goes through and the reserve is made again.
+            filler.unlink()
+            (disk / "filler-2.bin").unlink()
+            sink.record(SegmentUpdate(1, T0, 60, T0 + timedelta(minutes=3), {2: Counts(3, 0, 0)}))
+            assert sink.reserve.held() and sink.low_space() is None
+            assert sink.segment_state(1, T0).logged_seconds == 180
+        finally:
+            db.close()

@@ -325,3 +325,44 @@ def test_a_failing_sink_loses_nothing_once_it_recovers():
     assert sum(m.keys for m in sink.segments[(7, T0)]["minutes"]) == 20
     assert len(sink.snapshots()) == 1
     assert_invariants(sink)
+
+
+def test_a_full_disk_says_how_many_minutes_wait_and_loses_none_when_space_comes_back():
+    sink = MemorySink()
+    h = Harness(rng=FixedRandom(0.5), sink=sink)
+    h.session.begin()
+    h.run_until(T0 + 2 * MIN, per_minute=lambda hh: hh.inputs.add(keys=1))
+    sink.full = "/home/ann/.local/share/teamapp"
+    h.run_until(T0 + 5 * MIN, per_minute=lambda hh: hh.inputs.add(keys=1))
+    assert h.session.storage_status == (
+        "Disk full: 3 minutes are waiting in memory; free space on /home/ann/.local/share/teamapp"
+    )
+    assert h.session.unsaved_minutes == 3
+    assert h.session.stop_reason is None
+    sink.full = None
+    sink.low = "/home/ann/.local/share/teamapp"  # the write went into the reserve
+    h.run_until(T0 + 6 * MIN, per_minute=lambda hh: hh.inputs.add(keys=1))
+    assert h.session.storage_status.startswith("Disk full: the last minutes went into the app's reserve space")
+    sink.low = None
+    h.run_until(T0 + 10 * MIN, per_minute=lambda hh: hh.inputs.add(keys=1))
+    h.session.finish()
+    assert h.session.storage_status == "OK"
+    assert h.seconds(T0) == 600
+    assert sum(m.keys for m in sink.segments[(7, T0)]["minutes"]) == 10
+    assert len(sink.snapshots()) == 1
+    assert_invariants(sink)
+
+
+def test_a_disk_that_stays_full_ends_the_run_after_half_an_hour_with_the_reason():
+    sink = MemorySink()
+    h = Harness(rng=FixedRandom(0.5), sink=sink)
+    h.session.begin()
+    h.run_until(T0 + 1 * MIN)
+    sink.full = "/data"
+    h.run_until(T0 + 30 * MIN)
+    assert h.session.stop_reason is None  # 29 minutes full so far
+    assert h.session.storage_status == "Disk full: 29 minutes are waiting in memory; free space on /data"
+    h.run_until(T0 + 31 * MIN)
+    assert h.session.stop_reason == (
+        "the disk is full and 30 minutes could not be saved. Free space on /data, then switch logging on again"
+    )
