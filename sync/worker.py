@@ -5,7 +5,10 @@ One round (:meth:`SyncWorker.run_once`, which tests call directly) pushes due se
 batches, then snapshot tombstones and uploads, then pulls the changes feed. Network errors,
 timeouts, 429 and 5xx end the round and the next one waits an exponential backoff with
 jitter (2 s doubling to 1 minute); any other refusal parks that one item as "needs
-attention" with the diary's reason. The thread waits only through the Clock port
+attention" with the diary's reason. A batch the diary refuses or fails on as a whole is sent
+again in halves, down to single items, so one bad item never holds back the others; an item
+the diary keeps failing on (HTTP 500) while it answers everything else is parked after
+:data:`CRASH_ATTEMPTS` tries. The thread waits only through the Clock port
 (``clock.wait_until`` on its wake event), so a fake clock drives it in tests.
 """
 
@@ -44,6 +47,9 @@ BACKOFF_CAP = 60.0  # a diary back from an outage is seen within a minute
 ITEM_RETRY = timedelta(seconds=30)
 #: Refusals that a later attempt can fix by itself.
 RETRYABLE_CODES = {"segment_unknown"}
+#: A segment the diary fails on (HTTP 500) while other segments go through is tried this many
+#: times, then parked under "needs attention" with the reason.
+CRASH_ATTEMPTS = 5
 PULL_LIMIT = 500
 #: Snapshot uploads in flight at once (see :meth:`SyncWorker._upload_all`).
 UPLOAD_STREAMS = 2
@@ -87,6 +93,9 @@ class RoundResult:
     failure: str | None = None
     delay: float = IDLE_SECONDS
     notes: list[str] = field(default_factory=list)
+    #: Segments the diary failed on (5xx) when sent alone, and that failure.
+    crashing: list[outbox.Item] = field(default_factory=list)
+    crash_error: ServerBusy | None = None
 
 
 class SyncWorker:
@@ -167,6 +176,7 @@ class SyncWorker:
                     self._push_segments(client, result)
                     self._push_snapshots(client, result)
                     self._pull(client, account.diary_url, result)
+                    self._settle_crashing(result)  # the diary answered the pull: it works
             except (DiaryUnreachable, ServerBusy, NotSignedIn, DiaryError) as exc:
                 self.failures += 1
                 result.failure = str(exc)
@@ -188,9 +198,12 @@ class SyncWorker:
                 return result
             self.failures = 0
             now = self.clock.now()
+            failed_alone = result.crash_error if result.crashing and not result.pushed else None
+            if failed_alone is not None:  # it answers, but failed on all we sent: say so
+                result.failure = str(failed_alone)
             with local_db.atomic():
                 set_state(OFFLINE_KEY, None)
-                set_state(SERVER_ERROR_KEY, None)
+                set_state(SERVER_ERROR_KEY, str(failed_alone.status) if failed_alone else None)
                 set_state(PROBLEM_KEY, None)
                 set_state(LAST_OK_KEY, now.isoformat())
             nxt = outbox.next_due_at(now)
@@ -207,10 +220,13 @@ class SyncWorker:
     # --- segments -------------------------------------------------------------------------
 
     def _push_segments(self, client: DiaryClient, result: RoundResult) -> None:
+        skip: set[int] = set()  # items the diary failed on alone in this round
+        went_any = False
         for _ in range(MAX_BATCHES_PER_ROUND):
-            items = outbox.due(OUTBOX_SEGMENT, self.clock.now(), self.batch_size)
+            due = outbox.due(OUTBOX_SEGMENT, self.clock.now(), self.batch_size + len(skip))
+            items = [i for i in due if i.id not in skip][: self.batch_size]
             if not items:
-                return
+                break
             payloads = segment_payloads(items)
             sendable = [i for i in items if i.local_id in payloads]
             with local_db.atomic():
@@ -219,17 +235,71 @@ class SyncWorker:
                         outbox.done(item)
             if not sendable:
                 continue
-            try:
-                answer = client.sync_push([payloads[i.local_id] for i in sendable])
-            except Refused as exc:  # the whole batch refused (should not happen): park it, say why
+            went, crashing, error = self._push_isolating(client, sendable, payloads, result)
+            went_any = went_any or went
+            skip.update(i.id for i in crashing)
+            result.crashing += crashing
+            result.crash_error = error or result.crash_error
+        if len(result.crashing) > 1 and not went_any:
+            assert result.crash_error is not None
+            raise result.crash_error  # it fails on every item: the diary itself is failing
+
+    def _settle_crashing(self, result: RoundResult) -> None:
+        """The diary failed on these items alone, yet answered the rest of the round (other
+        items, or the pull): the item is the problem. Retry it a few times, then park it."""
+        error = result.crash_error
+        if not result.crashing or error is None:
+            return
+        with local_db.atomic():
+            for item in result.crashing:
+                if item.attempts + 1 >= CRASH_ATTEMPTS:
+                    outbox.park(item, "server_error", f"The diary fails on this segment (HTTP {error.status}).")
+                    result.parked += 1
+                else:
+                    reason = f"The diary failed on this segment (HTTP {error.status})."
+                    outbox.retry_later(item, self.clock.now() + ITEM_RETRY, reason)
+
+    def _push_isolating(
+        self, client: DiaryClient, items: list[outbox.Item], payloads: dict[int, dict], result: RoundResult
+    ) -> tuple[bool, list[outbox.Item], ServerBusy | None]:
+        """Push ``items``; if the diary refuses the whole batch (4xx) or fails on it (5xx),
+        push each half on its own, down to single items, so one bad item cannot hold back the
+        rest. Returns whether the diary answered for any of them, the single items it still
+        failed on, and its last failure. 429 and 503 are about the server, not the items:
+        they end the round as before."""
+        try:
+            answer = client.sync_push([payloads[i.local_id] for i in items])
+        except Refused as exc:
+            if len(items) == 1:
                 with local_db.atomic():
-                    for item in sendable:
-                        outbox.park(item, exc.code, str(exc))
-                result.parked += len(sendable)
-                continue
-            by_uuid = {r["uuid"]: r for r in answer.get("results", [])}
-            with local_db.atomic():
-                self._segment_results(sendable, by_uuid, result)
+                    outbox.park(items[0], exc.code, str(exc))
+                result.parked += 1
+                return True, [], None
+            return self._halves(client, items, payloads, result)
+        except ServerBusy as exc:
+            if exc.status in (429, 503) or exc.status < 500:
+                raise
+            if len(items) == 1:
+                return False, list(items), exc
+            try:
+                went, crashing, error = self._halves(client, items, payloads, result)
+            except ServerBusy as busy:  # the diary is in trouble after all: report the first failure
+                raise exc from busy
+            return went, crashing, error or exc
+        by_uuid = {r["uuid"]: r for r in answer.get("results", [])}
+        with local_db.atomic():
+            self._segment_results(items, by_uuid, result)
+        return True, [], None
+
+    def _halves(
+        self, client: DiaryClient, items: list[outbox.Item], payloads: dict[int, dict], result: RoundResult
+    ) -> tuple[bool, list[outbox.Item], ServerBusy | None]:
+        middle = len(items) // 2
+        went, crashing, error = False, [], None
+        for half in (items[:middle], items[middle:]):
+            half_went, half_crashing, half_error = self._push_isolating(client, half, payloads, result)
+            went, crashing, error = went or half_went, crashing + half_crashing, half_error or error
+        return went, crashing, error
 
     def _segment_results(self, items: list[outbox.Item], by_uuid: dict[str, dict], result: RoundResult) -> None:
         """Apply a batch's answers in one transaction: acknowledged items leave the outbox in one

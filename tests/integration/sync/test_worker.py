@@ -406,3 +406,81 @@ def test_offline_since_says_the_day_when_it_is_not_today():
     assert since_words(datetime(2026, 12, 1, 4, 51, tzinfo=UTC), now) == "Tue 1 Dec 04:51"
     # the day is the user's: 04:51 UTC on the 2nd is 23:51 on the 1st in New York
     assert since_words(datetime(2026, 12, 2, 4, 51, tzinfo=UTC), now, ZoneInfo("America/New_York")) == "Tue 1 Dec 23:51"
+
+
+class PoisonTransport(FlakyTransport):
+    """The diary fails (HTTP 500) or refuses the whole batch (HTTP 400) whenever a push
+    carries the poisoned segment, as a server bug on one item would."""
+
+    def __init__(self, app, poison: str, status: int):
+        super().__init__(app)
+        self.poison, self.status = poison, status
+        self.batches: list[list[str]] = []
+
+    def handle_request(self, request):
+        if request.url.path.endswith("/sync/push"):
+            import json
+
+            uuids = [s["uuid"] for s in json.loads(request.content)["segments"]]
+            self.batches.append(uuids)
+            if self.poison in uuids:
+                self.requests += 1
+                body = {"code": "bad_request", "message": "The batch was refused."}
+                return httpx.Response(self.status, json=body, request=request)
+        return super().handle_request(request)
+
+
+@pytest.mark.parametrize("status", [500, 400])
+def test_one_item_the_diary_fails_on_is_isolated_and_the_rest_go_through(
+    logged_in, team_app, sqlite_diary, make_worker, fake_sources, status
+):
+    from models.local import local_db
+
+    team, *_ = logged_in
+    log_minutes(team, fake_sources, 45)  # 5 segments, batches of 3
+    with team_app.app_context():
+        uuids = [u for (u,) in local_db.execute_sql("SELECT uuid FROM capture_segment ORDER BY start").fetchall()]
+    assert len(uuids) >= 5
+    poison = uuids[1]
+    transport = PoisonTransport(sqlite_diary, poison, status)
+    worker = make_worker(transport)
+    with team_app.app_context():
+        first = worker.run_once()
+        assert first.failure is None and first.pushed == len(uuids) - 1  # the others went through at once
+        for _ in range(12):  # rounds, each past the item's retry delay
+            result = worker.run_once()
+            worker.clock.advance(timedelta(seconds=result.delay + 31))
+        outbox = local_db.execute_sql(
+            "SELECT uuid, state, error_code, error FROM sync_outbox WHERE kind = 'segment'"
+        ).fetchall()
+        waiting_snapshots = local_db.execute_sql(
+            "SELECT error FROM sync_outbox WHERE kind = 'snapshot' AND state = 'pending'"
+        ).fetchall()
+    remote = {s[0] for s in diary_state(sqlite_diary)[0]}
+    assert remote == set(uuids) - {poison}  # every other segment reached the diary
+    assert len(outbox) == 1 and outbox[0][0] == poison and outbox[0][1] == "attention"
+    assert waiting_snapshots in ([], [("Upload the segment of this snapshot first.",)])  # kept, not lost
+    if status == 500:
+        assert outbox[0][2] == "server_error" and outbox[0][3] == "The diary fails on this segment (HTTP 500)."
+        assert sum(poison in b and len(b) == 1 for b in transport.batches) == 5  # tried alone 5 times, then parked
+    else:
+        assert outbox[0][3] == "The batch was refused."
+    page = team.get("/").get_data(as_text=True)
+    assert "Needs attention: 1 item" in page
+
+
+def test_a_diary_failing_on_everything_is_a_diary_problem_not_a_parked_item(
+    logged_in, team_app, sqlite_diary, make_worker, fake_sources
+):
+    from models.local import local_db
+
+    team, *_ = logged_in
+    log_minutes(team, fake_sources, 25)
+    transport = FlakyTransport(sqlite_diary, faults=["500"] * 20)
+    worker = make_worker(transport)
+    with team_app.app_context():
+        for _ in range(3):
+            assert worker.run_once().failure
+        states = {s for (s,) in local_db.execute_sql("SELECT state FROM sync_outbox").fetchall()}
+    assert states == {"pending"}  # nothing parked for the diary's own trouble
+    assert "The diary has a problem (HTTP 500)" in team.get("/").get_data(as_text=True)
