@@ -152,7 +152,7 @@ def start_embedded_diary(data_dir: Path, out: TextIO, clock=None):
         out.write("Embedded Work Diary: " + diary_app.extensions["diary_damage"] + "\n")
     created = ensure_demo_accounts(diary_app.extensions["diary_db"], diary_dir, config.get("CLOCK", utc_now)())
     if created:
-        out.write(format_demo_accounts(created))
+        out.write(format_demo_accounts(created, embedded=True))
         out.write(f"(saved in {diary_dir / DEMO_FILE_NAME})\n")
     previous = _read_embedded_address(diary_dir)
     server = None

@@ -66,8 +66,10 @@ def ensure_demo_accounts(db, data_dir: Path, now: datetime) -> list[DemoAccount]
     return created
 
 
-def format_demo_accounts(accounts: list[DemoAccount]) -> str:
-    lines = ["Demo accounts of the embedded Work Diary (created on first start):"]
+def format_demo_accounts(accounts: list[DemoAccount], embedded: bool = False) -> str:
+    """What is printed (and saved) once: the standalone diary server has no "embedded" diary."""
+    whose = "the embedded Work Diary" if embedded else "this Work Diary"
+    lines = [f"Demo accounts of {whose} (created on first start):"]
     for a in accounts:
         lines.append(f"  {a.role:<10}  e-mail: {a.email:<32}  password: {a.password}")
     return "\n".join(lines) + "\n"

@@ -429,7 +429,7 @@ def delete():
     except edits.PageRefusal as exc:
         return _answer(error=exc.message, status=exc.status)
     n = plan.segments
-    return _answer(flash=f"Deleted {n} segment{'s' if n != 1 else ''}: {dv.hm(plan.minutes)} removed.")
+    return _answer(flash=f"Deleted {n} segment{'s' if n != 1 else ''} ({dv.hm(plan.minutes)}).")
 
 
 @diary_bp.post("/camera/delete")

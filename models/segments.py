@@ -62,6 +62,22 @@ class Totals:
     def limit_ratio(self) -> float | None:
         return None if not self.limit_minutes else min(1.0, self.week_minutes / self.limit_minutes)
 
+    @property
+    def week_billed(self) -> int:
+        """This week's minutes within the limit: what is shown as "of 40:00" and billed."""
+        return rules.minutes_within_weekly_limit(0, self.week_minutes, self.limit_hours)
+
+    @property
+    def week_over(self) -> int:
+        """Minutes logged past the limit (the minute in which logging stopped): not billed."""
+        return self.week_minutes - self.week_billed
+
+    @property
+    def today_billed(self) -> int:
+        """Today's minutes without those past the limit: they are the week's last ones, so
+        they were logged today if any were (the screen never shows today above the week)."""
+        return max(0, self.today_minutes - self.week_over)
+
 
 def totals(contract_id: int, now: datetime, limit_hours: int | None, tz=UTC) -> Totals:
     """Today (in the display time zone) and this work week (UTC, as billed)."""

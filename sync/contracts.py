@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from models.local import Contract, get_state, local_db, set_state
-from models.rules import WEEK, week_start
+from models.rules import WEEK, minutes_within_weekly_limit, week_start
 from sync.account import current_account
 from sync.credentials import TokenStore
 from sync.diary_client import DiaryClient, DiaryError, NotSignedIn
@@ -132,7 +132,9 @@ class PickerRow:
 
     @property
     def week_text(self) -> str:
-        return f"{self.week_minutes // 60}:{self.week_minutes % 60:02d}"
+        """Within the weekly limit, as billed (a minute over it is not shown as 1:01 of 1:00)."""
+        billed = minutes_within_weekly_limit(0, self.week_minutes, self.contract.weekly_limit_hours)
+        return f"{billed // 60}:{billed % 60:02d}"
 
     @property
     def limit_ratio(self) -> float | None:

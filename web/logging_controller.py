@@ -303,7 +303,8 @@ class LoggingController:
         removed = seg_store.discard_interval(contract_id, idle[0], idle[1], self.clock.now())
         self.after_edit()
         self._on_change({"panel", "prompts"})
-        return f"Discarded {removed // 60} idle minute(s)."
+        minutes = removed // 60
+        return f"Discarded {minutes} idle minute{'' if minutes == 1 else 's'}."
 
     def dismiss_reminder(self) -> None:
         with self._lock:
@@ -445,7 +446,7 @@ class LoggingController:
         used = seg_store.billable_minutes_between(contract.id, week, week + rules.WEEK)
         if used >= contract.weekly_limit_hours * 60:
             return (
-                f"You reached this week's limit of {contract.weekly_limit_hours} hours on “{contract.title}”. "
+                f"You reached this week's limit of {_hours(contract.weekly_limit_hours)} on “{contract.title}”. "
                 "Logging can start again on Monday (00:00 UTC), or when your client raises the limit."
             )
         return None
@@ -473,3 +474,7 @@ class LoggingController:
             self._notify(Notice("Weekly limit almost reached", message))
             return {"prompts"}
         return set()
+
+
+def _hours(n: int) -> str:
+    return f"{n} hour" if n == 1 else f"{n} hours"

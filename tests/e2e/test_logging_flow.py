@@ -395,15 +395,21 @@ def test_the_weekly_limit_stops_logging_and_refuses_to_start(page: Page, clock_a
             if 'id="limit-message"' in html:
                 break
         assert warned, "no warning before the limit"
-    expect(page.locator("#limit-message")).to_contain_text("reached this week's limit of 1 hours")
+    expect(page.locator("#limit-message")).to_contain_text("reached this week's limit of 1 hour on")
     expect(switch).to_have_attribute("aria-checked", "false")
     expect(page.locator("#status-line")).to_contain_text("Not logging")
-    _today, week = expect_totals(page, app, contract_id)
-    assert minutes(week) >= 60, week
+    _today, logged = expected_totals(app, contract_id, app_now(app), "UTC")
+    assert minutes(logged) >= 60, logged
+    # Shown as billed: never "1:01 of 1:00"; a minute past the limit is said to be unbilled.
+    expect(page.locator("#week-total")).to_have_text("1:00")
+    if minutes(logged) > 60:
+        expect(page.locator("#week-over")).to_have_text(f"0:{minutes(logged) - 60:02d} over the limit, not billed")
+    expect(page.locator("#picker")).not_to_contain_text(logged if minutes(logged) > 60 else "no such text")
     shoot(page, screenshot, "logging-limit-reached")
 
     switch.click()
-    expect(page.locator("#panel-error")).to_contain_text("reached this week's limit of 1 hours")
+    expect(page.locator("#panel-error")).to_contain_text("reached this week's limit of 1 hour on")
+    expect(page.get_by_text("reached this week's limit")).to_have_count(1)  # said once, under the switch
     expect(switch).to_have_attribute("aria-checked", "false")
     advance(app, 120)
     assert sum(s.logged_seconds for s in segments(app, contract_id)) <= 61 * 60

@@ -160,7 +160,7 @@ def test_day_view_delete_snapshot_and_see_the_totals_drop(page: Page, diary: Dia
     confirm = page.locator("#confirm-delete")
     expect(confirm).to_contain_text("remove 0:10 of logged time (1 segment)")
     confirm.get_by_role("button", name="Delete 0:10").click()
-    expect(page.locator(".diary-notices")).to_contain_text("Deleted 1 segment: 0:10 removed.")
+    expect(page.locator(".diary-notices")).to_contain_text("Deleted 1 segment (0:10).")
     expect(page.locator("#day-total")).to_have_text(f"{(day_before - 10) // 60}:{(day_before - 10) % 60:02d}")
     expect(page.locator("#week-total")).to_have_text(f"{(week_before - 10) // 60}:{(week_before - 10) % 60:02d}")
     expect(page.locator(f"#seg-{seg_id}")).to_have_class(re.compile("s-deleted"))

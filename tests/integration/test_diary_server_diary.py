@@ -232,7 +232,7 @@ def test_client_sets_labels_only_and_sees_deletions_as_removed_time(world):
         f"/contracts/{cid}/diary/delete",
         {"ids": chosen[0], "confirm": "yes", "view": "week", "day": str(MONDAY.date()), "tz": "utc"},
     )
-    assert r.status_code == 200 and "Deleted 1 segment: 0:10 removed." in text(r)
+    assert r.status_code == 200 and "Deleted 1 segment (0:10)." in text(r)
     assert 'id="week-total">34:50<' in text(r)
     assert rows(world, [chosen[0]])[chosen[0]].deleted_at is not None
     with world["app"].extensions["diary_db"].connection_context():

@@ -228,7 +228,7 @@ def test_delete_confirms_the_time_then_removes_it_and_the_files(diary, team_app)
     assert r.status_code == 422 and "Confirm the deletion first." in text(r)
     r = team.post(f"/diary/delete?contract={cid}", data={**form, "confirm": "yes"}, headers=HX)
     body = text(r)
-    assert "Deleted 2 segments: 0:20 removed." in body
+    assert "Deleted 2 segments (0:20)." in body
     assert 'id="week-total">2:10<' in body and "0:20 deleted" in body
     with team_app.app_context():
         segs = list(CaptureSegment.select().where(CaptureSegment.id.in_(chosen)))

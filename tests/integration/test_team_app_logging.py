@@ -102,7 +102,7 @@ def test_weekly_limit_warns_then_stops_and_refuses(logged_in, team_app, fake_sou
     assert "Weekly limit reached" in page and 'aria-checked="false"' in page
     r = team.post("/logging/toggle", headers=HX)
     body = html.unescape(r.get_data(as_text=True))
-    assert "reached this week's limit of 2 hours" in body and 'id="current-contract"' in body
+    assert "reached this week's limit of 2 hours on" in body and 'id="current-contract"' in body
     assert not team_app.extensions["teamapp"]["controller"].logging
 
 

@@ -398,9 +398,7 @@ def delete():
     except EditRefused as exc:
         return _answer(account, contract, error=str(exc), status=409 if _is_rule(exc) else 422)
     n = plan.segments
-    return _answer(
-        account, contract, flash=f"Deleted {n} segment{'s' if n != 1 else ''}: {dv.hm(plan.minutes)} removed."
-    )
+    return _answer(account, contract, flash=f"Deleted {n} segment{'s' if n != 1 else ''} ({dv.hm(plan.minutes)}).")
 
 
 @bp.post("/camera/delete")
