@@ -18,6 +18,8 @@ if TYPE_CHECKING:  # only for annotations: PIL is imported by whoever makes imag
 
 #: Health value of a source that works.
 OK = "OK"
+#: Health value shown in the moment between the switch and the loop starting the sources.
+STARTING = "starting"
 
 
 @dataclass

@@ -22,6 +22,7 @@ from models.capture_store import CaptureSegment
 from models.local import Contract, get_state, local_db, set_state
 from sync import outbox
 from tracker.events import LoggingStarted, LoggingStopped, SegmentUpdated, SnapshotTaken
+from tracker.ports import OK, STARTING
 from web import resume
 from web.memory import release_free_memory
 from web.notify import Notice
@@ -156,8 +157,11 @@ class LoggingController:
         if status.logging and self._stopped:
             return replace(status, logging=False, contract_id=None, segment=None, logged_seconds=0.0, activity_level=0)
         if not status.logging and not self._stopped and self.loop.running:
-            # Switched on, the loop thread still starting its sources: on, as the switch said.
-            return replace(status, logging=True, contract_id=self._contract_id)
+            # Switched on, the loop thread still starting its sources: on, as the switch said,
+            # and the sources "starting" rather than "not running (logging is off)"; the
+            # LoggingStarted event re-renders the status line with what they really say.
+            starting = {k: STARTING for k in ("capture", "input", "window") if getattr(status, k) != OK}
+            return replace(status, logging=True, contract_id=self._contract_id, **starting)
         return status
 
     @property

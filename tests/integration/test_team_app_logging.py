@@ -5,6 +5,7 @@ import html
 import pytest
 
 from models.capture_store import CaptureImage, CaptureSegment
+from tracker.ports import OK
 from web import preferences as prefs_mod
 
 
@@ -259,3 +260,21 @@ def test_a_memo_saved_while_off_applies_to_the_segment_logging_resumes_into(logg
         segments = list(CaptureSegment.select().order_by(CaptureSegment.start))
     assert len(segments) == 1  # the same segment, resumed into
     assert (segments[0].memo, segments[0].label) == ("Payment form", "Development")
+
+
+def test_right_after_switching_on_the_sources_are_starting_not_off(logged_in, team_app, fake_sources):
+    import threading
+
+    team, _ = logged_in
+    window = fake_sources["window"]
+    release = threading.Event()
+    not_started = "the active window is not being read (logging is off)"
+    window.health = lambda: OK if release.is_set() else not_started
+    window.start = lambda: release.wait(10)  # the loop thread is still starting its sources
+    try:
+        body = html.unescape(team.post("/logging/toggle", headers=HX).get_data(as_text=True))
+        assert "Logging" in body and not_started not in body
+        assert 'title="starting"' in body
+    finally:
+        release.set()
+    team_app.extensions["teamapp"]["controller"].stop()

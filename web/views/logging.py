@@ -19,6 +19,7 @@ from models.capture_store import CaptureImage, CaptureSegment
 from models.local import Contract
 from sync import contracts as contracts_sync
 from sync.account import current_account
+from tracker.ports import OK, STARTING
 from web import preferences as prefs_mod
 from web.htmx import is_htmx, render
 from web.logging_controller import StartRefused
@@ -119,7 +120,7 @@ def health_items(status, prefs) -> list[tuple[str, str, bool]]:
     for name, value in status.health().items():
         if name == "camera" and not prefs.camera_enabled:
             continue
-        good = value == "OK"
+        good = value in (OK, STARTING)
         if status.logging or (not good and name in ("capture", "storage")):
             items.append((HEALTH_LABELS[name], value, good))
     return items
