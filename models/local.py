@@ -86,10 +86,16 @@ def get_state(key: str, default: str | None = None) -> str | None:
 
 
 def set_state(key: str, value: str | None) -> None:
+    """Store ``value`` (None removes the key). A value that did not change changes no row, so
+    the sync worker's rounds that find nothing write nothing to disk."""
     if value is None:
-        AppState.delete().where(AppState.key == key).execute()
+        local_db.execute_sql("DELETE FROM app_state WHERE key = ?", (key,))
     else:
-        AppState.insert(key=key, value=value).on_conflict_replace().execute()
+        local_db.execute_sql(
+            "INSERT INTO app_state (key, value) VALUES (?, ?)"
+            " ON CONFLICT (key) DO UPDATE SET value = excluded.value WHERE app_state.value IS NOT excluded.value",
+            (key, value),
+        )
 
 
 def local_migrations() -> list[Migration]:
