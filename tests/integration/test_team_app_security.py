@@ -93,7 +93,8 @@ def _handshake(team_app, origin):
         with socket.create_connection(("127.0.0.1", port), timeout=10) as conn:
             conn.sendall(
                 (
-                    f"GET {team_app.config['PATH_PREFIX']}/ws HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                    f"GET {team_app.config['PATH_PREFIX']}/ws HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+                    "Upgrade: websocket\r\nConnection: Upgrade\r\n"
                     "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
                     f"Origin: {origin.format(port=port)}\r\nCookie: teamapp_key={SECRET}\r\n\r\n"
                 ).encode()
