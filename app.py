@@ -317,7 +317,7 @@ def serve_team_app(settings: Settings, data_dir: Path, instance, out: TextIO) ->
     from models.database import close_cleanly
     from sync import contracts as contracts_sync
     from ui import ICON_PNG
-    from web import window
+    from web import security, window
     from web.factory import create_app
     from web.serving import ServerThread
     from web.single_instance import install as install_instance
@@ -408,9 +408,9 @@ def serve_team_app(settings: Settings, data_dir: Path, instance, out: TextIO) ->
 
     install_instance(app, instance.key, show_window)
     server.start()
-    url = f"{server.base_url}/?key={app.config['LAUNCH_SECRET']}"
+    url = security.launch_url(app, server.base_url)  # http://127.0.0.1:PORT/t-…/?key=…
     launch_url.append(url)
-    instance.publish(server.base_url)
+    instance.publish(server.base_url + app.config["PATH_PREFIX"])  # a second copy asks there
     if svc.get("storage_notice"):
         out.write(svc["storage_notice"] + "\n")
     resumed = resume_logging(app)  # before the ready line: whoever waits for it sees the answer

@@ -37,7 +37,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 TARGETS = {"main page": 20.0, "toggle round trip": 50.0, "RSS after the day": 80.0}
-URL_RE = re.compile(r"Team app running at (http://127\.0\.0\.1:\d+)/\?key=(\S+)")
+URL_RE = re.compile(r"Team app running at (http://127\.0\.0\.1:\d+/t-[\w-]{22})/\?key=(\S+)")
 DEMO_RE = re.compile(r"freelancer\s+e-mail:\s+(\S+)\s+password:\s+(\S+)")
 
 

@@ -28,6 +28,7 @@ def create_app(
     settings: Settings,
     *,
     launch_secret: str | None = None,
+    path_prefix: str | None = None,
     diary_url: str | None = None,
     token_store: TokenStore | None = None,
     client_factory: Callable[..., DiaryClient] = DiaryClient,
@@ -44,6 +45,8 @@ def create_app(
     so tests can route it to an in-process diary server. ``clock`` is the Clock port shared
     with the capture loop (default: the system clock); ``sources`` the capture sources
     (default: the real ones for this platform, opened only when logging starts).
+    The app answers under ``path_prefix`` (default: a random one, ``app.config["PATH_PREFIX"]``);
+    its test client and ``security.launch_url`` add it.
     Call ``app.extensions["teamapp"]["shutdown"]()`` to stop logging and the UI worker.
     """
     data_dir = ensure_private_dir(Path(settings.data_dir))
@@ -57,6 +60,7 @@ def create_app(
         MAX_CONTENT_LENGTH=64 * 1024,
         TEMPLATES_AUTO_RELOAD=False,
     )
+    security.mount(app, path_prefix or security.new_path_prefix())
     if clock is None:
         from tracker.clock import SystemClock
 

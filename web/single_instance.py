@@ -58,7 +58,8 @@ class InstanceLock:
         return self
 
     def publish(self, url: str) -> None:
-        """Say where this copy serves (after its server is up), for a second copy to find it."""
+        """Say where this copy serves (after its server is up, origin and launch path prefix),
+        for a second copy to find it."""
         path = self.data_dir / INFO_NAME
         tmp = path.with_suffix(".tmp")
         fd = os.open(tmp, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
@@ -103,8 +104,9 @@ def install(app: Flask, key: str, show) -> None:
     """The endpoint a second copy calls; ``show()`` brings the window (or a browser tab) up and
     says whether there was one (a ``--no-window`` app has nothing to show).
 
-    It sits outside the launch-key gate (the second copy has no cookie) and checks its own key,
-    which only processes that can read the 0700 data dir know."""
+    It sits under the launch path prefix (``instance.json`` holds the prefixed URL) but outside
+    the launch-key gate (the second copy has no cookie) and checks its own key, which only
+    processes that can read the 0700 data dir know."""
     bp = Blueprint("instance", __name__)
 
     @bp.post(SHOW_PATH)

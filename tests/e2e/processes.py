@@ -22,7 +22,8 @@ SCREENSHOTS = REPO_ROOT / "test-artifacts" / "screenshots"
 START_TIMEOUT = 60.0
 STOP_TIMEOUT = 30.0
 
-TEAM_URL_RE = re.compile(r"Team app running at (http://127\.0\.0\.1:(\d+))/\?key=(\S+)")
+#: origin, port, the per-launch path prefix, the launch key
+TEAM_URL_RE = re.compile(r"Team app running at (http://127\.0\.0\.1:(\d+))(/t-[\w-]{22})/\?key=(\S+)")
 DIARY_URL_RE = re.compile(r"Diary server running at (http://127\.0\.0\.1:(\d+))/")
 DEMO_RE = re.compile(r"^\s+(client|freelancer)\s+e-mail:\s+(\S+)\s+password:\s+(\S+)\s*$", re.MULTILINE)
 
@@ -130,13 +131,19 @@ class ServerProcess:
 
 @dataclass
 class TeamApp:
-    """A running Team app: its base URL, the launch key and the printed demo accounts."""
+    """A running Team app: its base URL (origin and per-launch path prefix), the launch key and
+    the printed demo accounts."""
 
     server: ServerProcess
-    base_url: str
+    origin: str  # http://127.0.0.1:PORT: outside the prefix only /healthz answers
+    prefix: str  # /t-…: where this launch serves, the Path of its cookie
     key: str
     data_dir: Path
     demo: dict[str, DemoAccount]
+
+    @property
+    def base_url(self) -> str:
+        return self.origin + self.prefix
 
     @property
     def launch_url(self) -> str:
@@ -151,10 +158,10 @@ def start_team_app(data_dir: Path, log_path: Path, extra_args=(), env=None, labe
     server = ServerProcess(
         label, [*extra_args, "--data-dir", str(data_dir), "--port", str(port)], log_path, env=env
     ).start(TEAM_URL_RE)
-    base_url, printed_port, key = server.match.groups()
+    origin, printed_port, prefix, key = server.match.groups()
     assert int(printed_port) == port, f"asked for port {port}, the app printed {server.match.group(0)}"
     demo = {m.group(1): DemoAccount(*m.groups()) for m in DEMO_RE.finditer(server.output())}
-    return TeamApp(server, base_url, key, data_dir, demo)
+    return TeamApp(server, origin, prefix, key, data_dir, demo)
 
 
 def server_output_sections(servers) -> list[tuple[str, str]]:

@@ -156,7 +156,7 @@ def test_team_app_binds_loopback_and_stops_cleanly_on_ctrl_c(tmp_path):
     proc, lines = _start(["--no-window", "--data-dir", str(tmp_path)])
     out = "".join(lines)
     assert "freelancer@demo.teamapp.test" in out and "password:" in out
-    team_port = int(re.search(r"Team app running at http://127\.0\.0\.1:(\d+)/\?key=", out).group(1))
+    team_port = int(re.search(r"Team app running at http://127\.0\.0\.1:(\d+)/t-[\w-]{22}/\?key=", out).group(1))
     diary_port = int(re.search(r"Embedded Work Diary running at http://127\.0\.0\.1:(\d+)/", out).group(1))
     for port in (team_port, diary_port):
         assert _listening_addresses(port) == {"0100007F"}  # 127.0.0.1 only

@@ -89,7 +89,8 @@ def test_day_view_shows_cells_memo_bars_totals_and_states(diary):
     assert "Activity 10 of 10" in body and "<td>30</td><td>4</td><td>2</td>" in body  # per-minute counts
     assert body.count(">Delete</button>") == 7
     assert " style=" not in body and "<script>" not in body  # CSP: no inline style or script
-    assert 'href="/diary?contract=' in body and "Work Diary</a>" in body  # nav link
+    nav = f'href="{team.application.config["PATH_PREFIX"]}/diary?contract='
+    assert nav in body and "Work Diary</a>" in body  # nav link
     # The Tuesday view marks the segments past the limit.
     body = text(team.get(f"/diary?day={(monday + timedelta(days=1)).date()}&tz=utc"))
     assert body.count("s-over") == 3 and "Over the weekly limit" in body

@@ -13,16 +13,16 @@ def _closed_port() -> int:
         return s.getsockname()[1]
 
 
-def test_unsigned_home_goes_to_signin(team):
+def test_unsigned_home_goes_to_signin(team, team_app):
     r = team.get("/")
-    assert r.status_code == 302 and r.headers["Location"] == "/signin"
+    assert r.status_code == 302 and r.headers["Location"] == team_app.config["PATH_PREFIX"] + "/signin"
     page = team.get("/signin").get_data(as_text=True)
     assert "Sign in to Team" in page and DIARY_URL in page
 
 
 def test_sign_in_shows_who_and_keeps_token_out_of_the_db(team, team_app, diary_account, tmp_path):
     r = team.post("/signin", data={"email": "Felix@Example.com ", "password": diary_account["password"]})
-    assert r.status_code == 303 and r.headers["Location"] == "/"
+    assert r.status_code == 303 and r.headers["Location"] == team_app.config["PATH_PREFIX"] + "/"
     page = team.get("/").get_data(as_text=True)
     assert "Felix Freelancer" in page and "felix@example.com" in page and "Freelancer" in page
     token_file = tmp_path / "team" / "diary-token.json"
@@ -76,7 +76,7 @@ def test_a_server_that_is_not_a_diary_gets_a_clear_message(team, diary_account, 
     assert status == 422 and "is this a Team diary server?" in page
 
 
-def test_htmx_gets_the_form_fragment_only(team, diary_account):
+def test_htmx_gets_the_form_fragment_only(team, team_app, diary_account):
     r = team.post("/signin", data={"email": "felix@example.com", "password": "nope"}, headers={"HX-Request": "true"})
     body = r.get_data(as_text=True)
     assert r.status_code == 200 and body.lstrip().startswith("<form") and "<html" not in body
@@ -86,15 +86,16 @@ def test_htmx_gets_the_form_fragment_only(team, diary_account):
         data={"email": "felix@example.com", "password": "correct horse 1"},
         headers={"HX-Request": "true"},
     )
-    assert r.status_code == 204 and r.headers["HX-Redirect"] == "/"
+    assert r.status_code == 204 and r.headers["HX-Redirect"] == team_app.config["PATH_PREFIX"] + "/"
 
 
 def test_sign_out_forgets_locally_and_revokes_on_the_server(team, team_app, sqlite_diary, diary_account, tmp_path):
     team.post("/signin", data={"email": "felix@example.com", "password": "correct horse 1"})
     token = json.loads((tmp_path / "team" / "diary-token.json").read_text())[DIARY_URL]
     r = team.post("/signout")
-    assert r.status_code == 303 and "/signin" in r.headers["Location"]
-    assert "You are signed out" in team.get(r.headers["Location"]).get_data(as_text=True)
+    location = r.headers["Location"].removeprefix(team_app.config["PATH_PREFIX"])  # the client adds it
+    assert r.status_code == 303 and location.startswith("/signin")
+    assert "You are signed out" in team.get(location).get_data(as_text=True)
     assert json.loads((tmp_path / "team" / "diary-token.json").read_text()) == {}
     with team_app.app_context():
         assert Account.select().count() == 0

@@ -45,10 +45,11 @@ def test_the_review_prompt_shows_in_the_native_window(native_clock_app):
     wait_for_team_window(app)
     demo = app.team.demo["freelancer"]
     with open_page(app) as page:
-        page.wait_for("document.readyState === 'complete' && location.pathname === '/signin'", what="sign-in page")
+        signin = f"{app.team.prefix}/signin"
+        page.wait_for(f"document.readyState === 'complete' && location.pathname === '{signin}'", what="sign-in page")
         sign_in(page, demo.email, demo.password)
         page.wait_for(
-            "location.pathname === '/' && !!document.querySelector('#picker .contract-choice')",
+            f"location.pathname === '{app.team.prefix}/' && !!document.querySelector('#picker .contract-choice')",
             what="the main screen with the contract picker",
         )
         click(page, "#picker .contract-choice")

@@ -45,9 +45,9 @@ def open_page(app) -> PageSession:
     return PageSession(target["webSocketDebuggerUrl"])
 
 
-def assert_sign_in_page_rendered(page: PageSession) -> None:
+def assert_sign_in_page_rendered(page: PageSession, prefix: str) -> None:
     page.wait_for(
-        "document.readyState === 'complete' && location.pathname === '/signin'",
+        f"document.readyState === 'complete' && location.pathname === '{prefix}/signin'",
         what="the sign-in page loading in the window",
     )
     facts = page.evaluate(
@@ -105,13 +105,14 @@ def assert_clean_exit(app, how: str) -> None:
 def test_the_window_shows_sign_in_works_and_closing_it_quits_the_app(native_app):
     window = wait_for_team_window(native_app)
     with open_page(native_app) as page:
-        assert_sign_in_page_rendered(page)
+        assert_sign_in_page_rendered(page, native_app.team.prefix)
         screenshot_screen("native-window.png")
 
         demo = native_app.team.demo["freelancer"]
         sign_in(page, demo.email, demo.password)
+        home = f"{native_app.team.prefix}/"
         page.wait_for(
-            f"location.pathname === '/' && document.querySelector('header')?.textContent.includes("
+            f"location.pathname === '{home}' && document.querySelector('header')?.textContent.includes("
             f"{json.dumps(demo.email)})",
             what="the signed-in page (the top bar naming the demo freelancer) after signing in inside the window",
         )
@@ -132,7 +133,7 @@ def test_the_window_shows_sign_in_works_and_closing_it_quits_the_app(native_app)
 def test_sigterm_closes_the_window_and_stops_the_app_cleanly(native_app):
     window = wait_for_team_window(native_app)
     with open_page(native_app) as page:
-        assert_sign_in_page_rendered(page)
+        assert_sign_in_page_rendered(page, native_app.team.prefix)
 
     native_app.team.server.proc.send_signal(signal.SIGTERM)
 

@@ -58,6 +58,13 @@ document.addEventListener("click", function (event) {
   }
 });
 
+// The app serves under a per-launch path prefix (web/security.py): the main screen says which.
+function teamappUrl(path) {
+  "use strict";
+  var live = document.querySelector("[data-base]");
+  return (live ? live.getAttribute("data-base") : "") + path;
+}
+
 // Tell the app whether this page is in front: desktop notifications appear only when not.
 (function () {
   "use strict";
@@ -65,7 +72,7 @@ document.addEventListener("click", function (event) {
   function report() {
     if (!document.getElementById("status-line")) return; // only the main screen listens
     var inFront = document.visibilityState === "visible" && document.hasFocus();
-    fetch("/presence", {
+    fetch(teamappUrl("/presence"), {
       method: "POST",
       headers: { "Content-Type": "application/x-www-form-urlencoded" },
       body: "page=" + page + "&visible=" + (inFront ? "1" : "0"),
@@ -76,7 +83,7 @@ document.addEventListener("click", function (event) {
   window.addEventListener("focus", report);
   window.addEventListener("blur", report);
   window.addEventListener("pagehide", function () {
-    navigator.sendBeacon && navigator.sendBeacon("/presence", new URLSearchParams("page=" + page + "&visible=0"));
+    navigator.sendBeacon && navigator.sendBeacon(teamappUrl("/presence"), new URLSearchParams("page=" + page + "&visible=0"));
   });
   document.addEventListener("DOMContentLoaded", report);
 })();
@@ -88,7 +95,7 @@ document.addEventListener("click", function (event) {
   var opened = false;
   document.addEventListener("htmx:wsOpen", function () {
     if (opened && window.htmx) {
-      window.htmx.ajax("GET", "/logging/state", { target: "#ws-ping", swap: "innerHTML" });
+      window.htmx.ajax("GET", teamappUrl("/logging/state"), { target: "#ws-ping", swap: "innerHTML" });
     }
     opened = true;
   });
