@@ -174,7 +174,7 @@ def _wire_logging(app: Flask, clock, sources: dict | None, data_dir: Path) -> No
         if not hub.connections:
             return
         from sync.account import current_account
-        from web.views.logging import render_parts
+        from web.views.main_screen import render_parts
 
         with app.test_request_context("/"):
             account = current_account()

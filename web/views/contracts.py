@@ -2,39 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from jinja2_fragments.flask import render_block
 
-from models.local import get_state
 from sync import contracts as contracts_sync
 from sync.account import current_account
-from web import preferences as prefs_mod
 from web.errors import is_id
 from web.htmx import is_htmx
+from web.views.main_screen import picker_context, screen_context
 
 bp = Blueprint("contracts", __name__, url_prefix="/contracts")
-
-
-def picker_context(account, error: str | None = None, notice: str | None = None) -> dict:
-    now = current_app.extensions["teamapp"]["clock"]()
-    return {
-        "rows": contracts_sync.picker_rows(account.diary_url, now),
-        "picker_error": error,
-        "picker_notice": notice,
-        "problem": get_state(contracts_sync.PROBLEM_KEY),
-        "refreshed_at": _refreshed_at(),
-        "tz": prefs_mod.load().tz,
-    }
-
-
-def _refreshed_at() -> datetime | None:
-    value = get_state(contracts_sync.REFRESHED_KEY)
-    if not value:
-        return None
-    parsed = datetime.fromisoformat(value)
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _render_picker(
@@ -44,8 +21,6 @@ def _render_picker(
     or the whole main screen otherwise. The memo box (whose labels are the chosen contract's)
     comes along only when the choice changed (``memo_too``): the periodic refresh must never
     replace a memo the freelancer is typing."""
-    from web.views.logging import screen_context
-
     ctx = screen_context(account, **picker_context(account, error=error, notice=notice))
     if not is_htmx():
         return render_template("log.html", title="Team", **ctx), status

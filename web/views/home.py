@@ -28,7 +28,7 @@ def index():
     if account is None:
         return redirect(url_for("auth.signin"))
     if account.role == "freelancer":
-        from web.views.logging import screen_context
+        from web.views.main_screen import screen_context
 
         return render("log.html", "content", title="Team", **screen_context(account))
     return render("home.html", "content", title="Team", account=account, connection=None)
