@@ -242,8 +242,8 @@ def start_tray(app, url: str):
     from sync import contracts as contracts_sync
     from ui import ICON_PNG
     from web import window
-    from web.logging_controller import StartRefused
     from web.notify import Notice
+    from web.refusals import StartRefused
     from web.tray import Tray, tray_available
 
     reason = tray_available()

@@ -12,34 +12,17 @@ from urllib.parse import urlsplit
 import httpx
 
 from models import text_rules
+from sync.sync_errors import (
+    BadServerURL,
+    DiaryError,
+    DiaryUnreachable,
+    InvalidCredentials,
+    NotSignedIn,
+    RateLimited,
+    error_for,
+)
 
 DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
-
-
-class DiaryError(Exception):
-    """Something went wrong talking to the diary; ``str()`` is a user-facing message."""
-
-    code = "diary_error"
-
-
-class BadServerURL(DiaryError):
-    code = "bad_url"
-
-
-class DiaryUnreachable(DiaryError):
-    code = "unreachable"
-
-
-class InvalidCredentials(DiaryError):
-    code = "invalid_credentials"
-
-
-class NotSignedIn(DiaryError):
-    code = "unauthorized"
-
-
-class RateLimited(DiaryError):
-    code = "too_many_attempts"
 
 
 @dataclass(frozen=True)
@@ -174,8 +157,6 @@ class DiaryClient:
     # --- sync (used by sync/worker.py) ----------------------------------------------------
 
     def _sync_json(self, response: httpx.Response) -> dict:
-        from sync.sync_errors import error_for
-
         if response.status_code != 200:
             raise error_for(response, self.base_url)
         try:

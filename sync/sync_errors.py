@@ -1,8 +1,34 @@
-"""Typed failures of the sync endpoints, so the worker can tell "try again later" from "refused"."""
+"""Every failure talking to the diary, typed: the sign-in's, and the sync endpoints' (so the
+worker can tell "try again later" from "refused"). The client raises them; nothing here
+imports the client."""
 
 from __future__ import annotations
 
-from sync.diary_client import DiaryError
+
+class DiaryError(Exception):
+    """Something went wrong talking to the diary; ``str()`` is a user-facing message."""
+
+    code = "diary_error"
+
+
+class BadServerURL(DiaryError):
+    code = "bad_url"
+
+
+class DiaryUnreachable(DiaryError):
+    code = "unreachable"
+
+
+class InvalidCredentials(DiaryError):
+    code = "invalid_credentials"
+
+
+class NotSignedIn(DiaryError):
+    code = "unauthorized"
+
+
+class RateLimited(DiaryError):
+    code = "too_many_attempts"
 
 
 class ServerBusy(DiaryError):
@@ -25,8 +51,6 @@ class Refused(DiaryError):
 
 
 def error_for(response, base_url: str) -> DiaryError:
-    from sync.diary_client import NotSignedIn
-
     try:
         body = response.json()
         message = str(body.get("message") or response.reason_phrase)

@@ -26,6 +26,7 @@ from tracker.ports import OK, STARTING
 from web import resume
 from web.memory import release_free_memory
 from web.notify import Notice
+from web.refusals import StartRefused
 
 log = logging.getLogger(__name__)
 
@@ -34,10 +35,6 @@ LABEL_KEY = "label"
 #: Set when the memo was saved while logging was off; the next segment written takes it.
 MEMO_PENDING_KEY = "memo_pending"
 LIMIT_WARNING_RATIO = 0.9
-
-
-class StartRefused(Exception):
-    """Logging cannot start; the message says why, for the freelancer."""
 
 
 @dataclass

@@ -18,6 +18,7 @@ from datetime import UTC, datetime, tzinfo
 from models import rules
 from models.local import get_state, local_db, set_state
 from sync.status import since_words
+from web.refusals import StartRefused
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +89,6 @@ def resume_after_unclean_stop(controller, tz: tzinfo) -> str | None:
     """Resume an unfinished run (see the module docstring); the words for the screen, or None.
 
     Call with a database connection open, once the controller's worker runs."""
-    from web.logging_controller import StartRefused
 
     run = unfinished_run()
     if run is None:

@@ -18,7 +18,7 @@ from models.local import Contract
 from sync import contracts as contracts_sync
 from sync.account import current_account
 from web.htmx import is_htmx, render
-from web.logging_controller import StartRefused
+from web.refusals import StartRefused
 from web.views.main_screen import PARTS, controller, render_parts, screen_context, selected_contract, svc
 
 bp = Blueprint("logging", __name__)
