@@ -1,5 +1,5 @@
 """The sync protocol in the JSON API: segment upsert in batches, snapshot upload, memo and
-label edits, and the changes feed. Rules live in ``diary_server/sync_service.py``."""
+label edits, and the changes feed. Rules live in ``diary_server/sync_service/``."""
 
 from __future__ import annotations
 

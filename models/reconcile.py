@@ -13,7 +13,7 @@ A segment's shared state is a few independent fields, each merged on its own:
 Each rule is a join of a semilattice (commutative, associative, idempotent), so replicas that
 exchange their states in any order, any number of times, end up equal. An edit the diary
 refuses because of a lock is not a conflict: the caller rolls it back to the diary's state.
-The diary server applies the same rules to what it receives (``diary_server/sync_service.py``,
+The diary server applies the same rules to what it receives (``diary_server/sync_service/``,
 which may not import this package; ``tests/unit/sync`` checks that both agree).
 """
 
