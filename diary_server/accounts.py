@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 import peewee
 from argon2 import PasswordHasher
 
-from diary_server.models import ROLES, ApiToken, BaseModel, User, diary_db
+from diary_server.models import ROLES, ApiToken, User, diary_db
 from diary_server.passwords import PRODUCTION_HASHER, PasswordHashing, ServerBusy, default_slots, password_problem
 from diary_server.throttle import Throttle, TooManyAttempts  # noqa: F401  (the web layers catch it from here)
 
@@ -154,16 +154,6 @@ def _naive(value: datetime) -> datetime:
 # ---- the account's time zone (migration m0005) ------------------------------------------------
 
 
-class _AccountZone(BaseModel):
-    """The ``users.timezone`` column alone: the Work Diary's time-zone switch reads it, so the
-    account model stays as it is for every other query."""
-
-    timezone = peewee.CharField(max_length=64)
-
-    class Meta:
-        table_name = "users"
-
-
 @lru_cache(maxsize=1)
 def zone_names() -> tuple[str, ...]:
     """The IANA zones offered on the account page (UTC first)."""
@@ -182,14 +172,14 @@ def validate_timezone(name: str) -> str:
 def set_timezone(user: User, name: str) -> str:
     """Store the account's time zone; bad input raises AccountError and changes nothing."""
     name = validate_timezone(name)
-    _AccountZone.update(timezone=name).where(_AccountZone.id == user.id).execute()
+    User.update(timezone=name).where(User.id == user.id).execute()
     return name
 
 
 def timezones_of(user_ids: list[int]) -> dict[int, ZoneInfo]:
     """The time zones of some accounts (UTC for a name this machine does not know)."""
     zones = {}
-    for row in _AccountZone.select(_AccountZone.id, _AccountZone.timezone).where(_AccountZone.id.in_(user_ids)):
+    for row in User.select(User.id, User.timezone).where(User.id.in_(user_ids)):
         try:
             zones[row.id] = ZoneInfo(row.timezone or "UTC")
         except (ZoneInfoNotFoundError, ValueError):

@@ -24,6 +24,8 @@ class User(BaseModel):
     role = peewee.CharField(max_length=20)
     password_hash = peewee.CharField(max_length=255)
     created_at = peewee.DateTimeField()
+    #: An IANA zone name, for the Work Diary's "client's time zone" switch (m0005).
+    timezone = peewee.CharField(max_length=64, default="UTC")
 
     class Meta:
         table_name = "users"
