@@ -253,6 +253,26 @@ def _grid_td(cell: Cell, when: str, text: Callable[[str], str], oob: bool = Fals
 
 
 @dataclass(frozen=True)
+class DeletionPlan:
+    """What deleting the snapshots of a selection would do: the confirmation's numbers
+    (``ids``: the segments', as the program names them)."""
+
+    ids: list
+    segments: int
+    minutes: int
+    snapshots: int
+
+    @property
+    def text(self) -> str:
+        shots = f"{self.snapshots} screen snapshot{'s' if self.snapshots != 1 else ''}"
+        return (
+            f"Delete {shots} and remove {hm(self.minutes)} of logged time ({self.segments} segment"
+            f"{'s' if self.segments != 1 else ''}) from this week? Deleted time is not billed; "
+            "this cannot be undone."
+        )
+
+
+@dataclass(frozen=True)
 class Totals:
     """Minutes of a day or a week. ``billable``: what was logged and not deleted;
     ``billed``: the part within the weekly limit; ``removed``: deleted time."""
@@ -940,6 +960,7 @@ __all__ = [
     "FREELANCER",
     "Cell",
     "DayView",
+    "DeletionPlan",
     "LockState",
     "SegmentRecord",
     "Totals",
