@@ -1,8 +1,9 @@
 """The Work Diary as plain data: day grid, week grid, totals, lock state, CSV rows.
 
-Pure functions over :class:`SegmentRecord` values, so both programs feed them: the Team app
-from its local cache (``web/views/diary.py``), the diary server from its own tables. They
-import only :mod:`models.rules` and the standard library, read no clock (``now`` is an
+Pure functions over :class:`SegmentRecord` values, so both programs feed them through the one
+blueprint of ``ui/diary_blueprint.py``: the Team app from its local cache
+(``web/diary_store.py``), the diary server from its own tables (``diary_server/diary_store.py``).
+They import only :mod:`models.rules` and the standard library, read no clock (``now`` is an
 argument) and never touch a database. The shared templates in ``ui/templates/diary/`` are
 written against the objects built here.
 

@@ -180,6 +180,9 @@ def test_records_of_a_day(kit):
         assert [r.id for r in grid] == [a, b, grid[2].id] and grid[0].minutes == ()
         assert store.segment_start(a) == MONDAY + timedelta(hours=9)
         assert store.parse_ids(f"{a},{b},{a}") == [a, b]
+        image, mime = store.snapshot(str(first.screen_id), thumb=False)
+        assert mime == "image/jpeg" and image[:2] == b"\xff\xd8"
+        assert store.snapshot(str(first.screen_id), thumb=True)[0][:2] == b"\xff\xd8"
         with pytest.raises(Refused) as refused:
             store.parse_ids("")
         assert refused.value.status == 422
@@ -206,6 +209,7 @@ def test_plan_and_delete_a_segment(kit):
         a = kit.add_segment(MONDAY + timedelta(hours=9), "Checkout", "Design")
         b = kit.add_segment(MONDAY + timedelta(hours=9, minutes=10), "Checkout", "Design")
         store = kit.store(WEDNESDAY_NOON)
+        shot = store.records(MONDAY, MONDAY + rules.WEEK)[0].screen_id
         plan = store.plan_deletion([a])
         assert isinstance(plan, DeletionPlan)
         assert (plan.ids, plan.segments, plan.minutes, plan.snapshots) == ([a], 1, 10, 1)
@@ -214,6 +218,7 @@ def test_plan_and_delete_a_segment(kit):
         assert store.delete([a]) == plan
         by_id = {r.id: r for r in _day(store, MONDAY)}
         assert by_id[a].deleted and by_id[a].screen_id is None and not by_id[b].deleted
+        assert store.snapshot(str(shot), thumb=False) is None  # its content left with the deletion
         with pytest.raises(Refused) as refused:
             store.plan_deletion([a])
         assert refused.value.status == 409 and "already deleted" in refused.value.message
