@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from diary_server import sync_service
@@ -21,36 +20,25 @@ from diary_server.contracts import active_labels
 from diary_server.diary_models import DiarySegment, DiarySnapshot
 from diary_server.models import Contract, User, diary_db
 from models import rules
+from models.diary_view import DeletionPlan
+from ui import diary_store
+from ui.diary_store import Refused
 
-MAX_SELECTION = 1008  # a whole week
+#: A refused edit (``status`` 409 a rule, 403 not this party's, 422 bad input; ``message``
+#: for people): the shared diary blueprint's own refusal, so the pages answer it as is.
+PageRefusal = Refused
 
 
-class PageRefusal(Exception):
-    """A refused edit: ``status`` 409 (a rule: lock, week ended, deleted), 403 (not this
-    party's to change) or 422 (bad input); ``message`` is for people."""
-
-    def __init__(self, status: int, message: str):
-        super().__init__(message)
-        self.status = status
-        self.message = message
+def _uuid(value: str) -> str:
+    value = value.lower()
+    if not sync_service.UUID_RE.match(value):
+        raise PageRefusal(422, f"“{value[:40]}” is not a segment of this diary.")
+    return value
 
 
 def parse_ids(raw: Sequence[str] | str) -> list[str]:
     """Segment UUIDs from a form (repeated fields or one comma-separated value)."""
-    values = raw.split(",") if isinstance(raw, str) else [p for v in raw for p in str(v).split(",")]
-    ids = []
-    for v in values:
-        v = v.strip().lower()
-        if not v:
-            continue
-        if not sync_service.UUID_RE.match(v):
-            raise PageRefusal(422, f"“{v[:40]}” is not a segment of this diary.")
-        ids.append(v)
-    if not ids:
-        raise PageRefusal(422, "Select at least one segment first.")
-    if len(ids) > MAX_SELECTION:
-        raise PageRefusal(422, f"Select at most {MAX_SELECTION} segments at a time (a whole week).")
-    return list(dict.fromkeys(ids))
+    return diary_store.parse_ids(raw, _uuid)
 
 
 def _aware(t: datetime) -> datetime:
@@ -121,25 +109,6 @@ def _item(row: DiarySegment, **changes) -> dict:
 
 
 # --- deletions ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class DeletionPlan:
-    """What deleting the snapshots of a selection would do: the confirmation's numbers."""
-
-    ids: list[str]
-    segments: int
-    minutes: int
-    snapshots: int
-
-    @property
-    def text(self) -> str:
-        shots = f"{self.snapshots} screen snapshot{'s' if self.snapshots != 1 else ''}"
-        return (
-            f"Delete {shots} and remove {self.minutes // 60}:{self.minutes % 60:02d} of logged time "
-            f"({self.segments} segment{'s' if self.segments != 1 else ''}) from this week? Deleted time is not "
-            "billed; this cannot be undone."
-        )
 
 
 def _check_deletable(user: User, contract: Contract, rows: list[DiarySegment], now: datetime) -> None:

@@ -24,7 +24,7 @@ from __future__ import annotations
 import functools
 import json
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,11 +32,10 @@ from pathlib import Path
 from models import rules
 from models import segments as seg_store
 from models.capture_store import CaptureImage, CaptureSegment
-from models.diary_view import SegmentRecord
+from models.diary_view import DeletionPlan, SegmentRecord
 from models.local import local_db
 from models.segments import EditRefused
 
-MAX_SELECTION = 1008  # a whole week
 MAX_MANUAL = rules.WEEK
 _ts = CaptureSegment.start.db_value
 
@@ -150,24 +149,6 @@ def grid_records_between(contract_id: int, start: datetime, end: datetime) -> li
     ]
 
 
-def parse_ids(raw: Iterable[str] | str) -> list[int]:
-    """Segment ids from a form (repeated fields or one comma-separated value)."""
-    values = raw.split(",") if isinstance(raw, str) else [p for v in raw for p in str(v).split(",")]
-    ids: list[int] = []
-    for v in values:
-        v = v.strip()
-        if not v:
-            continue
-        if not v.isdigit() or len(v) > 12:
-            raise EditRefused(f"“{v[:20]}” is not a segment number.")
-        ids.append(int(v))
-    if not ids:
-        raise EditRefused("Select at least one segment first.")
-    if len(ids) > MAX_SELECTION:
-        raise EditRefused(f"Select at most {MAX_SELECTION} segments at a time (a whole week).")
-    return list(dict.fromkeys(ids))
-
-
 @dataclass(slots=True)
 class _Row:
     """The columns of a selected segment an edit checks (read with one plain query)."""
@@ -277,26 +258,6 @@ def set_memo_label(
 
 
 # --- deletions ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class DeletionPlan:
-    """What deleting the snapshots of a selection would do: the confirmation's numbers."""
-
-    ids: list[int]
-    segments: int
-    minutes: int
-    snapshots: int
-
-    @property
-    def text(self) -> str:
-        shots = f"{self.snapshots} screen snapshot{'s' if self.snapshots != 1 else ''}"
-        time = f"{self.minutes // 60}:{self.minutes % 60:02d}"
-        return (
-            f"Delete {shots} and remove {time} of logged time ({self.segments} segment"
-            f"{'s' if self.segments != 1 else ''}) from this week? Deleted time is not billed; "
-            "this cannot be undone."
-        )
 
 
 def plan_deletion(contract_id: int, ids: Sequence[int], now: datetime) -> DeletionPlan:

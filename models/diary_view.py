@@ -1,8 +1,9 @@
 """The Work Diary as plain data: day grid, week grid, totals, lock state, CSV rows.
 
-Pure functions over :class:`SegmentRecord` values, so both programs feed them: the Team app
-from its local cache (``web/views/diary.py``), the diary server from its own tables. They
-import only :mod:`models.rules` and the standard library, read no clock (``now`` is an
+Pure functions over :class:`SegmentRecord` values, so both programs feed them through the one
+blueprint of ``ui/diary_blueprint.py``: the Team app from its local cache
+(``web/diary_store.py``), the diary server from its own tables (``diary_server/diary_store.py``).
+They import only :mod:`models.rules` and the standard library, read no clock (``now`` is an
 argument) and never touch a database. The shared templates in ``ui/templates/diary/`` are
 written against the objects built here.
 
@@ -250,6 +251,26 @@ def _grid_td(cell: Cell, when: str, text: Callable[[str], str], oob: bool = Fals
         f'<td role="gridcell" class="c {cls}" data-id="{ident}" data-m="{cell.billable}"{extra}'
         f' aria-selected="false" tabindex="-1" aria-label="{_describe(cell, when, text)}"></td>'
     )
+
+
+@dataclass(frozen=True)
+class DeletionPlan:
+    """What deleting the snapshots of a selection would do: the confirmation's numbers
+    (``ids``: the segments', as the program names them)."""
+
+    ids: list
+    segments: int
+    minutes: int
+    snapshots: int
+
+    @property
+    def text(self) -> str:
+        shots = f"{self.snapshots} screen snapshot{'s' if self.snapshots != 1 else ''}"
+        return (
+            f"Delete {shots} and remove {hm(self.minutes)} of logged time ({self.segments} segment"
+            f"{'s' if self.segments != 1 else ''}) from this week? Deleted time is not billed; "
+            "this cannot be undone."
+        )
 
 
 @dataclass(frozen=True)
@@ -940,6 +961,7 @@ __all__ = [
     "FREELANCER",
     "Cell",
     "DayView",
+    "DeletionPlan",
     "LockState",
     "SegmentRecord",
     "Totals",

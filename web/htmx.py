@@ -6,13 +6,12 @@ so there is one copy of each piece of markup.
 
 from __future__ import annotations
 
-from flask import render_template, request
+from flask import render_template
 from jinja2_fragments.flask import render_block
 
+from ui.diary_store import is_htmx
 
-def is_htmx() -> bool:
-    """A request made by htmx for a fragment (boosted links want whole pages)."""
-    return request.headers.get("HX-Request") == "true" and request.headers.get("HX-Boosted") != "true"
+__all__ = ["is_htmx", "render"]
 
 
 def render(template: str, block: str, **context) -> str:

@@ -118,6 +118,16 @@ def test_parties_see_the_week_and_day_everyone_else_gets_404(world):
     assert world["sign_in"]("felix@example.com").get("/contracts/999/diary/week").status_code == 404
 
 
+def test_htmx_gets_the_block_a_boosted_link_the_whole_page(world):
+    """As in the Team app (one blueprint serves both): a boosted link wants a whole page."""
+    felix, cid = world["sign_in"]("felix@example.com"), world["cid"]
+    path = f"/contracts/{cid}/diary?day={MONDAY.date()}&tz=utc"
+    frag = text(felix.get(path, headers=HX))
+    assert frag.lstrip().startswith('<section id="diary-day"') and "<html" not in frag
+    page = text(felix.get(path, headers={**HX, "HX-Boosted": "true"}))
+    assert "<html" in page and 'id="diary-day"' in page
+
+
 def test_contract_pages_link_to_the_diary(world):
     party = world["sign_in"]("cleo@example.com")
     cid = world["cid"]

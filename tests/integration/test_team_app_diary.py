@@ -101,6 +101,12 @@ def test_day_view_shows_cells_memo_bars_totals_and_states(diary):
     assert frag.lstrip().startswith('<section id="diary-day"') and "<html" not in frag
 
 
+def test_a_boosted_link_gets_the_whole_page(diary):
+    team, _cid, _ids, monday = diary
+    page = text(team.get(f"/diary?day={monday.date()}&tz=utc", headers={**HX, "HX-Boosted": "true"}))
+    assert "<html" in page and 'id="diary-day"' in page
+
+
 def test_time_zone_switch_moves_the_day_not_the_data(diary, team_app):
     team, _cid, _ids, monday = diary
     from web import preferences as prefs_mod

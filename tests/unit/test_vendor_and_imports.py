@@ -75,3 +75,6 @@ def test_imports_point_one_way():
         assert not _imports_of("models/rules.py") & OURS, "the rules module imports nothing of ours"
     if (ROOT / "tracker").exists():
         assert not _imports_of("tracker") & {"web", "flask", "diary_server", "sync"}
+    # ui/ is shared by both programs (the Work Diary's blueprint and store interface): they
+    # import it, never the other way round.
+    assert not _imports_of("ui") & {"web", "diary_server", "sync", "tracker"}
