@@ -247,7 +247,7 @@ def test_freelancer_deletes_snapshots_from_the_week_grid_and_the_totals_drop(pag
     expect(confirm).to_contain_text("Delete 3 screen snapshots and remove 0:30 of logged time (3 segments)")
     screenshot(page, "diary-server-week-confirm-delete")
     confirm.get_by_role("button", name="Delete 0:30").click()
-    expect(page.locator("#diary-notices")).to_contain_text("Deleted 3 segments: 0:30 removed.")
+    expect(page.locator("#diary-notices")).to_contain_text("Deleted 3 segments (0:30).")
     expect(page.locator("#week-total")).to_have_text(dv.hm(week_before - 30))
     for u in targets:
         expect(page.locator(f'#week-grid td[data-id="{u}"]')).to_have_attribute("aria-disabled", "true")
