@@ -19,6 +19,7 @@ from typing import TextIO
 
 import settings as settings_mod
 from settings import Settings, SettingsError, ensure_private_dir
+from web.services import services
 
 log = logging.getLogger("teamapp")
 
@@ -214,7 +215,7 @@ def follow_embedded_diary(app, diary_app, previous_url: str | None, url: str, ou
     from models.local import local_db
     from sync.account import current_account, follow_diary_move
 
-    svc = app.extensions["teamapp"]
+    svc = services(app)
     with local_db.connection_context():
         account = current_account()
         if account is None or account.diary_url == url:
@@ -223,7 +224,7 @@ def follow_embedded_diary(app, diary_app, previous_url: str | None, url: str, ou
         if not ours and urlsplit(account.diary_url).hostname in ("127.0.0.1", "localhost"):
             with diary_app.extensions["diary_db"].connection_context():
                 ours = User.select().where((User.id == account.user_id) & (User.email == account.email)).exists()
-        if ours and follow_diary_move(account.diary_url, url, token_store=svc["token_store"]):
+        if ours and follow_diary_move(account.diary_url, url, token_store=svc.token_store):
             out.write(f"The embedded Work Diary moved to {url}; your sign-in and uploads follow it.\n")
 
 
@@ -233,7 +234,7 @@ def resume_logging(app) -> str | None:
     from web import preferences as prefs_mod
 
     with local_db.connection_context():
-        return app.extensions["teamapp"]["controller"].resume_after_unclean_stop(prefs_mod.load().tz)
+        return services(app).controller.resume_after_unclean_stop(prefs_mod.load().tz)
 
 
 def start_tray(app, url: str):
@@ -250,8 +251,8 @@ def start_tray(app, url: str):
     if reason:
         log.info("no tray icon: %s", reason)
         return None
-    svc = app.extensions["teamapp"]
-    controller = svc["controller"]
+    svc = services(app)
+    controller = svc.controller
 
     def contract_title() -> str | None:
         def read() -> str | None:
@@ -272,7 +273,7 @@ def start_tray(app, url: str):
                 try:
                     controller.start(contracts_sync.selected_contract_id())
                 except StartRefused as exc:
-                    svc["notifier"].send(Notice("Logging did not start", str(exc)))
+                    svc.notifier.send(Notice("Logging did not start", str(exc)))
         tray.refresh()
 
     def open_window() -> None:
@@ -359,8 +360,8 @@ def serve_team_app(settings: Settings, data_dir: Path, instance, out: TextIO) ->
     app = create_app(
         settings, diary_url=diary_url, demo_accounts_file=demo_file, clock=clock, test_clock=settings.test_clock
     )
-    app.extensions["teamapp"]["embedded_diary"] = embedded is not None
-    svc = app.extensions["teamapp"]
+    services(app).embedded_diary = embedded is not None
+    svc = services(app)
     if embedded is not None:
         follow_embedded_diary(app, diary_app, previous_embedded, diary_url, out)
     try:
@@ -370,16 +371,16 @@ def serve_team_app(settings: Settings, data_dir: Path, instance, out: TextIO) ->
             f"error: the Team app cannot listen on port {settings.port}: another program uses it. "
             "Choose another with --port, or 0 for any free port.\n"
         )
-        svc["shutdown"]()
+        svc.shutdown()
         if embedded is not None:
             embedded.stop()
             close_cleanly(diary_app.extensions["diary_db"])
-        close_cleanly(svc["db"])
+        close_cleanly(svc.db)
         return 1
 
     def refresh():
         return contracts_sync.refresh_contracts(
-            client_factory=svc["client_factory"], token_store=svc["token_store"], now=svc["clock"]()
+            client_factory=svc.client_factory, token_store=svc.token_store, now=svc.naive_now()
         )
 
     poller = contracts_sync.ContractPoller(refresh).start()
@@ -390,14 +391,14 @@ def serve_team_app(settings: Settings, data_dir: Path, instance, out: TextIO) ->
     # The app's clock; under --test-clock the worker follows the test clock without moving it
     # (moving it is the capture loop's job), so backoff and review windows use the same time.
     sync_worker = SyncWorker(
-        client_factory=svc["client_factory"],
-        token_store=svc["token_store"],
+        client_factory=svc.client_factory,
+        token_store=svc.token_store,
         clock=SystemClock() if clock is None else FollowingClock(clock),
         data_dir=data_dir,
-        on_change=lambda: svc["controller"].refresh("status"),  # the status line's upload state
+        on_change=lambda: svc.controller.refresh("status"),  # the status line's upload state
     ).start()
-    svc["sync_worker"] = sync_worker
-    svc["controller"].after_edit = sync_worker.poke
+    svc.sync_worker = sync_worker
+    svc.controller.after_edit = sync_worker.poke
     mode = window.resolve_mode(settings.window)
     launch_url: list[str] = []
 
@@ -411,8 +412,8 @@ def serve_team_app(settings: Settings, data_dir: Path, instance, out: TextIO) ->
     url = security.launch_url(app, server.base_url)  # http://127.0.0.1:PORT/t-…/?key=…
     launch_url.append(url)
     instance.publish(server.base_url + app.config["PATH_PREFIX"])  # a second copy asks there
-    if svc.get("storage_notice"):
-        out.write(svc["storage_notice"] + "\n")
+    if svc.storage_notice:
+        out.write(svc.storage_notice + "\n")
     resumed = resume_logging(app)  # before the ready line: whoever waits for it sees the answer
     if resumed:
         out.write(resumed + "\n")
@@ -443,14 +444,14 @@ def serve_team_app(settings: Settings, data_dir: Path, instance, out: TextIO) ->
         out.write("Stopping…\n")
         if tray is not None:
             tray.stop()
-        svc["shutdown"]()  # logging off: the last interval and a pending snapshot are stored
+        svc.shutdown()  # logging off: the last interval and a pending snapshot are stored
         server.stop()
         poller.stop()
         sync_worker.stop()
         if embedded is not None:
             embedded.stop()
             close_cleanly(diary_app.extensions["diary_db"])
-        close_cleanly(app.extensions["teamapp"]["db"])
+        close_cleanly(services(app).db)
         out.write("Team app stopped.\n")
         out.flush()
     return 0

@@ -48,6 +48,7 @@ import httpx  # noqa: E402
 
 import settings as settings_mod  # noqa: E402
 from models import rules  # noqa: E402
+from web.services import services  # noqa: E402
 
 NOW = datetime(2026, 11, 27, 18, 0, tzinfo=UTC)  # a Friday evening
 SECRET = "bench-secret"  # noqa: S105 (the launch key of a throwaway app)
@@ -237,7 +238,7 @@ def main() -> int:
             print(f"  {name:22} {len(data):>8} / {len(gzip.compress(data, 6)):>7}")
         total = page + css + js + htmx
         print(f"  {'total':22} {len(total):>8} / {sum(len(gzip.compress(d, 6)) for d in (page, css, js, htmx)):>7}")
-        app.extensions["teamapp"]["shutdown"]()
+        services(app).shutdown()
     return 0
 
 

@@ -14,6 +14,7 @@ from settings import Settings, ensure_private_dir
 from sync.credentials import TokenStore, choose_token_store
 from sync.diary_client import DiaryClient
 from web import security
+from web.services import EXTENSION, TeamServices, services
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +48,7 @@ def create_app(
     (default: the real ones for this platform, opened only when logging starts).
     The app answers under ``path_prefix`` (default: a random one, ``app.config["PATH_PREFIX"]``);
     its test client and ``security.launch_url`` add it.
-    Call ``app.extensions["teamapp"]["shutdown"]()`` to stop logging and the UI worker.
+    Call ``services(app).shutdown()`` to stop logging and the UI worker.
     """
     data_dir = ensure_private_dir(Path(settings.data_dir))
     app = Flask(__name__)
@@ -65,13 +66,13 @@ def create_app(
         from tracker.clock import SystemClock
 
         clock = SystemClock()
-    app.extensions["teamapp"] = {
-        "token_store": token_store or choose_token_store(settings.token_store, data_dir),
-        "client_factory": client_factory,
-        "clock": lambda: clock.now().astimezone(UTC).replace(tzinfo=None),
-        "settings": settings,
-        "notifier": notifier,
-    }
+    app.extensions[EXTENSION] = TeamServices(
+        settings=settings,
+        clock=clock,
+        token_store=token_store or choose_token_store(settings.token_store, data_dir),
+        client_factory=client_factory,
+        notifier=notifier,
+    )
 
     from web.errors import install_converter
 
@@ -80,11 +81,11 @@ def create_app(
 
     damage = recover_if_damaged(data_dir / LOCAL_DB_NAME, clock.now())
     if damage is not None:
-        app.extensions["teamapp"]["db_damage"] = describe(
+        services(app).db_damage = describe(
             damage, {"capture_segment": "segments", "capture_image": "snapshots", "sync_outbox": "waiting uploads"}
         )
     db = open_local_database(data_dir / LOCAL_DB_NAME)
-    app.extensions["teamapp"]["db"] = db
+    services(app).db = db
     _wire_logging(app, clock, sources, data_dir)
 
     @app.before_request
@@ -138,7 +139,7 @@ def _wire_logging(app: Flask, clock, sources: dict | None, data_dir: Path) -> No
     from web.live import Hub
     from web.logging_controller import LoggingController
 
-    svc = app.extensions["teamapp"]
+    svc = services(app)
     hooks: list = []
     sink = SqliteCaptureSink(data_dir, in_transaction=lambda *args: [hook(*args) for hook in hooks])
     with local_db.connection_context():
@@ -147,13 +148,13 @@ def _wire_logging(app: Flask, clock, sources: dict | None, data_dir: Path) -> No
     storage_notice = None
     if moved:
         log.warning("%d snapshot files that no row names were moved to %s", len(moved), sink.orphans_moved_to)
-    if moved and (sink.database_looks_new or svc.get("db_damage")):
+    if moved and (sink.database_looks_new or svc.db_damage):
         storage_notice = (
             f"The database has no record of {len(moved)} snapshot files in this data dir: it may have been "
             f"lost or replaced. Nothing was deleted: the files were moved to {sink.orphans_moved_to}."
         )
-    storage_notice = " ".join(filter(None, [svc.get("db_damage"), storage_notice])) or None
-    svc["storage_notice"] = storage_notice
+    storage_notice = " ".join(filter(None, [svc.db_damage, storage_notice])) or None
+    svc.storage_notice = storage_notice
     if sources is None:
         from tracker.sources.camera_cv import parse_camera_source
         from tracker.sources.platform import real_sources
@@ -185,7 +186,7 @@ def _wire_logging(app: Flask, clock, sources: dict | None, data_dir: Path) -> No
     from web.notify import DesktopNotifier, Presence
 
     presence = Presence()
-    notifier = svc.get("notifier") or DesktopNotifier("Team", ICON_PNG)
+    notifier = svc.notifier or DesktopNotifier("Team", ICON_PNG)
 
     def notify(notice) -> None:
         if not presence.in_front():
@@ -206,17 +207,10 @@ def _wire_logging(app: Flask, clock, sources: dict | None, data_dir: Path) -> No
 
     hooks.append(capture_hook(lambda: (lambda p: p.review_seconds if p.notifications else 0)(prefs_mod.load())))
     controller.start_worker()
-    svc.update(
-        loop=loop,
-        controller=controller,
-        hub=hub,
-        capture_clock=clock,
-        camera=sources.get("camera"),
-        presence=presence,
-        notifier=notifier,
-        shutdown=lambda: (controller.shutdown(), notifier.close()),
-    )
-
-
-def services(app: Flask) -> dict:
-    return app.extensions["teamapp"]
+    svc.loop = loop
+    svc.controller = controller
+    svc.hub = hub
+    svc.camera = sources.get("camera")
+    svc.presence = presence
+    svc.notifier = notifier
+    svc.shutdown = lambda: (controller.shutdown(), notifier.close())

@@ -7,6 +7,7 @@ import pytest
 
 import settings as settings_mod
 from sync.diary_client import DiaryClient
+from web.services import services
 
 DIARY_URL = "http://diary.test"
 SECRET = "test-launch-secret"
@@ -94,7 +95,7 @@ def team_app(tmp_path, sqlite_diary, capture_clock, fake_sources, notifier):
     )
     app.config["TESTING"] = True
     yield app
-    app.extensions["teamapp"]["shutdown"]()
+    services(app).shutdown()
 
 
 @pytest.fixture

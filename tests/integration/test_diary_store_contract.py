@@ -24,6 +24,7 @@ from models import rules
 from models.diary_view import DeletionPlan
 from tests.support.diary_data import _image, write_segment
 from ui.diary_store import DiaryStore, Refused, Saved
+from web.services import services
 
 MONDAY = datetime(2026, 11, 23, tzinfo=UTC)
 WEDNESDAY_NOON = MONDAY + timedelta(days=2, hours=12)
@@ -33,7 +34,7 @@ LABELS = ["Design", "Development"]
 class TeamKit:
     def __init__(self, app, contract_id: int):
         self.app, self.cid = app, contract_id
-        self.data_dir = app.extensions["teamapp"]["settings"].data_dir
+        self.data_dir = services(app).settings.data_dir
 
     @contextlib.contextmanager
     def connected(self):

@@ -7,6 +7,7 @@ import httpx
 from models.local import Contract
 from sync import contracts as contracts_sync
 from tests.integration.conftest import DIARY_URL
+from web.services import services
 
 
 def _sign_in(team):
@@ -69,7 +70,7 @@ def test_offline_keeps_the_saved_contracts(team, team_app, hire, monkeypatch):
     make, _, _ = hire
     make("Website redesign")
     _sign_in(team)
-    svc = team_app.extensions["teamapp"]
+    svc = services(team_app)
 
     def offline(url, token=None):
         from sync.diary_client import DiaryClient
@@ -79,7 +80,7 @@ def test_offline_keeps_the_saved_contracts(team, team_app, hire, monkeypatch):
 
         return DiaryClient(url, token, transport=httpx.MockTransport(refuse))
 
-    monkeypatch.setitem(svc, "client_factory", offline)
+    monkeypatch.setattr(svc, "client_factory", offline)
     r = team.post("/contracts/refresh")
     page = r.get_data(as_text=True)
     assert "Website redesign" in page and "Cannot reach the diary server" in page
@@ -91,12 +92,12 @@ def test_the_poller_refreshes_in_the_background(team, team_app, hire):
     make, _, _ = hire
     _sign_in(team)
     make("Arrives later")
-    svc = team_app.extensions["teamapp"]
+    svc = services(team_app)
     done = threading.Event()
 
     def refresh():
         result = contracts_sync.refresh_contracts(
-            client_factory=svc["client_factory"], token_store=svc["token_store"], now=svc["clock"]()
+            client_factory=svc.client_factory, token_store=svc.token_store, now=svc.naive_now()
         )
         done.set()
         return result

@@ -12,6 +12,7 @@ from models import rules
 from models.capture_store import CaptureImage, CaptureSegment
 from models.local import Contract
 from tests.support.diary_data import write_segment
+from web.services import services
 
 HX = {"HX-Request": "true"}
 
@@ -33,7 +34,7 @@ def diary(team, team_app, hire, capture_clock):
     assert team.post("/signin", data={"email": "felix@example.com", "password": "correct horse 1"}).status_code == 303
     team.post("/contracts/select", data={"contract_id": cid})
     monday = rules.week_start(capture_clock.now())
-    data_dir = team_app.extensions["teamapp"]["settings"].data_dir
+    data_dir = services(team_app).settings.data_dir
     ids = {}
     with team_app.app_context():
         from models.local import local_db
@@ -222,7 +223,7 @@ def test_memo_bar_editor_sets_memo_and_label_of_the_run(diary, team_app):
 
 def test_delete_confirms_the_time_then_removes_it_and_the_files(diary, team_app):
     team, cid, ids, monday = diary
-    data_dir = team_app.extensions["teamapp"]["settings"].data_dir
+    data_dir = services(team_app).settings.data_dir
     chosen = [ids[0], ids[1]]
     form = {"ids": ",".join(map(str, chosen)), "view": "week", "day": str(monday.date()), "tz": "utc"}
     r = team.post(f"/diary/delete/confirm?contract={cid}", data=form, headers=HX)

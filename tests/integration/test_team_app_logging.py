@@ -7,6 +7,7 @@ import pytest
 from models.capture_store import CaptureImage, CaptureSegment
 from tracker.ports import OK
 from web import preferences as prefs_mod
+from web.services import services
 
 
 @pytest.fixture
@@ -104,7 +105,7 @@ def test_weekly_limit_warns_then_stops_and_refuses(logged_in, team_app, fake_sou
     r = team.post("/logging/toggle", headers=HX)
     body = html.unescape(r.get_data(as_text=True))
     assert "reached this week's limit of 2 hours on" in body and 'id="current-contract"' in body
-    assert not team_app.extensions["teamapp"]["controller"].logging
+    assert not services(team_app).controller.logging
 
 
 def test_idle_return_can_discard(logged_in, team_app, fake_sources):
@@ -168,7 +169,7 @@ def test_test_clock_endpoint_needs_the_setting(tmp_path, sqlite_diary, fake_sour
         client.get("/?key=k")
         assert client.post("/test/clock", data={"seconds": 60}).status_code == 404
     finally:
-        app.extensions["teamapp"]["shutdown"]()
+        services(app).shutdown()
 
 
 def test_desktop_notification_only_when_the_page_is_not_in_front(logged_in, team_app, notifier):
@@ -208,9 +209,9 @@ def test_real_notifier_survives_a_missing_notification_server(tmp_path):
 def test_signing_out_switches_logging_off(logged_in, team_app):
     team, _ = logged_in
     team.post("/logging/toggle", headers=HX)
-    assert team_app.extensions["teamapp"]["controller"].logging
+    assert services(team_app).controller.logging
     team.post("/signout")
-    assert not team_app.extensions["teamapp"]["controller"].logging
+    assert not services(team_app).controller.logging
 
 
 def test_state_for_a_reconnecting_page(logged_in):
@@ -277,4 +278,4 @@ def test_right_after_switching_on_the_sources_are_starting_not_off(logged_in, te
         assert 'title="starting"' in body
     finally:
         release.set()
-    team_app.extensions["teamapp"]["controller"].stop()
+    services(team_app).controller.stop()

@@ -8,6 +8,7 @@ from PIL import Image
 from tests.support.forms import form_fields
 from tracker.privacy import DEFAULT_HIDDEN_TITLE_PATTERNS, HIDDEN, redact_title
 from web import preferences as prefs_mod
+from web.services import services
 
 FORM = {
     "scope": "active_screen",
@@ -37,7 +38,7 @@ def test_preferences_save_apply_and_persist(team, team_app, diary_account):
     assert saved.scope == "active_screen" and saved.review_seconds == 60 and saved.reminder_minutes == 30
     assert saved.idle_minutes == 5 and saved.timezone == "Europe/Berlin" and not saved.camera_enabled
     assert saved.hidden_title_patterns == ("private browsing", "KeePass")
-    loop_prefs = team_app.extensions["teamapp"]["loop"].preferences
+    loop_prefs = services(team_app).loop.preferences
     assert loop_prefs.scope.value == "active_screen" and list(loop_prefs.hidden_title_patterns) == [
         "private browsing",
         "KeePass",

@@ -8,6 +8,7 @@ from sync import account as accounts
 from sync import contracts
 from sync.diary_client import DiaryError
 from web.htmx import is_htmx, render
+from web.services import services
 
 bp = Blueprint("auth", __name__)
 
@@ -24,7 +25,7 @@ def _context(**extra) -> dict:
     return {
         "title": "Sign in",
         "default_url": cfg["DEFAULT_DIARY_URL"],
-        "embedded": bool(current_app.extensions["teamapp"].get("embedded_diary")),
+        "embedded": bool(services().embedded_diary),
         "demo_file": cfg["DEMO_ACCOUNTS_FILE"],
         "form": {"server_url": cfg["DEFAULT_DIARY_URL"], "email": ""},
         "error": None,
@@ -43,7 +44,7 @@ def signin():
 
 @bp.post("/signin")
 def signin_post():
-    svc = current_app.extensions["teamapp"]
+    svc = services()
     form = {
         "server_url": request.form.get("server_url", "").strip() or current_app.config["DEFAULT_DIARY_URL"],
         "email": request.form.get("email", "").strip(),
@@ -53,14 +54,12 @@ def signin_post():
             form["server_url"],
             form["email"],
             request.form.get("password", ""),
-            client_factory=svc["client_factory"],
-            token_store=svc["token_store"],
-            now=svc["clock"](),
+            client_factory=svc.client_factory,
+            token_store=svc.token_store,
+            now=svc.naive_now(),
         )
         # Fill the contract picker at once; the poller keeps it fresh afterwards.
-        contracts.refresh_contracts(
-            client_factory=svc["client_factory"], token_store=svc["token_store"], now=svc["clock"]()
-        )
+        contracts.refresh_contracts(client_factory=svc.client_factory, token_store=svc.token_store, now=svc.naive_now())
     except DiaryError as exc:
         ctx = _context(form=form, error={"code": exc.code, "message": str(exc)})
         status = 429 if exc.code == "too_many_attempts" else 422
@@ -73,8 +72,8 @@ def signin_post():
 
 @bp.post("/signout")
 def signout():
-    svc = current_app.extensions["teamapp"]
-    if svc["controller"].logging:
-        svc["controller"].stop("signed out")  # the last interval is stored before the account goes
-    result = accounts.sign_out(client_factory=svc["client_factory"], token_store=svc["token_store"])
+    svc = services()
+    if svc.controller.logging:
+        svc.controller.stop("signed out")  # the last interval is stored before the account goes
+    result = accounts.sign_out(client_factory=svc.client_factory, token_store=svc.token_store)
     return redirect(url_for("auth.signin", notice="signed_out" if result.revoked_on_server else "signed_out_here"), 303)

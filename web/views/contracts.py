@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from jinja2_fragments.flask import render_block
 
 from sync import contracts as contracts_sync
 from sync.account import current_account
 from web.errors import is_id
 from web.htmx import is_htmx
+from web.services import services
 from web.views.main_screen import picker_context, screen_context
 
 bp = Blueprint("contracts", __name__, url_prefix="/contracts")
@@ -44,9 +45,9 @@ def refresh():
     account = current_account()
     if account is None:
         return redirect(url_for("auth.signin"))
-    svc = current_app.extensions["teamapp"]
+    svc = services()
     result = contracts_sync.refresh_contracts(
-        client_factory=svc["client_factory"], token_store=svc["token_store"], now=svc["clock"]()
+        client_factory=svc.client_factory, token_store=svc.token_store, now=svc.naive_now()
     )
     return _render_picker(account, error=None if result.ok else result.problem, memo_too=False)
 
@@ -62,7 +63,7 @@ def select():
         contract_id = 0
     if not is_id(contract_id):
         return _render_picker(account, error="Choose a contract from the list.", status=422)
-    controller = current_app.extensions["teamapp"]["controller"]
+    controller = services().controller
     if controller.logging and controller.contract_id != contract_id:
         return _render_picker(account, error="Switch logging off before changing the contract.", status=409)
     try:

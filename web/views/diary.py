@@ -8,7 +8,7 @@ signed-in account, 404 for any other, and adds the manual-time route the Team ap
 
 from __future__ import annotations
 
-from flask import abort, current_app, redirect, request, url_for
+from flask import abort, redirect, request, url_for
 
 from models.local import Contract
 from sync import contracts as contracts_sync
@@ -16,6 +16,7 @@ from sync.account import current_account
 from ui.diary_blueprint import make_diary_blueprint
 from web import preferences as prefs_mod
 from web.diary_store import TeamDiaryStore
+from web.services import services
 
 
 def _contract(account) -> Contract:
@@ -39,12 +40,12 @@ def _store():
     account = current_account()
     if account is None:
         return redirect(url_for("auth.signin"))
-    teamapp = current_app.extensions["teamapp"]
+    teamapp = services()
     return TeamDiaryStore(
         account,
         _contract(account),
-        now=teamapp["capture_clock"].now,
-        data_dir=teamapp["settings"].data_dir,
+        now=teamapp.clock.now,
+        data_dir=teamapp.settings.data_dir,
         local_tz=prefs_mod.load().tz,
     )
 

@@ -6,13 +6,14 @@ from flask import Blueprint, current_app, redirect, render_template, url_for
 
 from sync.account import current_account
 from web import diagnostics
+from web.services import services
 
 bp = Blueprint("help", __name__)
 
 
 def _report(account) -> str:
-    svc = current_app.extensions["teamapp"]
-    return diagnostics.report(svc["settings"], svc["loop"].status(), account, svc["capture_clock"].now())
+    svc = services()
+    return diagnostics.report(svc.settings, svc.loop.status(), account, svc.clock.now())
 
 
 @bp.get("/help")
@@ -20,7 +21,7 @@ def page():
     account = current_account()
     if account is None:
         return redirect(url_for("auth.signin"))
-    status = current_app.extensions["teamapp"]["loop"].status()
+    status = services().loop.status()
     return render_template("help.html", title="Help", account=account, status=status, report=None)
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, redirect, url_for
+from flask import Blueprint, redirect, url_for
 
 from sync.account import current_account
 from sync.diary_client import DiaryError
 from web.htmx import render
+from web.services import services
 
 bp = Blueprint("home", __name__)
 
@@ -16,7 +17,7 @@ def healthz():
     from models.local import local_db
 
     local_db.execute_sql("SELECT 1")
-    notice = current_app.extensions["teamapp"].get("storage_notice")
+    notice = services().storage_notice
     if notice:
         return {"status": "damaged", "service": "team-app", "damage": notice}
     return {"status": "ok", "service": "team-app"}
@@ -40,14 +41,14 @@ def connection():
     account = current_account()
     if account is None:
         return redirect(url_for("auth.signin"))
-    svc = current_app.extensions["teamapp"]
-    token = svc["token_store"].get(account.diary_url)
+    svc = services()
+    token = svc.token_store.get(account.diary_url)
     state = {"ok": False, "message": ""}
     if not token:
         state["message"] = "The sign-in token is missing on this computer. Sign out and sign in again."
     else:
         try:
-            with svc["client_factory"](account.diary_url, token=token) as client:
+            with svc.client_factory(account.diary_url, token=token) as client:
                 client.me()
             state = {"ok": True, "message": "Connected to the Work Diary."}
         except DiaryError as exc:

@@ -19,7 +19,8 @@ from sync import contracts as contracts_sync
 from sync.account import current_account
 from web.htmx import is_htmx, render
 from web.refusals import StartRefused
-from web.views.main_screen import PARTS, controller, render_parts, screen_context, selected_contract, svc
+from web.services import services
+from web.views.main_screen import PARTS, controller, render_parts, screen_context, selected_contract
 
 bp = Blueprint("logging", __name__)
 
@@ -107,7 +108,7 @@ def state():
 @bp.post("/presence")
 def presence():
     """The page says whether it is in front, so notifications only appear when it is not."""
-    svc()["presence"].report(request.form.get("page", "?"), request.form.get("visible") == "1")
+    services().presence.report(request.form.get("page", "?"), request.form.get("visible") == "1")
     return "", 204
 
 
@@ -123,7 +124,7 @@ def snapshot(image_id: int):
     if not owned.exists():
         abort(404)
     rel = image.thumb_path if request.args.get("size") == "thumb" else image.path
-    data_dir = svc()["settings"].data_dir.resolve()
+    data_dir = services().settings.data_dir.resolve()
     path = (data_dir / rel).resolve()
     if data_dir not in path.parents or not path.is_file():
         abort(404)
@@ -135,7 +136,7 @@ def snapshot(image_id: int):
 
 def register_socket(app, sock) -> None:
     """The page's one WebSocket: the whole state on connect, then every change."""
-    hub = app.extensions["teamapp"]["hub"]
+    hub = services(app).hub
 
     @app.before_request
     def _refuse_foreign_socket():
@@ -169,7 +170,7 @@ def register_test_clock(app) -> None:
 
     @app.post("/test/clock")
     def advance_clock():
-        ctl = app.extensions["teamapp"]["controller"]
+        ctl = services(app).controller
         clock = ctl.clock
         try:
             seconds = float(request.form.get("seconds") or (request.get_json(silent=True) or {}).get("seconds", 0))

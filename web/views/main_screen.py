@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import current_app
 from jinja2_fragments.flask import render_block
 
 from models import rules
@@ -19,17 +18,14 @@ from models.local import Contract, get_state
 from sync import contracts as contracts_sync
 from tracker.ports import OK, STARTING
 from web import preferences as prefs_mod
+from web.services import services
 
 #: Screen parts that can be pushed alone, by name -> block of log.html.
 PARTS = {"panel": "panel", "prompts": "prompts", "status": "status_line", "memo": "memo", "picker": "picker"}
 
 
-def svc() -> dict:
-    return current_app.extensions["teamapp"]
-
-
 def controller():
-    return svc()["controller"]
+    return services().controller
 
 
 def selected_contract(account) -> Contract | None:
@@ -40,7 +36,7 @@ def selected_contract(account) -> Contract | None:
 
 
 def picker_context(account, error: str | None = None, notice: str | None = None) -> dict:
-    now = current_app.extensions["teamapp"]["clock"]()
+    now = services().naive_now()
     return {
         "rows": contracts_sync.picker_rows(account.diary_url, now),
         "picker_error": error,

@@ -5,22 +5,23 @@ from __future__ import annotations
 import base64
 import io
 
-from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from jinja2_fragments.flask import render_block
 
 from sync.account import current_account
 from tracker.privacy import PATTERN_SYNTAX
 from web import preferences as prefs_mod
 from web.htmx import is_htmx
+from web.services import services
 
 bp = Blueprint("prefs", __name__)
 
 
 def apply(prefs: prefs_mod.Preferences) -> None:
     """Hand the new preferences to the running capture loop and camera."""
-    svc = current_app.extensions["teamapp"]
-    svc["loop"].set_preferences(prefs.capture())
-    camera = svc.get("camera")
+    svc = services()
+    svc.loop.set_preferences(prefs.capture())
+    camera = svc.camera
     if camera is not None and hasattr(camera, "source"):
         from tracker.sources.camera_cv import parse_camera_source
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, redirect, render_template, url_for
+from flask import Blueprint, redirect, render_template, url_for
 
 from sync import outbox
 from sync.account import current_account
+from web.services import services
 
 bp = Blueprint("sync", __name__)
 
@@ -17,8 +18,8 @@ def _view():
 
     if current_account() is None:
         return None
-    svc = current_app.extensions["teamapp"]
-    return sync_status(svc["capture_clock"].now(), prefs_mod.load().tz)
+    svc = services()
+    return sync_status(svc.clock.now(), prefs_mod.load().tz)
 
 
 @bp.app_context_processor
@@ -32,7 +33,7 @@ def retry():
     if current_account() is None:
         return redirect(url_for("auth.signin"))
     outbox.retry_all_parked()
-    worker = current_app.extensions["teamapp"].get("sync_worker")
+    worker = services().sync_worker
     if worker is not None:
         worker.poke()
     from web.htmx import is_htmx

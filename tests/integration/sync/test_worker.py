@@ -11,6 +11,7 @@ import pytest
 
 from sync.diary_client import DiaryClient
 from tests.integration.conftest import DIARY_URL
+from web.services import services
 
 HX = {"HX-Request": "true"}
 
@@ -60,7 +61,7 @@ def logged_in(team, team_app, hire):
 def make_worker(team_app, sqlite_diary, capture_clock, clock, monkeypatch):
     from sync.worker import SyncWorker
 
-    svc = team_app.extensions["teamapp"]
+    svc = services(team_app)
     # The diary's clock follows the Team app's, so time logged "now" is not in the diary's future.
     monkeypatch.setattr(type(clock), "__call__", lambda self: capture_clock.now().replace(tzinfo=None))
 
@@ -73,7 +74,7 @@ def make_worker(team_app, sqlite_diary, capture_clock, clock, monkeypatch):
 
         return SyncWorker(
             client_factory=factory,
-            token_store=svc["token_store"],
+            token_store=svc.token_store,
             clock=capture_clock,
             data_dir=team_app.config["DATA_DIR"],
             rng=random.Random(7),
