@@ -22,9 +22,10 @@ from __future__ import annotations
 import logging
 import os
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import cast, overload
 
 import peewee
 
@@ -51,6 +52,10 @@ class UTCDateTimeField(peewee.Field):
             return None
         return rules.to_utc(value).strftime("%Y-%m-%d %H:%M:%S.%f")
 
+    @overload
+    def python_value(self, value: str | datetime) -> datetime: ...
+    @overload
+    def python_value(self, value: None) -> None: ...
     def python_value(self, value: str | datetime | None) -> datetime | None:
         if value is None:
             return None
@@ -63,6 +68,7 @@ class CaptureSegment(BaseModel):
     # The minute summary of migration m0008 (active_minutes, sum_keys, sum_clicks, sum_scrolls)
     # is left out on purpose: triggers keep it, and a model field would let a save() of a
     # stale object write an old summary back. Readers select it with plain SQL.
+    id = peewee.AutoField()  # the primary key peewee would add anyway, declared so type checkers see it
     uuid = peewee.CharField(unique=True)
     contract_id = peewee.IntegerField()
     start = UTCDateTimeField()
@@ -93,8 +99,10 @@ class CaptureMinute(BaseModel):
 
 
 class CaptureImage(BaseModel):
+    id = peewee.AutoField()  # the primary key peewee would add anyway, declared so type checkers see it
     uuid = peewee.CharField(unique=True)
     segment = peewee.ForeignKeyField(CaptureSegment, column_name="segment_id", on_delete="CASCADE")
+    segment_id: int  # the raw column, an accessor peewee's ForeignKeyField adds (annotation only)
     kind = peewee.CharField()  # "screen" or "camera"
     taken_at = UTCDateTimeField()
     path = peewee.TextField(null=True)  # relative to the data dir
@@ -297,7 +305,8 @@ class SqliteCaptureSink:
                 )
             image_ids: list[int] = []
             screen_id = None
-            for kind, image, status, full, thumb in files:
+            for kind, image, status, full_path, thumb_path in files:
+                assert snap is not None  # files are only collected from a snapshot
                 image_id = local_db.execute_sql(
                     "INSERT INTO capture_image (uuid, segment_id, kind, taken_at, path, thumb_path, mime,"
                     " size_bytes, width, height, sha256, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
@@ -307,8 +316,8 @@ class SqliteCaptureSink:
                         segment_id,
                         kind,
                         ts(snap.taken_at),
-                        str(full.relative_to(self.data_dir)) if full else None,
-                        str(thumb.relative_to(self.data_dir)) if thumb else None,
+                        str(full_path.relative_to(self.data_dir)) if full_path else None,
+                        str(thumb_path.relative_to(self.data_dir)) if thumb_path else None,
                         image.mime if image else None,
                         len(image.data) if image else None,
                         image.width if image else None,
@@ -347,7 +356,12 @@ class SqliteCaptureSink:
         if not root.exists():
             return []
         known: set[str] = set()
-        for path, thumb in CaptureImage.select(CaptureImage.path, CaptureImage.thumb_path).tuples():
+        # peewee's stubs keep the model as the row type after .tuples(): say what the rows are
+        rows = cast(
+            "Iterable[tuple[str | None, str | None]]",
+            CaptureImage.select(CaptureImage.path, CaptureImage.thumb_path).tuples(),
+        )
+        for path, thumb in rows:
             known.update(p for p in (path, thumb) if p)
         orphans = [f for f in root.rglob("*") if f.is_file() and str(f.relative_to(self.data_dir)) not in known]
         if not orphans:

@@ -10,9 +10,10 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import cast
 
 from models.local import Contract, get_state, local_db, set_state
 from models.rules import WEEK, minutes_within_weekly_limit, week_start
@@ -61,15 +62,21 @@ def store_contracts(diary_url: str, items: list[dict], complete: bool = True) ->
         for c in items
     ]
     with local_db.atomic():
-        before = [_row_key(r) for r in Contract.select().where(Contract.diary_url == diary_url).dicts()]
+        before = _row_keys(diary_url)
         gone = Contract.diary_url == diary_url
         if not complete:
             gone &= Contract.id.in_([r["id"] for r in rows])
         Contract.delete().where(gone).execute()
         if rows:
             Contract.insert_many(rows).execute()
-        after = [_row_key(r) for r in Contract.select().where(Contract.diary_url == diary_url).dicts()]
+        after = _row_keys(diary_url)
     return sorted(before) != sorted(after)
+
+
+def _row_keys(diary_url: str) -> list[tuple]:
+    # peewee's stubs keep the model as the row type after .dicts(): say what the rows are
+    rows = cast("Iterable[dict]", Contract.select().where(Contract.diary_url == diary_url).dicts())
+    return [_row_key(r) for r in rows]
 
 
 def _row_key(row: dict) -> tuple:

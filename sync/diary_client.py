@@ -6,6 +6,7 @@ user as it is; callers never see raw httpx exceptions.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -164,7 +165,7 @@ class DiaryClient:
         except ValueError:
             raise DiaryError(f"{self.base_url} sent an answer this app cannot read.") from None
 
-    def sync_push(self, segments: list[dict], tombstones: list[dict] = ()) -> dict:
+    def sync_push(self, segments: list[dict], tombstones: Sequence[dict] = ()) -> dict:
         """Upsert segments and snapshot tombstones; one result per item (see api_sync.PushOut)."""
         body = {"segments": list(segments), "snapshot_tombstones": list(tombstones)}
         return self._sync_json(self._request("POST", "/api/v1/sync/push", json=body))

@@ -61,9 +61,9 @@ def sync_status(now: datetime, tz: tzinfo = UTC) -> SyncStatus:
         state, words = "online", "Online"
     lock_warning = None
     if counts.lock_warning:
-        lock, waiting = counts.lock_warning
+        lock, lock_waiting = counts.lock_warning
         lock_warning = (
-            f"{_items(waiting)} of the week locking {lock.astimezone(tz).strftime('%a %H:%M')} "
+            f"{_items(lock_waiting)} of the week locking {lock.astimezone(tz).strftime('%a %H:%M')} "
             "still wait to upload: connect before then, or that time cannot be billed."
         )
     return SyncStatus(state, words, group_problems(counts.problems), lock_warning, duplicates, problem)

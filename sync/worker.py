@@ -23,6 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import overload
 
 from models.capture_store import CaptureSegment
 from models.local import get_state, local_db, set_state
@@ -78,6 +79,10 @@ def _iso(value: str | None) -> str | None:
     return _dt(value).isoformat() if value else None
 
 
+@overload
+def _parse(value: str) -> datetime: ...
+@overload
+def _parse(value: None) -> None: ...
 def _parse(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value).astimezone(UTC) if value else None
 
@@ -295,7 +300,8 @@ class SyncWorker:
         self, client: DiaryClient, items: list[outbox.Item], payloads: dict[int, dict], result: RoundResult
     ) -> tuple[bool, list[outbox.Item], ServerBusy | None]:
         middle = len(items) // 2
-        went, crashing, error = False, [], None
+        crashing: list[outbox.Item] = []
+        went, error = False, None
         for half in (items[:middle], items[middle:]):
             half_went, half_crashing, half_error = self._push_isolating(client, half, payloads, result)
             went, crashing, error = went or half_went, crashing + half_crashing, half_error or error

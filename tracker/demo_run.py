@@ -18,8 +18,12 @@ import signal
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from tracker.events import Event, SegmentUpdated, SnapshotTaken
+
+if TYPE_CHECKING:
+    from tracker.ports import Clock
 
 log = logging.getLogger("tracker.demo_run")
 
@@ -89,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
         from tracker.ports import Rect, WindowInfo
         from tracker.sources.camera_cv import OpenCVCamera
 
-        parts = {
+        parts: dict[str, Any] = {
             "screen": FakeScreen([Rect(0, 0, 640, 360)]),
             "inputs": FakeInput(),
             "window": FakeWindow(WindowInfo("DemoApp", "demo window")),
@@ -100,6 +104,7 @@ def main(argv: list[str] | None = None) -> int:
 
         parts = real_sources(camera_source)
 
+    clock: Clock
     if args.speed != 1.0:
         start = datetime.fromisoformat(args.start) if args.start else datetime.now(UTC)
         clock = ScaledClock(start if start.tzinfo else start.replace(tzinfo=UTC), args.speed)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import io
 import zlib
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from tracker.ports import EncodedImage, Rect
 
@@ -158,11 +158,14 @@ def is_blank(image: Image) -> bool:
     screen-recording permission (or on Wayland through XWayland)."""
     small = image.reduce(8) if min(image.size) >= 64 else image
     extrema = small.getextrema()
-    if small.mode in ("RGBX", "RGBA"):
-        extrema = extrema[:3]  # the padding/alpha byte is not a colour
-    elif small.mode == "L":
-        extrema = (extrema,)
-    return all(hi == 0 for _lo, hi in extrema)
+    bands: tuple[tuple[float, float], ...]
+    if small.mode == "L":  # one band: getextrema gives a single (lo, hi) pair
+        bands = (cast("tuple[float, float]", extrema),)
+    else:  # one (lo, hi) pair per band
+        bands = cast("tuple[tuple[float, float], ...]", extrema)
+        if small.mode in ("RGBX", "RGBA"):
+            bands = bands[:3]  # the padding/alpha byte is not a colour
+    return all(hi == 0 for _lo, hi in bands)
 
 
 def choose_monitor(monitors: list[Rect], point: tuple[int, int] | None) -> Rect | None:

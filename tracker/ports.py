@@ -233,8 +233,10 @@ class CaptureSink(Protocol):
         again, so a clock set back cannot produce overlapping segments."""
         ...
 
-    def record(self, update: SegmentUpdate) -> None:
-        """Store ``update`` all or nothing; raises :class:`StorageFull` on a full disk."""
+    def record(self, update: SegmentUpdate) -> int | None:
+        """Store ``update`` all or nothing; raises :class:`StorageFull` on a full disk.
+
+        Returns the id of the screen snapshot row written, None if the update carried none."""
         ...
 
     def low_space(self) -> str | None:

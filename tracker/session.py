@@ -242,12 +242,12 @@ class CaptureSession:
         snapshot_id = self._record(update)
         self._emit(SnapshotTaken(self.contract_id, seg.start, snapshot_id, snapshot))
 
-    def _record(self, update: SegmentUpdate) -> object:
+    def _record(self, update: SegmentUpdate) -> int | None:
         """Write ``update``; if the sink fails (disk full, database locked too long), keep it
         and retry before the next write, so a passing problem loses nothing. Updates are
         additive, so applying them late gives the same totals."""
         self._pending.append(update)
-        result = None
+        result: int | None = None
         while self._pending:
             try:
                 result = self._sink.record(self._pending[0])

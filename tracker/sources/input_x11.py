@@ -135,7 +135,7 @@ class RecordLibraries:
         x11.XCloseDisplay.argtypes, x11.XCloseDisplay.restype = [dpy], c_int
         x11.XSync.argtypes, x11.XSync.restype = [dpy, c_int], c_int
         x11.XFree.argtypes, x11.XFree.restype = [ctypes.c_void_p], c_int
-        x11.XQueryExtension.argtypes = [dpy, ctypes.c_char_p] + [ctypes.POINTER(c_int)] * 3
+        x11.XQueryExtension.argtypes = [dpy, ctypes.c_char_p, *[ctypes.POINTER(c_int)] * 3]
         x11.XQueryExtension.restype = c_int
         xtst.XRecordAllocRange.argtypes, xtst.XRecordAllocRange.restype = [], ctypes.POINTER(_RecordRange)
         xtst.XRecordCreateContext.argtypes = [

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import PureWindowsPath
+from typing import Any
 
 from tracker.ports import OK, Rect, WindowInfo
 
@@ -20,8 +21,9 @@ NOT_STARTED = "the active window is not being read (logging is off)"
 
 class Win32WindowSource:
     def __init__(self) -> None:
-        self._user32 = None
-        self._kernel32 = None
+        # ctypes.WinDLL handles once started; their functions are looked up by attribute, untyped
+        self._user32: Any = None
+        self._kernel32: Any = None
         self._status = NOT_STARTED
 
     def start(self) -> None:
@@ -30,8 +32,9 @@ class Win32WindowSource:
 
         self._ctypes = ctypes
         self._wintypes = wintypes
-        user32 = ctypes.WinDLL("user32", use_last_error=True)
-        kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)
+        # typeshed declares WinDLL/windll only when checking for win32; mypy runs on Linux here
+        user32 = ctypes.WinDLL("user32", use_last_error=True)  # type: ignore[attr-defined]
+        kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)  # type: ignore[attr-defined]
         user32.GetForegroundWindow.restype = wintypes.HWND
         user32.GetWindowTextLengthW.argtypes = [wintypes.HWND]
         user32.GetWindowTextW.argtypes = [wintypes.HWND, wintypes.LPWSTR, ctypes.c_int]
@@ -49,7 +52,7 @@ class Win32WindowSource:
         kernel32.CloseHandle.argtypes = [wintypes.HANDLE]
         # Physical pixels, so window rectangles match what mss grabs on scaled displays.
         try:
-            ctypes.windll.shcore.SetProcessDpiAwareness(2)
+            ctypes.windll.shcore.SetProcessDpiAwareness(2)  # type: ignore[attr-defined]  # as WinDLL above
         except (AttributeError, OSError):
             user32.SetProcessDPIAware()
         self._user32, self._kernel32 = user32, kernel32

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
+from typing import Any
 
 from tracker.ports import OK, Rect, WindowInfo
 
@@ -30,7 +31,7 @@ def decode_compound_text(raw: bytes) -> str:
 class X11WindowSource:
     def __init__(self, display_name: str | None = None) -> None:
         self._display_name = display_name
-        self._d = None
+        self._d: Any = None  # an Xlib.display.Display once started (python-xlib has no type information)
         self._status = NOT_STARTED
 
     def start(self) -> None:
