@@ -150,6 +150,8 @@ def test_the_menu_reaches_every_team_app_page_at_400px(page: Page, world: World)
         menu.locator("summary").click()
         link = menu.get_by_role("link", name=name, exact=True)
         expect(link).to_be_visible()
+        if name == "Work Diary":
+            page.screenshot(path=str(SCREENSHOTS / "narrow-team-menu-open-400x800.png"))
         box = link.bounding_box()
         assert box["x"] >= 0 and box["x"] + box["width"] <= NARROW["width"], (name, box)
         link.click()
@@ -195,6 +197,9 @@ def test_team_app_pages_fit_400px_and_1366x768(page: Page, world: World):
             box = table.bounding_box()
             assert box["x"] >= 0 and box["x"] + box["width"] <= size["width"], (size, i, box)
             _no_sideways_scroll(page, f"day view with counts open at {size['width']} px")
+            if i == 2:
+                table.scroll_into_view_if_needed()
+                page.screenshot(path=str(SCREENSHOTS / f"narrow-team-day-counts-{size['width']}x{size['height']}.png"))
             meter.locator("summary").click()
         bar = page.locator(".memo-bar .memo-text").first
         assert bar.bounding_box()["width"] >= 60, bar.bounding_box()
@@ -238,6 +243,7 @@ def test_diary_server_pages_fit_400px_and_the_work_diary_link_stays_visible(page
     menu.locator("summary").click()
     for name in ("Contracts", "Account"):
         expect(menu.get_by_role("link", name=name, exact=True)).to_be_visible()
+    page.screenshot(path=str(SCREENSHOTS / "narrow-diary-menu-open-400x800.png"))
     menu.get_by_role("link", name="Account", exact=True).click()
     expect(page).to_have_url(world.server("/account"))
     page.set_viewport_size(LAPTOP)
