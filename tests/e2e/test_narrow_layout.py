@@ -111,7 +111,8 @@ def _no_sideways_scroll(page: Page, where: str) -> None:
         wide = page.evaluate(
             """() => [...document.querySelectorAll('body *')]
                 .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 0.5)
-                .slice(0, 8).map((e) => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))"""
+                .slice(0, 8)
+                .map((e) => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))"""
         )
         pytest.fail(f"{where}: the page scrolls sideways ({width} > {inner} px); too wide: {wide}")
 
