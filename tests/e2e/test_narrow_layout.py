@@ -212,9 +212,11 @@ def test_team_app_pages_fit_400px_and_1366x768(page: Page, world: World):
     page.goto(world.team(f"/diary/report?week={world.monday.date()}&tz=utc&contract={world.cid}"))
     expect(page.locator("svg.hours-chart")).to_be_visible()
     _check_sizes(page, "narrow-team-report")
-    page.goto(world.team("/prefs"))
+    page.goto(world.team("/preferences"))
+    expect(page.get_by_role("heading", name="Preferences").first).to_be_visible()
     _check_sizes(page, "narrow-team-prefs")
     page.goto(world.team("/help"))
+    expect(page.locator("main h1")).to_be_visible()
     _check_sizes(page, "narrow-team-help")
 
 
