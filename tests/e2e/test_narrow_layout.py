@@ -229,6 +229,21 @@ def test_the_main_screen_fits_1366x768_with_the_memo_box_in_view(page: Page, wor
     assert page.evaluate("window.scrollY") == 0
     page.locator("#memo").fill("Checkout page: the address form")
     expect(page.get_by_role("button", name="Save memo")).to_be_in_viewport()
+    # At 400 px the status line and any notice (here the one after saving a memo) fit the window.
+    page.set_viewport_size(NARROW)
+    page.get_by_role("button", name="Save memo").click()
+    expect(page.locator("#memo")).to_have_value("Checkout page: the address form")
+    page.wait_for_timeout(300)
+    boxes = page.evaluate(
+        """() => [...document.querySelectorAll('.statusbar, .alert, .prompt, .card')]
+            .filter((e) => e.offsetParent !== null)
+            .map((e) => [e.className, e.getBoundingClientRect().left, e.getBoundingClientRect().right])"""
+    )
+    assert boxes, "no status line or cards on the main screen"
+    for name, left, right in boxes:
+        assert left >= 0 and right <= NARROW["width"], (name, left, right)
+    _no_sideways_scroll(page, "main screen after saving a memo at 400 px")
+    page.screenshot(path=str(SCREENSHOTS / "narrow-team-main-memo-saved-400x800.png"), full_page=True)
 
 
 def test_diary_server_pages_fit_400px_and_the_work_diary_link_stays_visible(page: Page, world: World):
