@@ -40,7 +40,7 @@ echo "test.sh: ruff format --check"
 .venv/bin/ruff format --check .
 echo "test.sh: mypy (tracker, sync, core models)"
 "$PY" -m mypy tracker sync models/rules.py models/reconcile.py models/text_rules.py models/capture_store.py \
-  models/segments.py models/local.py models/disk_reserve.py
+  models/segments.py models/local.py models/disk_reserve.py models/remote_segments.py
 
 echo "test.sh: pytest (unit, integration, e2e, window, life)"
 dbus-run-session -- "$PY" -m pytest tests/unit tests/integration tests/e2e tests/window tests/life "$@"

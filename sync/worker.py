@@ -14,26 +14,24 @@ the diary keeps failing on (HTTP 500) while it answers everything else is parked
 
 from __future__ import annotations
 
-import base64
 import logging
 import random
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
-from typing import overload
 
 from models.capture_store import CaptureSegment
 from models.local import get_state, local_db, set_state
-from models.reconcile import Register, SegmentState, merge
+from models.remote_segments import apply_remote_segments, parse_time
 from models.segments import LOCKED_BEFORE_KEY, OUTBOX_SEGMENT, OUTBOX_SNAPSHOT
-from models.text_rules import without_controls
 from sync import outbox
 from sync.account import current_account
 from sync.contracts import store_contracts
 from sync.diary_client import DiaryClient, DiaryError, DiaryUnreachable, NotSignedIn
+from sync.payloads import NOT_SENT, image_rows, iso_time, segment_payloads, upload_one
 from sync.sync_errors import Refused, ServerBusy
 
 log = logging.getLogger(__name__)
@@ -73,18 +71,6 @@ def backoff_seconds(failures: int, rng: random.Random) -> float:
     if failures <= 0:
         return 0.0
     return min(BACKOFF_CAP, BACKOFF_BASE * 2 ** (failures - 1)) * (0.5 + rng.random() / 2)
-
-
-def _iso(value: str | None) -> str | None:
-    return _dt(value).isoformat() if value else None
-
-
-@overload
-def _parse(value: str) -> datetime: ...
-@overload
-def _parse(value: None) -> None: ...
-def _parse(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value).astimezone(UTC) if value else None
 
 
 @dataclass
@@ -345,7 +331,7 @@ class SyncWorker:
             items = outbox.due(OUTBOX_SNAPSHOT, self.clock.now(), self.batch_size)
             if not items:
                 return
-            rows = _image_rows([i.local_id for i in items])
+            rows = image_rows([i.local_id for i in items])
             tombstones: list[tuple[outbox.Item, dict]] = []
             uploads: list[tuple[outbox.Item, dict]] = []
             nothing: list[outbox.Item] = []
@@ -361,7 +347,7 @@ class SyncWorker:
                                 "uuid": row["uuid"],
                                 "segment_uuid": row["segment_uuid"],
                                 "kind": row["kind"],
-                                "deleted_at": _iso(row["deleted_at"]),
+                                "deleted_at": iso_time(row["deleted_at"]),
                             },
                         )
                     )
@@ -393,8 +379,8 @@ class SyncWorker:
 
         def upload(pair: tuple[outbox.Item, dict]) -> DiaryError | OSError | None:
             if halted.is_set():
-                return _NOT_SENT
-            outcome = _upload_one(client, self.data_dir, pair[1])
+                return NOT_SENT
+            outcome = upload_one(client, self.data_dir, pair[1])
             if isinstance(outcome, DiaryError) and not isinstance(outcome, Refused):
                 halted.set()
             return outcome
@@ -419,7 +405,7 @@ class SyncWorker:
                     else:
                         outbox.park(item, outcome.code, str(outcome))
                         result.parked += 1
-                elif outcome is not _NOT_SENT and failure is None:
+                elif outcome is not NOT_SENT and failure is None:
                     failure = outcome
             outbox.done_many(acked)
         result.uploaded += len(acked)
@@ -454,271 +440,9 @@ class SyncWorker:
                     if snap.get("deleted_at"):
                         local_db.execute_sql(
                             "UPDATE capture_image SET deleted_at = COALESCE(deleted_at, ?) WHERE uuid = ?",
-                            (_ts(_parse(snap["deleted_at"])), snap["uuid"]),
+                            (_ts(parse_time(snap["deleted_at"])), snap["uuid"]),
                         )
                 cursor = int(page["cursor"])
                 set_state(key, str(cursor))
             if not page.get("more"):
                 return
-
-
-#: An upload not started because another one ended the round (it stays queued as it was).
-_NOT_SENT = DiaryError("not sent")
-
-
-def _upload_one(client: DiaryClient, data_dir: Path, row: dict) -> DiaryError | OSError | None:
-    """Read one snapshot file (once) and upload it; the failure, if any, is returned, not raised,
-    so the caller records every upload of a batch (see :meth:`SyncWorker._upload_all`)."""
-    try:
-        data = (data_dir / row["path"]).read_bytes()
-    except OSError as exc:
-        return exc
-    body = {
-        "segment_uuid": row["segment_uuid"],
-        "kind": row["kind"],
-        "taken_at": _iso(row["taken_at"]),
-        "mime": row["mime"],
-        "sha256": row["sha256"],
-        "data": base64.b64encode(data).decode("ascii"),
-    }
-    del data
-    try:
-        client.upload_snapshot(row["uuid"], body)
-    except DiaryError as exc:
-        return exc
-    return None
-
-
-# --- local rows <-> protocol --------------------------------------------------------------
-
-
-def segment_payloads(items: list[outbox.Item]) -> dict[int, dict]:
-    ids = [i.local_id for i in items]
-    if not ids:
-        return {}
-    marks = ",".join("?" * len(ids))
-    minutes: dict[int, list[list[int]]] = {i: [[0, 0, 0] for _ in range(10)] for i in ids}
-    for seg_id, minute, keys, clicks, scrolls in local_db.execute_sql(
-        f"SELECT segment_id, minute, keys, clicks, scrolls FROM capture_minute WHERE segment_id IN ({marks})",  # noqa: S608
-        ids,
-    ).fetchall():
-        minutes[seg_id][minute] = [keys, clicks, scrolls]
-    out = {}
-    for row in local_db.execute_sql(
-        "SELECT id, uuid, contract_id, start, version, logged_seconds, app_name, window_title, manual, memo,"  # noqa: S608
-        f" memo_edited_at, label, label_edited_at, deleted_at FROM capture_segment WHERE id IN ({marks})",
-        ids,
-    ).fetchall():
-        (
-            sid,
-            uuid,
-            contract_id,
-            start,
-            version,
-            seconds,
-            app,
-            title,
-            manual,
-            memo,
-            memo_at,
-            label,
-            label_at,
-            deleted,
-        ) = row
-        out[sid] = {
-            "uuid": uuid,
-            "contract_id": contract_id,
-            "start": _iso(start),
-            "version": max(1, version),
-            "logged_seconds": min(600.0, max(0.0, seconds)),
-            "minutes": minutes[sid],
-            "app_name": without_controls(app),
-            "window_title": without_controls(title),
-            "manual": bool(manual),
-            "memo": memo,
-            "memo_edited_at": _iso(memo_at),
-            "label": label,
-            "label_edited_at": _iso(label_at),
-            "deleted_at": _iso(deleted),
-        }
-    return out
-
-
-def _image_rows(ids: list[int]) -> dict[int, dict]:
-    if not ids:
-        return {}
-    marks = ",".join("?" * len(ids))
-    cols = ("id", "uuid", "kind", "taken_at", "path", "mime", "sha256", "deleted_at", "segment_uuid")
-    rows = local_db.execute_sql(
-        "SELECT i.id, i.uuid, i.kind, i.taken_at, i.path, i.mime, i.sha256, i.deleted_at, s.uuid"  # noqa: S608
-        f" FROM capture_image i JOIN capture_segment s ON s.id = i.segment_id WHERE i.id IN ({marks})",
-        ids,
-    ).fetchall()
-    return {r[0]: dict(zip(cols, r, strict=True)) for r in rows}
-
-
-def _state(memo, memo_at, label, label_at, deleted) -> SegmentState:
-    return SegmentState(memo=Register(memo, memo_at), label=Register(label, label_at), deleted_at=deleted)
-
-
-_LOCAL_COLUMNS = (
-    "id, uuid, memo, memo_edited_at, label, label_edited_at, deleted_at, duplicate_of, remote, version, contract_id"
-)
-
-
-def _local_rows(uuids: list[str]) -> dict[str, tuple]:
-    rows: dict[str, tuple] = {}
-    for i in range(0, len(uuids), 500):
-        chunk = uuids[i : i + 500]
-        marks = ",".join("?" * len(chunk))
-        for row in local_db.execute_sql(
-            f"SELECT {_LOCAL_COLUMNS} FROM capture_segment WHERE uuid IN ({marks})",  # noqa: S608
-            chunk,
-        ).fetchall():
-            rows[row[1]] = row
-    return rows
-
-
-def apply_remote_segment(remote: dict, rollback: bool = False) -> bool:
-    """One segment of the diary merged into the local copy (see :func:`apply_remote_segments`)."""
-    return apply_remote_segments([remote], rollback=rollback) == 1
-
-
-def apply_remote_segments(remotes: list[dict], rollback: bool = False, import_missing: bool = False) -> int:
-    """Merge the diary's states of segments into the local copy (by the rules of
-    ``models/reconcile.py``); with ``rollback`` the diary's memo and label replace ours (an edit it
-    refused). With ``import_missing`` (the pull), a segment another computer of this account
-    logged is copied in, marked remote, so the Work Diary shows the whole week; its snapshots
-    are not downloaded (the Work Diary shows it without a picture). Returns how many changed.
-
-    One query reads the local rows of the whole page and one statement writes the changes:
-    the pull after a push of 10,000 segments reads them all back."""
-    if not remotes:
-        return 0
-    local = _local_rows(list(dict.fromkeys(r["uuid"] for r in remotes)))
-    updates: list[tuple] = []
-    capture_updates: list[tuple] = []
-    changed = 0
-    for remote in remotes:
-        row = local.get(remote["uuid"])
-        if row is None:
-            if import_missing and _import_remote(remote):
-                changed += 1
-            continue
-        sid, _uuid, memo, memo_at, label, label_at, deleted, duplicate_of, is_remote, version, _cid = row
-        mine = _state(memo, _dt(memo_at), label, _dt(label_at), _dt(deleted))
-        theirs = _state(
-            remote.get("memo"),
-            _parse(remote.get("memo_edited_at")),
-            remote.get("label"),
-            _parse(remote.get("label_edited_at")),
-            _parse(remote.get("deleted_at")),
-        )
-        merged = merge(mine, theirs)
-        if rollback:
-            merged = SegmentState(memo=theirs.memo, label=theirs.label, deleted_at=merged.deleted_at)
-        new_duplicate = None if remote.get("billed", True) else remote.get("duplicate_of")
-        if is_remote and int(remote.get("version") or 0) > version:
-            # Another computer's segment grew there: its capture data is theirs, so take it.
-            capture_updates.append(_capture_values(remote, sid))
-            changed += 1
-        if merged == mine and new_duplicate == duplicate_of:
-            continue
-        updates.append(
-            (
-                merged.memo.value,
-                _ts(merged.memo.edited_at) if merged.memo.edited_at else None,
-                merged.label.value,
-                _ts(merged.label.edited_at) if merged.label.edited_at else None,
-                _ts(merged.deleted_at) if merged.deleted_at else None,
-                new_duplicate,
-                sid,
-            )
-        )
-        changed += 1
-    if updates:
-        local_db.cursor().executemany(
-            "UPDATE capture_segment SET memo = ?, memo_edited_at = ?, label = ?, label_edited_at = ?,"
-            " deleted_at = ?, duplicate_of = ? WHERE id = ?",
-            updates,
-        )
-    for values in capture_updates:
-        _write_capture(values)
-    return changed
-
-
-def _capture_values(remote: dict, sid: int) -> tuple:
-    start = _parse(remote["start"])
-    seconds = min(600.0, max(0.0, float(remote.get("logged_seconds") or 0)))
-    return (
-        sid,
-        int(remote.get("version") or 1),
-        seconds,
-        _ts(start + timedelta(seconds=seconds)),
-        remote.get("app_name"),
-        remote.get("window_title"),
-        1 if remote.get("manual") else 0,
-        remote.get("minutes") or [],
-    )
-
-
-def _write_capture(values: tuple) -> None:
-    sid, version, seconds, until, app, title, manual, minutes = values
-    local_db.execute_sql(
-        "UPDATE capture_segment SET version = ?, logged_seconds = ?, logged_until = ?, app_name = ?,"
-        " window_title = ?, manual = ? WHERE id = ? AND remote = 1",
-        (version, seconds, until, app, title, manual, sid),
-    )
-    local_db.execute_sql("DELETE FROM capture_minute WHERE segment_id = ?", (sid,))
-    _write_minutes(sid, minutes)
-
-
-def _write_minutes(sid: int, minutes: list) -> None:
-    counts = [
-        (sid, minute, int(c[0]), int(c[1]), int(c[2]))
-        for minute, c in enumerate(minutes[:10])
-        if len(c) == 3 and any(c)
-    ]
-    if counts:
-        local_db.cursor().executemany(
-            "INSERT INTO capture_minute (segment_id, minute, keys, clicks, scrolls) VALUES (?, ?, ?, ?, ?)", counts
-        )
-
-
-def _import_remote(remote: dict) -> bool:
-    """Copy another computer's segment in (marked remote). Not copied: a duplicate (its slot's
-    billed copy is the one shown), a deleted segment (nothing to show), and a segment whose
-    contract and 10 minutes this computer logged itself (ours stays; the diary has both)."""
-    if not remote.get("billed", True) or remote.get("deleted_at"):
-        return False
-    start = _parse(remote["start"])
-    taken = local_db.execute_sql(
-        "SELECT 1 FROM capture_segment WHERE contract_id = ? AND start = ?", (remote["contract_id"], _ts(start))
-    ).fetchone()
-    if taken:
-        return False
-    memo_at, label_at = _parse(remote.get("memo_edited_at")), _parse(remote.get("label_edited_at"))
-    _sid, version, seconds, until, app, title, manual, minutes = _capture_values(remote, 0)
-    sid = local_db.execute_sql(
-        "INSERT INTO capture_segment (uuid, contract_id, start, logged_seconds, logged_until, app_name, window_title,"
-        " memo, label, manual, updated_at, version, memo_edited_at, label_edited_at, remote)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1) RETURNING id",
-        (
-            remote["uuid"],
-            remote["contract_id"],
-            _ts(start),
-            seconds,
-            until,
-            app,
-            title,
-            remote.get("memo"),
-            remote.get("label"),
-            manual,
-            _ts(_parse(remote.get("updated_at")) or start),
-            version,
-            _ts(memo_at) if memo_at else None,
-            _ts(label_at) if label_at else None,
-        ),
-    ).fetchone()[0]
-    _write_minutes(sid, minutes)
-    return True

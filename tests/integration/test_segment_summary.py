@@ -19,8 +19,8 @@ from models.capture_store import CaptureSegment, SqliteCaptureSink
 from models.database import open_sqlite
 from models.local import local_db, local_migrations, open_local_database
 from models.migrate import migrate
+from models.remote_segments import apply_remote_segments
 from sync import outbox
-from sync.worker import apply_remote_segments
 from tracker.ports import Counts, SegmentUpdate
 
 T0 = datetime(2026, 3, 4, 9, 0, tzinfo=UTC)
