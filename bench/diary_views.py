@@ -47,7 +47,7 @@ sys.path.insert(0, str(ROOT))
 import httpx  # noqa: E402
 
 import settings as settings_mod  # noqa: E402
-from models import rules  # noqa: E402
+from core import rules  # noqa: E402
 from web.services import services  # noqa: E402
 
 NOW = datetime(2026, 11, 27, 18, 0, tzinfo=UTC)  # a Friday evening

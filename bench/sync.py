@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import httpx
 
-from models import rules
+from core import rules
 from models.local import local_db
 from tests.e2e.processes import DEMO_RE, DIARY_URL_RE, ServerProcess, free_port
 from tests.integration.sync.testbed import SyncBed, encoded_png

@@ -13,9 +13,9 @@ from decimal import Decimal, InvalidOperation
 
 import peewee
 
+from core.rules import week_end, week_start
 from diary_server.accounts import normalize_email, timezones_of
 from diary_server.models import ActivityLabel, Contract, ContractRate, User, diary_db
-from models.rules import week_end, week_start
 
 MAX_RATE_CENTS = 99_999_999  # 999,999.99 an hour
 MAX_LABELS = 30

@@ -17,8 +17,8 @@ from datetime import UTC, datetime
 
 import peewee
 
+from core import rules
 from diary_server.diary_models import DiarySegment, DiarySnapshot
-from models import rules
 from models.diary_view import SegmentRecord
 
 

@@ -16,11 +16,11 @@ from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from core import text_rules
 from diary_server import migrations as migrations_package
 from diary_server.accounts import configure_hashing
 from diary_server.models import diary_db
 from diary_server.passwords import DEFAULT_WAIT_SECONDS, default_slots
-from models import text_rules
 from models.database import open_database
 from models.migrate import discover, migrate
 

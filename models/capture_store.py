@@ -29,11 +29,10 @@ from typing import cast, overload
 
 import peewee
 
-from models import rules
+from core import rules
+from core.capture import CAMERA_OFF, Counts, EncodedImage, SegmentState, SegmentUpdate, StorageFull
 from models.disk_reserve import DiskReserve, is_disk_full
 from models.local import BaseModel, local_db
-from tracker.ports import Counts, EncodedImage, SegmentState, SegmentUpdate, StorageFull
-from tracker.snapshot import CAMERA_OFF
 
 log = logging.getLogger(__name__)
 

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from models import rules
+from core import rules
 from models import segments as seg_store
 from models.capture_store import CaptureImage, CaptureSegment
 from models.diary_view import DeletionPlan, SegmentRecord

@@ -3,7 +3,7 @@
 Pure functions over :class:`SegmentRecord` values, so both programs feed them through the one
 blueprint of ``ui/diary_blueprint.py``: the Team app from its local cache
 (``web/diary_store.py``), the diary server from its own tables (``diary_server/diary_store.py``).
-They import only :mod:`models.rules` and the standard library, read no clock (``now`` is an
+They import only :mod:`core.rules` and the standard library, read no clock (``now`` is an
 argument) and never touch a database. The shared templates in ``ui/templates/diary/`` are
 written against the objects built here.
 
@@ -23,7 +23,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from markupsafe import Markup, escape
 
-from models import rules
+from core import rules
 
 FREELANCER = "freelancer"
 CLIENT = "client"

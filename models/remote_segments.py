@@ -1,5 +1,5 @@
 """The diary's copies of segments merged into the Team app's cache, by the rules of
-``models/reconcile.py``: what the sync worker does with a push's answers and the pulled feed.
+``core/reconcile.py``: what the sync worker does with a push's answers and the pulled feed.
 It is data access on the cache (one module, raw SQL where it runs per pulled segment), so it
 lives with the cache, not with the HTTP side."""
 
@@ -8,9 +8,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import overload
 
+from core.reconcile import Register, SegmentState, merge
 from models.capture_store import CaptureSegment
 from models.local import local_db
-from models.reconcile import Register, SegmentState, merge
 
 _ts = CaptureSegment.start.db_value
 _dt = CaptureSegment.start.python_value
@@ -53,7 +53,7 @@ def apply_remote_segment(remote: dict, rollback: bool = False) -> bool:
 
 def apply_remote_segments(remotes: list[dict], rollback: bool = False, import_missing: bool = False) -> int:
     """Merge the diary's states of segments into the local copy (by the rules of
-    ``models/reconcile.py``); with ``rollback`` the diary's memo and label replace ours (an edit it
+    ``core/reconcile.py``); with ``rollback`` the diary's memo and label replace ours (an edit it
     refused). With ``import_missing`` (the pull), a segment another computer of this account
     logged is copied in, marked remote, so the Work Diary shows the whole week; its snapshots
     are not downloaded (the Work Diary shows it without a picture). Returns how many changed.

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from models import rules, text_rules
+from core import rules, text_rules
 from models.capture_store import CaptureImage, CaptureMinute, CaptureSegment
 from models.local import local_db
 

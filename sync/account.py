@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from models import text_rules
+from core import text_rules
 from models.local import Account, local_db
 from sync.credentials import TokenStore
 from sync.diary_client import DiaryClient, DiaryError, normalize_server_url

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import cast
 
+from core.rules import WEEK, minutes_within_weekly_limit, week_start
 from models.local import Contract, get_state, local_db, set_state
-from models.rules import WEEK, minutes_within_weekly_limit, week_start
 from sync.account import current_account
 from sync.credentials import TokenStore
 from sync.diary_client import DiaryClient, DiaryError, NotSignedIn

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from models import text_rules
+from core import text_rules
 from sync.sync_errors import (
     BadServerURL,
     DiaryError,

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from models import rules
+from core import rules
 from models.capture_store import CaptureSegment
 from models.local import local_db
 from models.segments import OUTBOX_SEGMENT, OUTBOX_SNAPSHOT, enqueue_upload

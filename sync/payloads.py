@@ -6,9 +6,9 @@ from __future__ import annotations
 import base64
 from pathlib import Path
 
+from core.text_rules import without_controls
 from models.capture_store import CaptureSegment
 from models.local import local_db
-from models.text_rules import without_controls
 from sync import outbox
 from sync.diary_client import DiaryClient, DiaryError
 

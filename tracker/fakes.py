@@ -10,7 +10,7 @@ import threading
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from models import rules
+from core import rules
 from tracker.ports import (
     OK,
     Counts,

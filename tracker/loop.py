@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from models import rules
+from core import rules
 from tracker.events import Event, EventBus, Listener, LoggingStopped
 from tracker.ports import (
     OK,

@@ -12,7 +12,7 @@ import threading
 import time
 from datetime import datetime, timedelta
 
-from models import rules
+from core import rules
 
 
 class ScaledClock:

@@ -6,7 +6,7 @@ tests call the same methods with a fake clock, so every rule below is tested wit
 threads or sleeping.
 
 What a wake-up does: it takes the input counts of the interval since the previous wake-up
-and credits that interval (cut at segment boundaries by :func:`models.rules.split_by_segment`)
+and credits that interval (cut at segment boundaries by :func:`core.rules.split_by_segment`)
 to its segment, in one sink write per segment piece. Wake-ups happen only at whole
 minutes (so at most the last minute of counts is at risk), at the segment's snapshot
 instant and at the stop.
@@ -28,7 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from models import rules
+from core import rules
 from tracker.events import (
     Event,
     LoggingStarted,

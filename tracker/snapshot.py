@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from core.capture import CAMERA_OFF
 from tracker import imaging
 from tracker.ports import OK, CameraSource, ScreenSource, SnapshotRecord, WindowSource
 from tracker.privacy import DEFAULT_HIDDEN_TITLE_PATTERNS, redact_title
@@ -34,9 +35,6 @@ class Preferences:
     camera_enabled: bool = False
     hidden_title_patterns: Sequence[str] = field(default_factory=lambda: list(DEFAULT_HIDDEN_TITLE_PATTERNS))
     screen_quality: int = imaging.SCREEN_QUALITY
-
-
-CAMERA_OFF = "camera snapshots are off (enable them in Preferences)"
 
 
 def take_snapshot(

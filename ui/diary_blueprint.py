@@ -23,8 +23,8 @@ from jinja2_fragments.flask import render_block
 from markupsafe import escape
 from werkzeug.wrappers import Response as BaseResponse
 
+from core import rules
 from models import diary_view as dv
-from models import rules
 from ui.diary_store import BadInput, DiaryStore, Refused, is_htmx, param, parse_date
 
 KEEP = "__keep__"

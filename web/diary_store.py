@@ -17,7 +17,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import url_for
 
-from models import diary_edits, rules
+from core import rules
+from models import diary_edits
 from models import diary_view as dv
 from models import segments as seg_store
 from models.capture_store import CaptureSegment

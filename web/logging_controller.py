@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from models import rules
+from core import rules
 from models import segments as seg_store
 from models.capture_store import CaptureSegment
 from models.local import Contract, get_state, local_db, set_state

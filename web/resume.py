@@ -15,7 +15,7 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 
-from models import rules
+from core import rules
 from models.local import get_state, local_db, set_state
 from sync.status import since_words
 from web.refusals import StartRefused

@@ -10,7 +10,7 @@ migration runs on SQLite and PostgreSQL.
 
 import json
 
-from models.rules import minute_summary
+from core.rules import minute_summary
 
 _COLUMNS = ("active_minutes", "sum_keys", "sum_clicks", "sum_scrolls")
 

@@ -6,7 +6,7 @@ week ends, no memo or label edit and no new time after the week locks, no new ti
 paused or ended contract, no segment in the future, and one billed segment per contract and
 10 minutes (a second computer's copy is kept, marked as a duplicate and not billed).
 
-Merging follows the conflict rules of ``models/reconcile.py`` (the same pure function):
+Merging follows the conflict rules of ``core/reconcile.py`` (the same pure function):
 a deletion wins over an edit; memo and label are last-writer-wins by edit time (ties: larger
 value); capture data with the higher version wins. Every upload is keyed by the Team app's
 UUID, so a retry after a lost response changes nothing. Every change adds a row to the

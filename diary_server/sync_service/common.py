@@ -8,11 +8,11 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from core.reconcile import Register
+from core.rules import week_end, week_lock_time
 from diary_server.diary_models import DiarySegment, DiarySnapshot
 from diary_server.models import Contract, diary_db
 from models.database import is_postgres
-from models.reconcile import Register
-from models.rules import week_end, week_lock_time
 
 UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 MAX_BATCH = 500
@@ -60,7 +60,7 @@ def aware(t: datetime | None) -> datetime | None:
 
 def newer(in_at, in_value, at, value) -> bool:
     """Does the incoming edit win? The same last-writer-wins rule as the Team app's
-    (``models/reconcile.py``), so both sides converge."""
+    (``core/reconcile.py``), so both sides converge."""
     return Register(in_value, aware(in_at)).key() > Register(value, aware(at)).key()
 
 

@@ -6,10 +6,10 @@ from datetime import UTC, datetime
 
 import peewee
 
+from core.rules import WEEK, week_lock_time, week_start
 from diary_server.diary_models import DiaryChange, DiarySegment, DiarySnapshot
 from diary_server.models import Contract, User
 from diary_server.sync_service.common import aware, segment_json, snapshot_json
-from models.rules import WEEK, week_lock_time, week_start
 
 # ---- the changes feed ----------------------------------------------------------------------
 

@@ -8,6 +8,8 @@ from datetime import datetime
 
 import peewee
 
+from core import text_rules
+from core.rules import SEGMENT_SECONDS, minute_summary
 from diary_server.diary_models import DiaryBlob, DiarySegment, DiarySnapshot
 from diary_server.models import ActivityLabel, Contract, User, diary_db
 from diary_server.sync_service.common import (
@@ -25,9 +27,7 @@ from diary_server.sync_service.common import (
     segment_json,
     snapshot_json,
 )
-from models import text_rules
 from models.database import is_postgres
-from models.rules import SEGMENT_SECONDS, minute_summary
 
 # ---- segment upsert -------------------------------------------------------------------------
 

@@ -21,8 +21,8 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from core import rules
 from models import diary_view as dv
-from models import rules
 from tests.e2e.conftest import LOGS
 from tests.e2e.processes import TeamApp, start_team_app
 from tests.support.diary_data import minutes_of

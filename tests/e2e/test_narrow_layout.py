@@ -19,7 +19,7 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from models import rules
+from core import rules
 from tests.e2e.conftest import LAPTOP, LOGS, NARROW
 from tests.e2e.processes import SCREENSHOTS, TeamApp, start_team_app
 

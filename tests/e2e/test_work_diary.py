@@ -16,7 +16,7 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from models import rules
+from core import rules
 from tests.e2e.conftest import LOGS
 from tests.e2e.processes import TeamApp, start_team_app
 from tests.support.diary_data import minutes_of

@@ -330,8 +330,8 @@ def test_time_zone_switch_mine_utc_and_the_clients(world):
 def test_records_carry_each_segments_start_counts_and_snapshots(world):
     """The server reads raw rows (SQLite gives text, PostgreSQL datetimes) and folds each
     minutes JSON once per text: every record must still say what its segment row says."""
+    from core import rules
     from diary_server.diary_records import grid_records_between, records_between
-    from models import rules
 
     monday = MONDAY.replace(tzinfo=UTC)
     with world["app"].extensions["diary_db"].connection_context():

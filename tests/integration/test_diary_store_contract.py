@@ -19,8 +19,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from core import rules
 from models import diary_view as dv
-from models import rules
 from models.diary_view import DeletionPlan
 from tests.support.diary_data import _image, write_segment
 from ui.diary_store import DiaryStore, Refused, Saved

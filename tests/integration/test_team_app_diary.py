@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from models import rules
+from core import rules
 from models.capture_store import CaptureImage, CaptureSegment
 from models.local import Contract
 from tests.support.diary_data import write_segment

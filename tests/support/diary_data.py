@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from models import rules
+from core import rules
 from models.capture_store import CaptureImage, CaptureSegment
 from models.local import local_db
 

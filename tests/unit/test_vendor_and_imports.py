@@ -48,7 +48,7 @@ def test_x11_input_counter_loads_its_libraries_only_when_started():
     assert r.returncode == 0, r.stderr
 
 
-OURS = {"app", "settings", "web", "tracker", "sync", "models", "diary_server", "ui"}
+OURS = {"app", "settings", "core", "web", "tracker", "sync", "models", "diary_server", "ui"}
 
 
 def _imports_of(package: str) -> set[str]:
@@ -67,14 +67,17 @@ def _imports_of(package: str) -> set[str]:
 
 
 def test_imports_point_one_way():
+    """Every package, and none can drop out: a missing folder is a failure, not a skip."""
+    for package in OURS - {"app", "settings"}:
+        assert (ROOT / package / "__init__.py").exists(), f"{package}/ is gone: update this test and the README"
+    # core/: the pure rules and value types; nothing of ours, no framework.
+    assert not _imports_of("core") & (OURS | {"flask", "peewee", "httpx", "PIL"})
     assert not _imports_of("diary_server") & {"web", "tracker", "sync"}
     assert not _imports_of("sync") & {"web", "tracker", "diary_server"}
-    # models/ may know the capture engine's data types (its SQLite sink), never the web or sync.
-    assert not _imports_of("models") & {"web", "sync", "diary_server", "flask"}
-    if (ROOT / "models" / "rules.py").exists():
-        assert not _imports_of("models/rules.py") & OURS, "the rules module imports nothing of ours"
-    if (ROOT / "tracker").exists():
-        assert not _imports_of("tracker") & {"web", "flask", "diary_server", "sync"}
+    # models/: the Team app's cache and the shared database plumbing: core only, never the
+    # capture engine, the web or sync.
+    assert not _imports_of("models") & {"web", "sync", "diary_server", "tracker", "flask"}
+    assert not _imports_of("tracker") & {"web", "flask", "diary_server", "sync"}
     # ui/ is shared by both programs (the Work Diary's blueprint and store interface): they
     # import it, never the other way round.
     assert not _imports_of("ui") & {"web", "diary_server", "sync", "tracker"}

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 from jinja2_fragments.flask import render_block
 
-from models import rules
+from core import rules
 from models import segments as seg_store
 from models.capture_store import CaptureImage, CaptureSegment
 from models.local import Contract, get_state

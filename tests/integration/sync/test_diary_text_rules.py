@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from models import text_rules
+from core import text_rules
 from tests.integration.sync.helpers import push, segment
 
 MONDAY = datetime(2026, 11, 23, 9, 0)

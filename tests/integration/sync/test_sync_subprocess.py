@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
-from models import rules
+from core import rules
 from models.capture_store import CaptureSegment
 from models.local import local_db
 from tests.e2e.processes import DEMO_RE, DIARY_URL_RE, ServerProcess, free_port

@@ -17,7 +17,7 @@ import subprocess
 import time
 from datetime import UTC, datetime, timedelta
 
-from models import rules
+from core import rules
 from tests.integration.tracker.conftest import REPO, runner_command, runner_env
 
 SPEED = 120

@@ -1,4 +1,4 @@
-"""The conflict rules (models/reconcile.py): any interleaving of local edits, remote edits,
+"""The conflict rules (core/reconcile.py): any interleaving of local edits, remote edits,
 deletions and repeated deliveries converges to the same state on both sides."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from models.reconcile import Register, SegmentState, merge, merge_register
+from core.reconcile import Register, SegmentState, merge, merge_register
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 times = st.integers(0, 50).map(lambda s: T0 + timedelta(seconds=s))

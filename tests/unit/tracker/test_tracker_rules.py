@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from models import rules
+from core import rules
 
 T = datetime(2026, 3, 4, 10, 0, tzinfo=UTC)  # a Wednesday
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from models import rules
+from core import rules
 from tracker.fakes import FakeClock, FakeInput, MemorySink
 from tracker.ports import SnapshotRecord
 from tracker.session import CaptureSession
