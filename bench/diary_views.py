@@ -186,7 +186,7 @@ def main() -> int:
 
         def pure_week():
             from models import diary_edits
-            from models import diary_view as dv
+            from ui import diary_view as dv
 
             with app.app_context():
                 from models.local import local_db

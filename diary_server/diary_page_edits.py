@@ -16,11 +16,11 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from core import rules
+from core.diary import DeletionPlan
 from diary_server import sync_service
 from diary_server.contracts import active_labels
 from diary_server.diary_models import DiarySegment, DiarySnapshot
 from diary_server.models import Contract, User, diary_db
-from models.diary_view import DeletionPlan
 from ui import diary_store
 from ui.diary_store import Refused
 

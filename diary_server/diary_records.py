@@ -1,6 +1,6 @@
-"""The diary server's segments as :class:`models.diary_view.SegmentRecord` values.
+"""The diary server's segments as :class:`ui.diary_view.SegmentRecord` values.
 
-The shared view-model (``models/diary_view.py``) renders both programs' Work Diary from
+The shared view-model (``ui/diary_view/``) renders both programs' Work Diary from
 these records; this module is the diary server's side of that contract: two queries per
 range (segments, then their live snapshots), raw rows rather than ORM objects or peewee's
 converted tuples, since a full week is 1,008 segments. Only billed segments are shown: a
@@ -18,8 +18,8 @@ from datetime import UTC, datetime
 import peewee
 
 from core import rules
+from core.diary import SegmentRecord
 from diary_server.diary_models import DiarySegment, DiarySnapshot
-from models.diary_view import SegmentRecord
 
 
 def _naive(t: datetime) -> datetime:

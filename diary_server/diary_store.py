@@ -19,14 +19,14 @@ from io import BytesIO
 
 from flask import url_for
 
+from core.diary import DeletionPlan, SegmentRecord
 from diary_server import contracts as contracts_svc
 from diary_server import diary_page_edits as edits
 from diary_server.accounts import timezones_of
 from diary_server.diary_models import DiaryBlob, DiarySegment, DiarySnapshot
 from diary_server.diary_records import grid_records_between, records_between
 from diary_server.models import Contract, User
-from models import diary_view as dv
-from models.diary_view import DeletionPlan, SegmentRecord
+from ui import diary_view as dv
 from ui.diary_store import Refused, Saved
 from ui.diary_urls import DiaryUrls
 

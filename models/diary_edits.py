@@ -1,6 +1,6 @@
 """The Work Diary on the local cache: reading segments as records, and the diary's edits.
 
-Reading: :func:`records_between` turns cache rows into :class:`models.diary_view.SegmentRecord`
+Reading: :func:`records_between` turns cache rows into :class:`ui.diary_view.SegmentRecord`
 values (plain queries, no per-row ORM objects: a full week is 1,008 segments and 10,080
 minute rows; the week grid reads the segments' stored activity summary, not the minutes).
 
@@ -30,9 +30,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from core import rules
+from core.diary import DeletionPlan, SegmentRecord
 from models import segments as seg_store
 from models.capture_store import CaptureImage, CaptureSegment
-from models.diary_view import DeletionPlan, SegmentRecord
 from models.local import local_db
 from models.segments import EditRefused
 

@@ -6,7 +6,7 @@ the program has them the snapshot images and manual time) over a
 :class:`ui.diary_store.DiaryStore`: the Team app's over its local cache
 (``web/diary_store.py``), the diary server's over its tables (``diary_server/diary_store.py``).
 The markup is the shared set in ``ui/templates/diary/``; the view-model is
-:mod:`models.diary_view`.
+:mod:`ui.diary_view`.
 
 htmx requests (not boosted ones: those want whole pages) get the view's block alone; a
 refused edit answers its status (409 a rule, 403 not this viewer's, 422 bad input) with the
@@ -24,7 +24,7 @@ from markupsafe import escape
 from werkzeug.wrappers import Response as BaseResponse
 
 from core import rules
-from models import diary_view as dv
+from ui import diary_view as dv
 from ui.diary_store import BadInput, DiaryStore, Refused, is_htmx, param, parse_date
 
 KEEP = "__keep__"

@@ -22,7 +22,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from flask import request
 
-from models.diary_view import DeletionPlan, SegmentRecord
+from core.diary import DeletionPlan, SegmentRecord
 from ui.diary_urls import DiaryUrls
 
 MAX_SELECTION = 1008  # a whole week
@@ -60,7 +60,7 @@ class DiaryStore(Protocol):
     contract_id: int
     #: The program's diary URLs (:class:`ui.diary_urls.DiaryUrls`).
     urls: DiaryUrls
-    #: ``models.diary_view.FREELANCER`` or ``CLIENT``.
+    #: ``ui.diary_view.FREELANCER`` or ``CLIENT``.
     viewer: str
     weekly_limit_hours: int | None
     currency: str | None

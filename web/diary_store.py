@@ -18,13 +18,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from flask import url_for
 
 from core import rules
+from core.diary import DeletionPlan, SegmentRecord
 from models import diary_edits
-from models import diary_view as dv
 from models import segments as seg_store
 from models.capture_store import CaptureSegment
-from models.diary_view import DeletionPlan, SegmentRecord
 from models.local import Contract
 from models.segments import EditRefused
+from ui import diary_view as dv
 from ui.diary_store import Refused, Saved, parse_ids
 from ui.diary_urls import DiaryUrls
 

@@ -22,10 +22,10 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from core import rules
-from models import diary_view as dv
 from tests.e2e.conftest import LOGS
 from tests.e2e.processes import TeamApp, start_team_app
 from tests.support.diary_data import minutes_of
+from ui import diary_view as dv
 
 EMBEDDED_RE = re.compile(r"Embedded Work Diary running at (http://127\.0\.0\.1:\d+)/")
 

@@ -20,9 +20,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from core import rules
-from models import diary_view as dv
-from models.diary_view import DeletionPlan
+from core.diary import DeletionPlan
 from tests.support.diary_data import _image, write_segment
+from ui import diary_view as dv
 from ui.diary_store import DiaryStore, Refused, Saved
 from web.services import services
 

@@ -8,9 +8,10 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+from markupsafe import escape
 
-from models import diary_view as dv
-from models.diary_view import SegmentRecord
+from core.diary import SegmentRecord
+from ui import diary_view as dv
 
 MON = datetime(2025, 3, 3, tzinfo=UTC)  # a Monday
 BUSY = ((3, 1, 0),) * 10
@@ -247,7 +248,7 @@ def test_week_grid_rows_write_each_cell_as_grid_td_and_each_slot_once():
     assert html.count(str(dv.EMPTY_TD)) == 12 * 7 - 3
     assert 'data-id="a&amp;b"' in html and "<b>" not in html
     first = str(view.cells[0].grid_td(tz))
-    assert f'aria-label="{dv.escape(view.cells[0].describe(tz))}"' in first
+    assert f'aria-label="{escape(view.cells[0].describe(tz))}"' in first
     assert "label: R&amp;D" in first and 'class="c removed"' in html
 
 

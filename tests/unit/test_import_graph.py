@@ -1,5 +1,6 @@
 """The import graph of our own modules has no circle, counting imports inside functions too
-(a function-local import hides a circle from Python, not from the reader)."""
+(a function-local import hides a circle from Python, not from the reader). Imports under
+``if TYPE_CHECKING:`` are left out: they exist for annotations and never run."""
 
 from __future__ import annotations
 
@@ -32,7 +33,16 @@ def import_graph() -> dict[str, set[str]]:
     graph: dict[str, set[str]] = {name: set() for name in modules}
     for name, path in modules.items():
         package = name if path.name == "__init__.py" else name.rpartition(".")[0]
-        for node in ast.walk(ast.parse(path.read_text())):
+        tree = ast.parse(path.read_text())
+        type_only = {  # `if TYPE_CHECKING:` imports are for annotations; they never run
+            id(child)
+            for node in ast.walk(tree)
+            if isinstance(node, ast.If) and getattr(node.test, "id", None) == "TYPE_CHECKING"
+            for child in ast.walk(node)
+        }
+        for node in ast.walk(tree):
+            if id(node) in type_only:
+                continue
             targets: list[str] = []
             if isinstance(node, ast.Import):
                 targets = [alias.name for alias in node.names]
