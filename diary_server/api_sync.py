@@ -39,8 +39,8 @@ def _whole(value):
     return value
 
 
-_COUNT = Annotated[int, BeforeValidator(_whole), Field(strict=True, ge=0, le=10**6)]
-_INT32 = Annotated[int, BeforeValidator(_whole), Field(strict=True, ge=1, le=2**31 - 1)]
+_COUNT = Annotated[int, Field(strict=True, ge=0, le=10**6), BeforeValidator(_whole)]
+_INT32 = Annotated[int, Field(strict=True, ge=1, le=2**31 - 1), BeforeValidator(_whole)]
 
 
 def _text(max_length: int, description: str | None = None):
