@@ -6,10 +6,12 @@ same schemas. Errors are JSON ``{"code", "message"}`` with a stable code.
 
 from __future__ import annotations
 
-from apiflask import APIBlueprint, HTTPTokenAuth, Schema, abort
-from apiflask.fields import Integer, Nested, String
+import numbers
+
+from apiflask import APIBlueprint, HTTPTokenAuth, Schema, abort, fields
+from apiflask.fields import Nested, String
 from apiflask.validators import Length, OneOf
-from flask import g, request
+from flask import current_app, g, request
 
 from diary_server.accounts import (
     AccountError,
@@ -24,6 +26,43 @@ from diary_server.passwords import ServerBusy
 
 api_bp = APIBlueprint("api", __name__, url_prefix="/api/v1", tag="Accounts")
 auth = HTTPTokenAuth(scheme="Bearer", description="A token from POST /api/v1/sessions")
+
+
+class Integer(fields.Integer):
+    """A JSON integer, as JSON Schema's ``integer`` means it: a whole number, also when written
+    ``40.0``; ``40.5``, ``"40"`` and ``true`` are refused (marshmallow's own Integer truncated
+    ``40.5`` to 40 and took numeric strings)."""
+
+    def _validated(self, value):
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+            raise self.make_error("invalid")
+        return super()._validated(value)
+
+
+NOT_AN_OBJECT = "The request body must be a JSON object."
+
+
+@api_bp.before_request
+def _body_is_an_object():
+    """A JSON body that is ``null``, a list, a string or a number is refused before any schema
+    sees it (the pydantic adapter read ``null`` as ``{}``, so ``null`` to /sync/push did nothing
+    and answered 200). A body that is not JSON at all is left to the 400 of the input decorator."""
+    view = current_app.view_functions.get(request.endpoint)
+    if request.method not in ("POST", "PUT", "PATCH") or "body" not in getattr(view, "_spec", {}):
+        return
+    data = request.get_json(force=True, silent=True)
+    if isinstance(data, dict):
+        return
+    if data is None and request.get_data(cache=True).strip() != b"null":
+        return  # empty or not JSON: the input decorator answers
+    abort(
+        422,
+        message=NOT_AN_OBJECT,
+        detail={"json": {"_schema": [NOT_AN_OBJECT]}},
+        extra_data={"code": "validation_error"},
+    )
 
 
 @auth.verify_token
@@ -138,10 +177,14 @@ _CODES = {
 def register_error_processor(app) -> None:
     @app.spec_processor
     def _document_bad_json(spec: dict) -> dict:
-        """Every operation with a body also answers 400 when the body is not JSON at all."""
+        """Every operation with a body also answers 400 when the body is not JSON at all. The body
+        is required except for PATCH: a partial edit without a body changes nothing and answers
+        200, while POST and PUT without one are refused (400 or 422)."""
         for path in spec.get("paths", {}).values():
-            for operation in path.values():
+            for method, operation in path.items():
                 if isinstance(operation, dict) and "requestBody" in operation:
+                    if method != "patch":
+                        operation["requestBody"]["required"] = True
                     operation.setdefault("responses", {}).setdefault(
                         "400",
                         {

@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import re
+
 from apiflask import Schema, abort
 from apiflask.fields import Boolean, DateTime, Integer, List, Nested, String
 from apiflask.validators import Length, OneOf, Range
 from flask import g
 
 from diary_server import contracts as svc
+from diary_server.api import Integer as WholeNumber
 from diary_server.api import api_bp, auth
 from diary_server.models import CONTRACT_STATUSES, diary_db
 
-RATE_PATTERN = r"^\d{1,6}(\.\d{1,2})?$"
+#: An amount above 0 with at most six digits before the point and two after, as
+#: ``svc.parse_rate`` takes it: "0", "0.00" and "000.0" are refused (a rate of 0 is not a rate),
+#: "0.01" and "007" are taken. ASCII digits ([0-9]: Python's \d also matches other scripts' digits)
+#: and no lookahead, so every JSON Schema tool reads and generates it alike.
+_POSITIVE_WHOLE = "|".join("0" * k + f"[1-9][0-9]{{0,{5 - k}}}" for k in range(6))  # k leading zeros
+RATE_PATTERN = rf"^(?:(?:{_POSITIVE_WHOLE})(?:\.[0-9]{{1,2}})?|0{{1,6}}\.(?:0[1-9]|[1-9][0-9]?))$"
 
 
 class PartyOut(Schema):
@@ -47,7 +55,7 @@ class ContractIn(Schema):
     title = String(required=True, validate=Length(min=1, max=svc.MAX_TITLE_LENGTH))
     hourly_rate = String(required=True, validate=Length(min=1, max=12), metadata={"pattern": RATE_PATTERN})
     currency = String(load_default="USD", validate=OneOf(svc.CURRENCIES))
-    weekly_limit_hours = Integer(load_default=None, allow_none=True, validate=Range(1, svc.MAX_WEEKLY_LIMIT))
+    weekly_limit_hours = WholeNumber(load_default=None, allow_none=True, validate=Range(1, svc.MAX_WEEKLY_LIMIT))
     manual_time_allowed = Boolean(load_default=False)
     activity_labels = List(
         String(validate=Length(min=1, max=svc.MAX_LABEL_LENGTH)), load_default=list, validate=Length(max=svc.MAX_LABELS)
@@ -57,7 +65,7 @@ class ContractIn(Schema):
 class ContractPatch(Schema):
     title = String(validate=Length(min=1, max=svc.MAX_TITLE_LENGTH))
     hourly_rate = String(validate=Length(min=1, max=12), metadata={"pattern": RATE_PATTERN})
-    weekly_limit_hours = Integer(allow_none=True, validate=Range(1, svc.MAX_WEEKLY_LIMIT))
+    weekly_limit_hours = WholeNumber(allow_none=True, validate=Range(1, svc.MAX_WEEKLY_LIMIT))
     manual_time_allowed = Boolean()
     activity_labels = List(
         String(validate=Length(min=1, max=svc.MAX_LABEL_LENGTH)), validate=Length(max=svc.MAX_LABELS)
@@ -70,6 +78,17 @@ class StatusIn(Schema):
 
 class ContractPath(Schema):
     contract_id = Integer(required=True, validate=Range(1, 2**31 - 1))
+
+
+def _check_rate(body: dict) -> None:
+    """The rate must match the documented pattern: ``svc.parse_rate`` also reads " 25" and
+    "1,000" (it serves the web forms too), which the API document does not allow."""
+    if "hourly_rate" in body and not re.fullmatch(RATE_PATTERN, body["hourly_rate"]):
+        _fail(
+            svc.ContractError(
+                422, "invalid_rate", "Enter the hourly rate as an amount above 0 like 25 or 25.50.", "hourly_rate"
+            )
+        )
 
 
 def _fail(error: svc.ContractError):
@@ -99,6 +118,7 @@ def list_contracts():
     responses={401: ERRORS[401], 403: "Not a client", 422: ERRORS[422]},
 )
 def create_contract(body):
+    _check_rate(body)
     try:
         contract = svc.create_contract(auth.current_user, now=g.now, **body)
     except svc.ContractError as exc:
@@ -127,6 +147,7 @@ def get_contract(contract_id: int):
     responses={401: ERRORS[401], 403: "Not this contract's client", 404: ERRORS[404], 409: "Ended", 422: ERRORS[422]},
 )
 def update_contract(contract_id: int, body):
+    _check_rate(body)
     try:
         with diary_db.atomic():
             contract = svc.update_contract(auth.current_user, contract_id, body, g.now)

@@ -11,7 +11,7 @@ from apiflask import Schema, abort
 from apiflask.fields import Boolean, DateTime, Float, Integer, List, Nested, String
 from apiflask.validators import Length, OneOf, Range, Regexp
 from flask import Response, current_app, g
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, BeforeValidator, Field
 
 from diary_server import sync_service as svc
 from diary_server.api import api_bp, auth
@@ -29,8 +29,18 @@ def _uuid(**kwargs):
 # segments, more than the database writes. The OpenAPI document is generated from these models,
 # so the body is still checked against exactly the schema the document shows.
 _UUID = Annotated[str, Field(strict=True, pattern=UUID_PATTERN, json_schema_extra={"format": "uuid"})]
-_COUNT = Annotated[int, Field(strict=True, ge=0, le=10**6)]
-_INT32 = Annotated[int, Field(strict=True, ge=1, le=2**31 - 1)]
+
+
+def _whole(value):
+    """JSON Schema's ``integer`` takes ``1000000.0``: an integral float becomes an int, and strict
+    validation still refuses ``1.5``, ``"1"`` and ``true``."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+_COUNT = Annotated[int, Field(strict=True, ge=0, le=10**6), BeforeValidator(_whole)]
+_INT32 = Annotated[int, Field(strict=True, ge=1, le=2**31 - 1), BeforeValidator(_whole)]
 
 
 def _text(max_length: int, description: str | None = None):
