@@ -239,59 +239,14 @@ def resume_logging(app) -> str | None:
 
 def start_tray(app, url: str):
     """The tray icon where the desktop has a tray; None (and a log line) elsewhere."""
-    from models.local import Contract, local_db
-    from sync import contracts as contracts_sync
-    from ui import ICON_PNG
-    from web import window
-    from web.notify import Notice
-    from web.refusals import StartRefused
-    from web.tray import Tray, tray_available
+    from desktop.tray import start_tray_for
 
-    reason = tray_available()
-    if reason:
-        log.info("no tray icon: %s", reason)
-        return None
     svc = services(app)
-    controller = svc.controller
-
-    def contract_title() -> str | None:
-        def read() -> str | None:
-            cid = contracts_sync.selected_contract_id()
-            contract = Contract.get_or_none(Contract.id == cid) if cid else None
-            return contract.title if contract else None
-
-        if not local_db.is_closed():  # called on the UI worker, which holds a connection
-            return read()
-        with local_db.connection_context():
-            return read()
-
-    def toggle() -> None:
-        with local_db.connection_context():
-            if controller.logging:
-                controller.stop()
-            else:
-                try:
-                    controller.start(contracts_sync.selected_contract_id())
-                except StartRefused as exc:
-                    svc.notifier.send(Notice("Logging did not start", str(exc)))
-        tray.refresh()
-
-    def open_window() -> None:
-        if not window.show_native_window():
-            window.open_in_browser(url)
-
-    tray = Tray(ICON_PNG, lambda: controller.logging, contract_title, toggle, open_window)
-    try:
-        tray.start()
-    except Exception as exc:  # a tray that will not start must not stop the app
-        log.warning("tray icon unavailable: %s", exc)
-        return None
-    controller.watchers.append(tray.refresh)  # after the controller handled each loop event
-    return tray
+    return start_tray_for(svc.controller, svc.notifier, url)
 
 
 def run_team_app(settings: Settings, out: TextIO = sys.stdout) -> int:
-    from web import memory
+    from desktop import memory
 
     memory.keep_postgres_driver_out()
     memory.tune_allocator()
@@ -315,10 +270,11 @@ def run_team_app(settings: Settings, out: TextIO = sys.stdout) -> int:
 
 def serve_team_app(settings: Settings, data_dir: Path, instance, out: TextIO) -> int:
     """The Team app on a data dir this process holds the lock of (see run_team_app)."""
+    from desktop import window
     from models.database import close_cleanly
     from sync import contracts as contracts_sync
     from ui import ICON_PNG
-    from web import security, window
+    from web import security
     from web.factory import create_app
     from web.serving import ServerThread
     from web.single_instance import install as install_instance

@@ -11,7 +11,7 @@ __all__ = ["create_app"]
 
 
 def __getattr__(name: str) -> Any:
-    # Lazy, so that light modules of this package (web.memory, web.tray) can be imported
+    # Lazy, so that light modules of this package (desktop.memory, desktop.tray) can be imported
     # before Flask and peewee are.
     if name == "create_app":
         from web.factory import create_app

@@ -132,12 +132,12 @@ def create_app(
 
 def _wire_logging(app: Flask, clock, sources: dict | None, data_dir: Path) -> None:
     """The capture loop, its SQLite sink and the controller that drives the main screen."""
+    from desktop.time_logging import TimeLoggingController
     from models.capture_store import SqliteCaptureSink
     from models.local import Contract
     from tracker.loop import CaptureLoop
     from web import preferences as prefs_mod
     from web.live import Hub
-    from web.logging_controller import LoggingController
 
     svc = services(app)
     hooks: list = []
@@ -182,8 +182,8 @@ def _wire_logging(app: Flask, clock, sources: dict | None, data_dir: Path) -> No
             if account is not None:
                 hub.publish(render_parts(account, parts))
 
+    from desktop.notify import DesktopNotifier, Presence
     from ui import ICON_PNG
-    from web.notify import DesktopNotifier, Presence
 
     presence = Presence()
     notifier = svc.notifier or DesktopNotifier("Team", ICON_PNG)
@@ -192,7 +192,7 @@ def _wire_logging(app: Flask, clock, sources: dict | None, data_dir: Path) -> No
         if not presence.in_front():
             notifier.send(notice)
 
-    controller = LoggingController(
+    controller = TimeLoggingController(
         loop=loop,
         clock=clock,
         preferences=prefs_mod.load,

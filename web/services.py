@@ -18,14 +18,14 @@ from flask import Flask, current_app
 if TYPE_CHECKING:
     import peewee
 
+    from desktop.notify import Presence
+    from desktop.time_logging import TimeLoggingController
     from settings import Settings
     from sync.credentials import TokenStore
     from sync.worker import SyncWorker
     from tracker.loop import CaptureLoop
     from tracker.ports import CameraSource, Clock
     from web.live import Hub
-    from web.logging_controller import LoggingController
-    from web.notify import Presence
 
 EXTENSION = "teamapp"
 
@@ -45,7 +45,7 @@ class TeamServices:
     #: Shown on the main screen and printed at start (damage, orphaned snapshot files).
     storage_notice: str | None = None
     loop: CaptureLoop | None = None
-    controller: LoggingController | None = None
+    controller: TimeLoggingController | None = None
     hub: Hub | None = None
     camera: CameraSource | None = None
     presence: Presence | None = None

@@ -195,7 +195,7 @@ def test_desktop_notification_only_when_the_page_is_not_in_front(logged_in, team
 
 
 def test_real_notifier_survives_a_missing_notification_server(tmp_path):
-    from web.notify import DesktopNotifier, Notice
+    from desktop.notify import DesktopNotifier, Notice
 
     def broken():
         raise RuntimeError("no D-Bus session bus")

@@ -68,7 +68,7 @@ def main() -> int:
     if not ready.wait(10):
         print(json.dumps({"error": "fake server did not start"}))
         return 1
-    from web.notify import DesktopNotifier, Notice
+    from desktop.notify import DesktopNotifier, Notice
 
     notifier = DesktopNotifier("Team")
     notifier.send(Notice("Snapshot taken", "XTerm: notes.txt", actions={"Delete": lambda: None, "Keep": lambda: None}))

@@ -48,7 +48,7 @@ def test_x11_input_counter_loads_its_libraries_only_when_started():
     assert r.returncode == 0, r.stderr
 
 
-OURS = {"app", "settings", "core", "web", "tracker", "sync", "models", "diary_server", "ui"}
+OURS = {"app", "settings", "core", "desktop", "web", "tracker", "sync", "models", "diary_server", "ui"}
 
 
 def _imports_of(package: str) -> set[str]:
@@ -77,7 +77,9 @@ def test_imports_point_one_way():
     # models/: the Team app's cache and the shared database plumbing: core only, never the
     # capture engine, the web or sync.
     assert not _imports_of("models") & {"web", "sync", "diary_server", "tracker", "flask"}
-    assert not _imports_of("tracker") & {"web", "flask", "diary_server", "sync"}
+    assert not _imports_of("tracker") & {"web", "flask", "diary_server", "sync", "desktop"}
+    # desktop/: the Team app apart from its pages; the web layer drives it, never the reverse.
+    assert not _imports_of("desktop") & {"web", "flask", "diary_server"}
     # ui/ is shared by both programs (the Work Diary's blueprint and store interface): they
     # import it, never the other way round.
     assert not _imports_of("ui") & {"web", "diary_server", "sync", "tracker"}

@@ -1,4 +1,4 @@
-from web.window import has_display, resolve_mode
+from desktop.window import has_display, resolve_mode
 
 
 def test_auto_uses_a_native_window_when_there_is_a_display():

@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from web.window import DEFAULT_WINDOW, MIN_WINDOW, screen_size, window_size
+from desktop.window import DEFAULT_WINDOW, MIN_WINDOW, screen_size, window_size
 
 
 @pytest.mark.parametrize(

@@ -13,12 +13,12 @@ from datetime import timedelta
 from flask import Blueprint, Response, abort, current_app, redirect, request, send_file, url_for
 from jinja2_fragments.flask import render_block
 
+from desktop.refusals import StartRefused
 from models import segments as seg_store
 from models.local import Contract
 from sync import contracts as contracts_sync
 from sync.account import current_account
 from web.htmx import is_htmx, render
-from web.refusals import StartRefused
 from web.services import services
 from web.views.main_screen import PARTS, controller, render_parts, screen_context, selected_contract
 

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 
 from core import rules
+from desktop.refusals import StartRefused
 from models.local import get_state, local_db, set_state
 from sync.status import since_words
-from web.refusals import StartRefused
 
 log = logging.getLogger(__name__)
 

@@ -114,3 +114,53 @@ class Tray:
             except Exception:
                 log.debug("tray stop failed", exc_info=True)
             self._icon = None
+
+
+def start_tray_for(controller, notifier, url: str) -> Tray | None:
+    """The tray icon where the desktop has a tray; None (and a log line) elsewhere."""
+    from desktop import window
+    from desktop.notify import Notice
+    from desktop.refusals import StartRefused
+    from models.local import Contract, local_db
+    from sync import contracts as contracts_sync
+    from ui import ICON_PNG
+
+    reason = tray_available()
+    if reason:
+        log.info("no tray icon: %s", reason)
+        return None
+
+    def contract_title() -> str | None:
+        def read() -> str | None:
+            cid = contracts_sync.selected_contract_id()
+            contract = Contract.get_or_none(Contract.id == cid) if cid else None
+            return contract.title if contract else None
+
+        if not local_db.is_closed():  # called on the UI worker, which holds a connection
+            return read()
+        with local_db.connection_context():
+            return read()
+
+    def toggle() -> None:
+        with local_db.connection_context():
+            if controller.logging:
+                controller.stop()
+            else:
+                try:
+                    controller.start(contracts_sync.selected_contract_id())
+                except StartRefused as exc:
+                    notifier.send(Notice("Logging did not start", str(exc)))
+        tray.refresh()
+
+    def open_window() -> None:
+        if not window.show_native_window():
+            window.open_in_browser(url)
+
+    tray = Tray(ICON_PNG, lambda: controller.logging, contract_title, toggle, open_window)
+    try:
+        tray.start()
+    except Exception as exc:  # a tray that will not start must not stop the app
+        log.warning("tray icon unavailable: %s", exc)
+        return None
+    controller.watchers.append(tray.refresh)  # after the controller handled each loop event
+    return tray

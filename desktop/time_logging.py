@@ -17,16 +17,16 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from core import rules
+from desktop import resume
+from desktop.memory import release_free_memory
+from desktop.notify import Notice
+from desktop.refusals import StartRefused
 from models import segments as seg_store
 from models.capture_store import CaptureSegment
 from models.local import Contract, get_state, local_db, set_state
 from sync import outbox
 from tracker.events import LoggingStarted, LoggingStopped, SegmentUpdated, SnapshotTaken
 from tracker.ports import OK, STARTING
-from web import resume
-from web.memory import release_free_memory
-from web.notify import Notice
-from web.refusals import StartRefused
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +66,7 @@ class UiState:
     start_notice: str | None = None
 
 
-class LoggingController:
+class TimeLoggingController:
     def __init__(
         self,
         *,
@@ -107,7 +107,7 @@ class LoggingController:
 
     # --- lifecycle ------------------------------------------------------------------------
 
-    def start_worker(self) -> LoggingController:
+    def start_worker(self) -> TimeLoggingController:
         self._worker = threading.Thread(target=self._work, name="logging-ui", daemon=True)
         self._worker.start()
         return self
@@ -204,7 +204,7 @@ class LoggingController:
         self.loop.stop(reason, wait=False)
 
     def resume_after_unclean_stop(self, tz) -> str | None:
-        """At start: switch logging back on if the app died while it was on (see web/resume.py)."""
+        """At start: switch logging back on if the app died while it was on (see desktop/resume.py)."""
         message = resume.resume_after_unclean_stop(self, tz)
         if message:
             with self._lock:
