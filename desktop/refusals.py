@@ -3,6 +3,10 @@ crash resume (which must not import the controller that calls it)."""
 
 from __future__ import annotations
 
+from core.refusal import Refused
 
-class StartRefused(Exception):
+
+class StartRefused(Refused):
     """Logging cannot start; the message says why, for the freelancer."""
+
+    code = "start_refused"

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 import peewee
 from argon2 import PasswordHasher
 
+from core.refusal import Refused
 from diary_server.models import ROLES, ApiToken, User, diary_db
 from diary_server.passwords import PRODUCTION_HASHER, PasswordHashing, ServerBusy, default_slots, password_problem
 from diary_server.throttle import Throttle, TooManyAttempts  # noqa: F401  (the web layers catch it from here)
@@ -39,14 +40,13 @@ MAX_PASSWORD_LENGTH = 1024
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
 
 
-class AccountError(ValueError):
+class AccountError(Refused, ValueError):
     """Bad input for an account operation; ``code`` is stable, the message is for people."""
 
+    status = 422
+
     def __init__(self, code: str, message: str, field: str | None = None):
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.field = field
+        super().__init__(message, code=code, field=field)
 
 
 @dataclass(frozen=True)

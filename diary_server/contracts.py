@@ -13,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 
 import peewee
 
+from core.refusal import Refused
 from core.rules import week_end, week_start
 from diary_server.accounts import normalize_email, timezones_of
 from diary_server.models import ActivityLabel, Contract, ContractRate, User, diary_db
@@ -31,13 +32,9 @@ MAX_ID = 2**31 - 1
 TRANSITIONS = {"active": {"paused", "ended"}, "paused": {"active", "ended"}, "ended": set()}
 
 
-class ContractError(Exception):
+class ContractError(Refused):
     def __init__(self, status: int, code: str, message: str, field: str | None = None):
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
-        self.field = field
+        super().__init__(message, status=status, code=code, field=field)
 
 
 # ---- pure input rules ---------------------------------------------------------------------

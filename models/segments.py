@@ -15,14 +15,17 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from core import rules, text_rules
+from core.refusal import Refused
 from models.capture_store import CaptureImage, CaptureMinute, CaptureSegment
 from models.local import local_db
 
 MEMO_MAX_LENGTH = 1000
 
 
-class EditRefused(ValueError):
+class EditRefused(Refused, ValueError):
     """An edit the rules do not allow (e.g. deleting after the work week ended)."""
+
+    code = "edit_refused"
 
 
 billable = rules.billable_minutes

@@ -22,6 +22,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from flask import request
 
+from core import refusal as core_refusal
 from core.diary import DeletionPlan, SegmentRecord
 from ui.diary_urls import DiaryUrls
 
@@ -34,14 +35,12 @@ class BadInput(ValueError):
     """A malformed request (a bad date or time, a missing field): 422, nothing changes."""
 
 
-class Refused(Exception):
+class Refused(core_refusal.Refused):
     """A refused edit: ``status`` 409 (a rule), 403 (not this viewer's) or 422 (bad input);
     ``message`` is for people. Nothing changed."""
 
     def __init__(self, status: int, message: str):
-        super().__init__(message)
-        self.status = status
-        self.message = message
+        super().__init__(message, status=status)
 
 
 @dataclass(frozen=True)

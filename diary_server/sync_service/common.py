@@ -5,10 +5,10 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from core.reconcile import Register
+from core.refusal import Refused
 from core.rules import week_end, week_lock_time
 from diary_server.diary_models import DiarySegment, DiarySnapshot
 from diary_server.models import Contract, diary_db
@@ -28,18 +28,16 @@ IMAGE_TYPES = {"image/png": "PNG", "image/jpeg": "JPEG"}
 _PG_CHANGES_LOCK = 727_002
 
 
-class SyncError(Exception):
+class SyncError(Refused):
     def __init__(self, status: int, code: str, message: str):
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
+        super().__init__(message, status=status, code=code)
 
 
-@dataclass
-class Refusal(Exception):
-    code: str
-    message: str
+class Refusal(Refused):
+    """One pushed item refused (the rest of the batch goes on): reported in its result."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message, code=code)
 
 
 # ---- helpers --------------------------------------------------------------------------------
