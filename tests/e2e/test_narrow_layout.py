@@ -10,32 +10,20 @@ from __future__ import annotations
 
 import re
 import signal
-import sqlite3
 import time
-from contextlib import closing
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
-import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
 from core import rules
 from tests.e2e.conftest import LAPTOP, LOGS, NARROW
 from tests.e2e.processes import SCREENSHOTS, TeamApp, start_team_app
+from tests.e2e.worked_week import http as _http
+from tests.e2e.worked_week import on_demo_contract_friday_evening, server_week
 
 EMBEDDED_RE = re.compile(r"Embedded Work Diary running at (http://127\.0\.0\.1:\d+)/")
 SIZES = (NARROW, LAPTOP)
-
-
-def _http(app: TeamApp) -> httpx.Client:
-    return httpx.Client(base_url=app.base_url, cookies={"teamapp_key": app.key}, timeout=60)
-
-
-def _advance(app: TeamApp, seconds: float) -> datetime:
-    with _http(app) as client:
-        r = client.post("/test/clock", data={"seconds": str(seconds)})
-    assert r.status_code == 200, r.text
-    return datetime.fromisoformat(r.json()["now"]).astimezone(UTC)
 
 
 class World:
@@ -59,34 +47,8 @@ def world(tmp_path_factory) -> World:
     )
     try:
         diary_url = EMBEDDED_RE.search(app.server.output()).group(1)
-        demo = app.demo["freelancer"]
-        with _http(app) as client:
-            assert client.post("/signin", data={"email": demo.email, "password": demo.password}).status_code == 303
-            client.post("/contracts/refresh")
-        with closing(sqlite3.connect(app.data_dir / "teamapp.sqlite3")) as db:
-            (cid,) = db.execute("SELECT id FROM contract WHERE title = 'Website redesign'").fetchone()
-        with _http(app) as client:
-            assert client.post("/contracts/select", data={"contract_id": cid}).status_code == 200
-        now = _advance(app, 0.001)
-        friday = rules.week_start(now) + timedelta(days=4, hours=18)
-        if friday <= now:
-            friday += rules.WEEK
-        _advance(app, (friday - now).total_seconds())
-        from diary_server.models import User, diary_db
-        from models.database import open_database
-        from tests.support.diary_data import server_work_week
-
-        db = open_database(f"sqlite:///{app.data_dir / 'diary' / 'diary.sqlite3'}")
-        diary_db.initialize(db)
-        try:
-            with db.connection_context():
-                freelancer = User.get(User.email == demo.email)
-                server_work_week(
-                    freelancer, cid, rules.week_start(friday), friday.replace(tzinfo=None), until=friday, camera_every=7
-                )
-        finally:
-            db.close()
-            diary_db.initialize(None)
+        cid, friday = on_demo_contract_friday_evening(app)
+        server_week(app, cid, friday, camera_every=7)
         with _http(app) as client:
             client.post("/sync/retry")
         yield World(app, diary_url, cid, rules.week_start(friday))

@@ -10,27 +10,17 @@ import re
 import signal
 import sqlite3
 from contextlib import closing
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
-import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
 from core import rules
 from tests.e2e.conftest import LOGS
 from tests.e2e.processes import TeamApp, start_team_app
+from tests.e2e.worked_week import advance as _advance
+from tests.e2e.worked_week import on_demo_contract_friday_evening
 from tests.support.diary_data import minutes_of
-
-
-def _http(app: TeamApp) -> httpx.Client:
-    return httpx.Client(base_url=app.base_url, cookies={"teamapp_key": app.key}, timeout=60)
-
-
-def _advance(app: TeamApp, seconds: float) -> datetime:
-    with _http(app) as client:
-        r = client.post("/test/clock", data={"seconds": str(seconds)})
-    assert r.status_code == 200, r.text
-    return datetime.fromisoformat(r.json()["now"]).astimezone(UTC)
 
 
 class Diary:
@@ -61,20 +51,7 @@ def diary(tmp_path_factory) -> Diary:
         label="Team app (Work Diary)",
     )
     try:
-        demo = app.demo["freelancer"]
-        with _http(app) as client:
-            assert client.post("/signin", data={"email": demo.email, "password": demo.password}).status_code == 303
-            client.post("/contracts/refresh")
-        with closing(sqlite3.connect(app.data_dir / "teamapp.sqlite3")) as db:
-            (cid,) = db.execute("SELECT id FROM contract WHERE title = 'Website redesign'").fetchone()
-        with _http(app) as client:
-            assert client.post("/contracts/select", data={"contract_id": cid}).status_code == 200
-        # Friday 18:00 UTC of the coming work week (within 7 days: what /test/clock allows).
-        now = _advance(app, 0.001)
-        friday = rules.week_start(now) + timedelta(days=4, hours=18)
-        if friday <= now:
-            friday += rules.WEEK
-        _advance(app, (friday - now).total_seconds())
+        cid, friday = on_demo_contract_friday_evening(app)
         from models.local import local_db, open_local_database
         from tests.support.diary_data import work_week
 
