@@ -13,14 +13,15 @@ import logging
 import queue
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from core import rules
-from desktop import resume
+from desktop import resume, weekly_limit
 from desktop.memory import release_free_memory
 from desktop.notify import Notice
 from desktop.refusals import StartRefused
+from desktop.screen_state import Review, UiState
 from models import segments as seg_store
 from models.capture_store import CaptureSegment
 from models.local import Contract, get_state, local_db, set_state
@@ -34,36 +35,6 @@ MEMO_KEY = "memo"
 LABEL_KEY = "label"
 #: Set when the memo was saved while logging was off; the next segment written takes it.
 MEMO_PENDING_KEY = "memo_pending"
-LIMIT_WARNING_RATIO = 0.9
-
-
-@dataclass
-class Review:
-    image_id: int
-    segment: datetime
-    contract_id: int
-    deadline: datetime
-
-
-@dataclass
-class UiState:
-    """Everything the main screen shows beyond the database: prompts and messages."""
-
-    reviews: dict[int, Review] = field(default_factory=dict)
-    reminder_at: datetime | None = None
-    idle: tuple[datetime, datetime] | None = None
-    #: (contract id, text): shown only while that contract is the selected one.
-    limit_message: tuple[int, str] | None = None
-    limit_warning: tuple[int, str] | None = None
-    stop_message: str | None = None
-    #: The answer to the freelancer's last action; kept until the next minute tick so that
-    #: pushes of the same screen part do not wipe it.
-    flash: str | None = None
-    flash_error: str | None = None
-    #: Logging was on when the app stopped unexpectedly: what happened at this start.
-    resume_message: str | None = None
-    #: Something found wrong with the stored data at start (e.g. snapshot files moved aside).
-    start_notice: str | None = None
 
 
 class TimeLoggingController:
@@ -440,20 +411,18 @@ class TimeLoggingController:
             changed |= self._check_limit(contract, now)
         return changed
 
+    def _week_minutes(self, contract: Contract, now: datetime) -> int:
+        week = rules.week_start(now)
+        return seg_store.billable_minutes_between(contract.id, week, week + rules.WEEK)
+
     def _limit_reached(self, contract: Contract, now: datetime) -> str | None:
         if not contract.weekly_limit_hours:
             return None
-        week = rules.week_start(now)
-        used = seg_store.billable_minutes_between(contract.id, week, week + rules.WEEK)
-        if used >= contract.weekly_limit_hours * 60:
-            return (
-                f"You reached this week's limit of {_hours(contract.weekly_limit_hours)} on “{contract.title}”. "
-                "Logging can start again on Monday (00:00 UTC), or when your client raises the limit."
-            )
-        return None
+        return weekly_limit.reached(self._week_minutes(contract, now), contract.weekly_limit_hours, contract.title)
 
     def _check_limit(self, contract: Contract, now: datetime) -> set[str]:
-        reached = self._limit_reached(contract, now)
+        used = self._week_minutes(contract, now)
+        reached = weekly_limit.reached(used, contract.weekly_limit_hours, contract.title)
         if reached:
             with self._lock:
                 self.state.limit_message = (contract.id, reached)
@@ -462,20 +431,11 @@ class TimeLoggingController:
             self._notify(Notice("Weekly limit reached", reached))
             return {"prompts", "status"}
         week = rules.week_start(now)
-        used = seg_store.billable_minutes_between(contract.id, week, week + rules.WEEK)
-        if used >= LIMIT_WARNING_RATIO * contract.weekly_limit_hours * 60 and self._warned_week != (contract.id, week):
+        message = weekly_limit.warning(used, contract.weekly_limit_hours)
+        if message and self._warned_week != (contract.id, week):
             self._warned_week = (contract.id, week)
-            left = contract.weekly_limit_hours * 60 - used
-            message = (
-                f"{left // 60}:{left % 60:02d} left of your {contract.weekly_limit_hours}-hour weekly limit; "
-                "logging stops when you reach it."
-            )
             with self._lock:
                 self.state.limit_warning = (contract.id, message)
             self._notify(Notice("Weekly limit almost reached", message))
             return {"prompts"}
         return set()
-
-
-def _hours(n: int) -> str:
-    return f"{n} hour" if n == 1 else f"{n} hours"
