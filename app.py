@@ -270,8 +270,8 @@ def run_team_app(settings: Settings, out: TextIO = sys.stdout) -> int:
 
 def serve_team_app(settings: Settings, data_dir: Path, instance, out: TextIO) -> int:
     """The Team app on a data dir this process holds the lock of (see run_team_app)."""
+    from dbkit.database import close_cleanly
     from desktop import window
-    from models.database import close_cleanly
     from sync import contracts as contracts_sync
     from ui import ICON_PNG
     from web import security

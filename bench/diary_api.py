@@ -122,10 +122,10 @@ class Server:
 
 def seed(database_url: str, data_dir: Path) -> None:
     """A client, a freelancer and CONTRACTS contracts between them."""
+    from dbkit.database import close_cleanly
     from diary_server import contracts as svc
     from diary_server import create_app
     from diary_server.accounts import create_user
-    from models.database import close_cleanly
 
     now = datetime.now(UTC).replace(tzinfo=None)
     app = create_app({"DATA_DIR": data_dir, "DATABASE_URL": database_url})

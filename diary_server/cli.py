@@ -54,7 +54,7 @@ def serve(settings: Settings, out: TextIO = sys.stdout) -> int:
         pass
     finally:
         server.server_close()
-        from models.database import close_cleanly
+        from dbkit.database import close_cleanly
 
         close_cleanly(app.extensions["diary_db"])
         out.write("Diary server stopped.\n")

@@ -17,12 +17,12 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from core import text_rules
+from dbkit.database import open_database
+from dbkit.migrate import discover, migrate
 from diary_server import migrations as migrations_package
 from diary_server.accounts import configure_hashing
 from diary_server.models import diary_db
 from diary_server.passwords import DEFAULT_WAIT_SECONDS, default_slots
-from models.database import open_database
-from models.migrate import discover, migrate
 
 log = logging.getLogger(__name__)
 
@@ -120,7 +120,7 @@ def create_app(config: Mapping[str, Any]) -> APIFlask:
     if database_url.startswith("sqlite:///"):  # a damaged file is moved aside and recovered
         from datetime import UTC, datetime
 
-        from models.db_recovery import describe, recover_if_damaged
+        from dbkit.db_recovery import describe, recover_if_damaged
 
         found = recover_if_damaged(database_url[len("sqlite:///") :], datetime.now(UTC))
         if found is not None:

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import peewee
 
+from dbkit.database import open_sqlite
+from dbkit.migrate import Migration, discover, migrate
 from models import migrations as migrations_package
-from models.database import open_sqlite
-from models.migrate import Migration, discover, migrate
 
 local_db = peewee.DatabaseProxy()
 

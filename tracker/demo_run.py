@@ -69,8 +69,8 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    from dbkit.database import close_cleanly
     from models.capture_store import SqliteCaptureSink
-    from models.database import close_cleanly
     from models.local import open_local_database
     from tracker.clock import SystemClock
     from tracker.loop import CaptureLoop

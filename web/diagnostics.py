@@ -12,9 +12,9 @@ import sys
 from collections import deque
 from pathlib import Path
 
+from dbkit.migrate import current_version
 from models.capture_store import CaptureImage, CaptureSegment
 from models.local import Contract, local_db
-from models.migrate import current_version
 
 APP_VERSION = "0.1.0"
 LOG_LINES = 40

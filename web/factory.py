@@ -77,7 +77,7 @@ def create_app(
     from web.errors import install_converter
 
     install_converter(app)  # before any route: ids larger than the databases hold are a 404
-    from models.db_recovery import describe, recover_if_damaged
+    from dbkit.db_recovery import describe, recover_if_damaged
 
     damage = recover_if_damaged(data_dir / LOCAL_DB_NAME, clock.now())
     if damage is not None:

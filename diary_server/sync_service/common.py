@@ -10,9 +10,9 @@ from datetime import UTC, datetime, timedelta
 from core.reconcile import Register
 from core.refusal import Refused
 from core.rules import week_end, week_lock_time
+from dbkit.database import is_postgres
 from diary_server.diary_models import DiarySegment, DiarySnapshot
 from diary_server.models import Contract, diary_db
-from models.database import is_postgres
 
 UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 MAX_BATCH = 500

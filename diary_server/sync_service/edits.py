@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from core.rules import week_lock_time, week_start
+from dbkit.database import is_postgres
 from diary_server.diary_models import DiarySegment
 from diary_server.models import ActivityLabel, Contract, User, diary_db
 from diary_server.sync_service.common import (
@@ -18,7 +19,6 @@ from diary_server.sync_service.common import (
     newer,
     segment_json,
 )
-from models.database import is_postgres
 
 # ---- reading and editing segments ------------------------------------------------------------
 

@@ -10,6 +10,7 @@ import peewee
 
 from core import text_rules
 from core.rules import SEGMENT_SECONDS, minute_summary
+from dbkit.database import is_postgres
 from diary_server.diary_models import DiaryBlob, DiarySegment, DiarySnapshot
 from diary_server.models import ActivityLabel, Contract, User, diary_db
 from diary_server.sync_service.common import (
@@ -27,7 +28,6 @@ from diary_server.sync_service.common import (
     segment_json,
     snapshot_json,
 )
-from models.database import is_postgres
 
 # ---- segment upsert -------------------------------------------------------------------------
 

@@ -48,8 +48,8 @@ def on_demo_contract_friday_evening(app: TeamApp) -> tuple[int, datetime]:
 def server_week(app: TeamApp, cid: int, friday: datetime, **options):
     """The week up to ``friday`` written straight into the embedded diary's database (as the
     freelancer's pushes would have); returns what ``server_work_week`` made."""
+    from dbkit.database import open_database
     from diary_server.models import User, diary_db
-    from models.database import open_database
     from tests.support.diary_data import server_work_week
 
     db = open_database(f"sqlite:///{app.data_dir / 'diary' / 'diary.sqlite3'}")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from models.db_recovery import describe, diagnose, recover_if_damaged
+from dbkit.db_recovery import describe, diagnose, recover_if_damaged
 
 NOW = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
 ROWS = 3000
@@ -74,7 +74,7 @@ def test_the_diary_server_starts_on_a_recovered_file_and_says_so(tmp_path):
 
     with app.extensions["diary_db"].connection_context():
         create_user("ana@example.com", "Ana Lopez", "freelancer", "correct horse 1", NOW.replace(tzinfo=None))
-    from models.database import close_cleanly
+    from dbkit.database import close_cleanly
 
     close_cleanly(app.extensions["diary_db"])
     damage(tmp_path / "diary.sqlite3", "garbage header")

@@ -3,10 +3,10 @@
 import peewee
 import pytest
 
+from dbkit.database import open_database, open_sqlite
+from dbkit.migrate import MigrationError, current_version, migrate
 from diary_server.factory import diary_migrations
-from models.database import open_database, open_sqlite
 from models.local import local_migrations
-from models.migrate import MigrationError, current_version, migrate
 
 
 def test_local_cache_migrates_from_empty(tmp_path):
@@ -42,7 +42,7 @@ def test_a_newer_database_is_refused(tmp_path):
 
 
 def test_a_failing_migration_leaves_the_previous_version(tmp_path):
-    from models.migrate import Migration
+    from dbkit.migrate import Migration
 
     def boom(db):
         db.execute_sql("CREATE TABLE half_done (x INTEGER)")

@@ -11,8 +11,8 @@ from __future__ import annotations
 import peewee
 import pytest
 
-from models.database import open_database, open_sqlite
-from models.migrate import migrate
+from dbkit.database import open_database, open_sqlite
+from dbkit.migrate import migrate
 
 
 def models_of(base: type[peewee.Model]) -> list[type[peewee.Model]]:

@@ -15,10 +15,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from dbkit.database import open_sqlite
+from dbkit.migrate import migrate
 from models.capture_store import CaptureSegment, SqliteCaptureSink
-from models.database import open_sqlite
 from models.local import local_db, local_migrations, open_local_database
-from models.migrate import migrate
 from models.remote_segments import apply_remote_segments
 from sync import outbox
 from tracker.ports import Counts, SegmentUpdate

@@ -8,7 +8,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("core", "desktop", "web", "tracker", "sync", "models", "diary_server", "ui")
+PACKAGES = ("core", "dbkit", "desktop", "web", "tracker", "sync", "models", "diary_server", "ui")
 MODULES = ("app", "settings")
 
 

@@ -48,7 +48,7 @@ def test_x11_input_counter_loads_its_libraries_only_when_started():
     assert r.returncode == 0, r.stderr
 
 
-OURS = {"app", "settings", "core", "desktop", "web", "tracker", "sync", "models", "diary_server", "ui"}
+OURS = {"app", "settings", "core", "dbkit", "desktop", "web", "tracker", "sync", "models", "diary_server", "ui"}
 
 
 def _imports_of(package: str) -> set[str]:
@@ -72,7 +72,9 @@ def test_imports_point_one_way():
         assert (ROOT / package / "__init__.py").exists(), f"{package}/ is gone: update this test and the README"
     # core/: the pure rules and value types; nothing of ours, no framework.
     assert not _imports_of("core") & (OURS | {"flask", "peewee", "httpx", "PIL"})
-    assert not _imports_of("diary_server") & {"web", "tracker", "sync"}
+    # dbkit/: the database plumbing of both programs; no table, nothing of ours.
+    assert not _imports_of("dbkit") & (OURS - {"dbkit"})
+    assert not _imports_of("diary_server") & {"web", "tracker", "sync", "desktop"}
     assert not _imports_of("sync") & {"web", "tracker", "diary_server"}
     # models/: the Team app's cache and the shared database plumbing: core only, never the
     # capture engine, the web or sync.

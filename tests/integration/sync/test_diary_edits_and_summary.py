@@ -18,12 +18,12 @@ from datetime import datetime, timedelta
 import pytest
 
 from core.rules import minute_summary
+from dbkit.database import open_database
+from dbkit.migrate import migrate
 from diary_server import sync_service
 from diary_server.contracts import get_visible
 from diary_server.factory import diary_migrations
 from diary_server.models import User
-from models.database import open_database
-from models.migrate import migrate
 from tests.integration.sync.helpers import changes, iso, push, segment
 
 MONDAY = datetime(2026, 11, 23, 9, 0)  # the clock fixture's instant

@@ -17,7 +17,7 @@ from types import ModuleType
 
 import peewee
 
-from models.database import is_postgres
+from dbkit.database import is_postgres
 
 #: Arbitrary constant for ``pg_advisory_xact_lock`` so that several gunicorn workers
 #: starting at once apply migrations one at a time.
