@@ -7,7 +7,7 @@ from datetime import UTC, datetime, tzinfo
 
 from models.local import get_state, local_db
 from sync import outbox
-from sync.worker import OFFLINE_KEY, PROBLEM_KEY, SERVER_ERROR_KEY
+from sync.sync_state import OFFLINE_KEY, PROBLEM_KEY, SERVER_ERROR_KEY
 
 
 @dataclass(frozen=True)

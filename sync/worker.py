@@ -19,74 +19,42 @@ import random
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
 from models.capture_store import CaptureSegment
 from models.local import get_state, local_db, set_state
 from models.remote_segments import apply_remote_segments, parse_time
-from models.segments import LOCKED_BEFORE_KEY, OUTBOX_SEGMENT, OUTBOX_SNAPSHOT
+from models.segments import OUTBOX_SEGMENT, OUTBOX_SNAPSHOT
 from sync import outbox
 from sync.account import current_account
 from sync.contracts import store_contracts
 from sync.diary_client import DiaryClient, DiaryError, DiaryUnreachable, NotSignedIn
+from sync.isolation import send_isolating
 from sync.payloads import NOT_SENT, image_rows, iso_time, segment_payloads, upload_one
 from sync.sync_errors import Refused, ServerBusy
+from sync.sync_state import (
+    BATCH,
+    CRASH_ATTEMPTS,
+    CURSOR_KEY,
+    IDLE_SECONDS,
+    ITEM_RETRY,
+    LAST_OK_KEY,
+    LOCKED_KEY,
+    MAX_BATCHES_PER_ROUND,
+    OFFLINE_KEY,
+    PROBLEM_KEY,
+    PULL_LIMIT,
+    RETRYABLE_CODES,
+    SERVER_ERROR_KEY,
+    UPLOAD_STREAMS,
+    RoundResult,
+    backoff_seconds,
+)
 
 log = logging.getLogger(__name__)
 
-BATCH = 200
-#: Longest a round pushes before it pulls (and lets a stop request in).
-MAX_BATCHES_PER_ROUND = 50
-IDLE_SECONDS = 15.0
-BACKOFF_BASE = 2.0
-BACKOFF_CAP = 60.0  # a diary back from an outage is seen within a minute
-#: An item-level "not yet" (e.g. a snapshot whose segment the diary does not have yet).
-ITEM_RETRY = timedelta(seconds=30)
-#: Refusals that a later attempt can fix by itself.
-RETRYABLE_CODES = {"segment_unknown"}
-#: A segment the diary fails on (HTTP 500) while other segments go through is tried this many
-#: times, then parked under "needs attention" with the reason.
-CRASH_ATTEMPTS = 5
-PULL_LIMIT = 500
-#: Snapshot uploads in flight at once (see :meth:`SyncWorker._upload_all`).
-UPLOAD_STREAMS = 2
-
-CURSOR_KEY = "sync_cursor"
-OFFLINE_KEY = "sync_offline_since"
-#: The HTTP status of the diary's last 5xx answer while it is failing (reached, not offline).
-SERVER_ERROR_KEY = "sync_server_error"
-PROBLEM_KEY = "sync_problem"
-LAST_OK_KEY = "sync_last_ok"
-#: The diary's lock boundary (time before it is locked for invoicing), per diary URL.
-LOCKED_KEY = LOCKED_BEFORE_KEY
-
 _ts = CaptureSegment.start.db_value
-_dt = CaptureSegment.start.python_value
-
-
-def backoff_seconds(failures: int, rng: random.Random) -> float:
-    """Exponential backoff with jitter: 2, 4, 8 ... capped at 60 s, each times 0.5-1.0."""
-    if failures <= 0:
-        return 0.0
-    return min(BACKOFF_CAP, BACKOFF_BASE * 2 ** (failures - 1)) * (0.5 + rng.random() / 2)
-
-
-@dataclass
-class RoundResult:
-    pushed: int = 0
-    uploaded: int = 0
-    pulled: int = 0
-    parked: int = 0
-    duplicates: int = 0
-    contracts_changed: bool = False
-    failure: str | None = None
-    delay: float = IDLE_SECONDS
-    notes: list[str] = field(default_factory=list)
-    #: Segments the diary failed on (5xx) when sent alone, and that failure.
-    crashing: list[outbox.Item] = field(default_factory=list)
-    crash_error: ServerBusy | None = None
 
 
 class SyncWorker:
@@ -226,7 +194,9 @@ class SyncWorker:
                         outbox.done(item)
             if not sendable:
                 continue
-            went, crashing, error = self._push_isolating(client, sendable, payloads, result)
+            went, crashing, error = send_isolating(
+                sendable, self._sender(client, payloads, result), self._parker(result)
+            )
             went_any = went_any or went
             skip.update(i.id for i in crashing)
             result.crashing += crashing
@@ -234,6 +204,24 @@ class SyncWorker:
         if len(result.crashing) > 1 and not went_any:
             assert result.crash_error is not None
             raise result.crash_error  # it fails on every item: the diary itself is failing
+
+    def _sender(self, client: DiaryClient, payloads: dict[int, dict], result: RoundResult):
+        def send(items) -> None:
+            answer = client.sync_push([payloads[i.local_id] for i in items])
+            by_uuid = {r["uuid"]: r for r in answer.get("results", [])}
+            with local_db.atomic():
+                self._segment_results(list(items), by_uuid, result)
+
+        return send
+
+    @staticmethod
+    def _parker(result: RoundResult):
+        def park(item: outbox.Item, exc: Refused) -> None:
+            with local_db.atomic():
+                outbox.park(item, exc.code, str(exc))
+            result.parked += 1
+
+        return park
 
     def _settle_crashing(self, result: RoundResult) -> None:
         """The diary failed on these items alone, yet answered the rest of the round (other
@@ -249,49 +237,6 @@ class SyncWorker:
                 else:
                     reason = f"The diary failed on this segment (HTTP {error.status})."
                     outbox.retry_later(item, self.clock.now() + ITEM_RETRY, reason)
-
-    def _push_isolating(
-        self, client: DiaryClient, items: list[outbox.Item], payloads: dict[int, dict], result: RoundResult
-    ) -> tuple[bool, list[outbox.Item], ServerBusy | None]:
-        """Push ``items``; if the diary refuses the whole batch (4xx) or fails on it (5xx),
-        push each half on its own, down to single items, so one bad item cannot hold back the
-        rest. Returns whether the diary answered for any of them, the single items it still
-        failed on, and its last failure. 429 and 503 are about the server, not the items:
-        they end the round as before."""
-        try:
-            answer = client.sync_push([payloads[i.local_id] for i in items])
-        except Refused as exc:
-            if len(items) == 1:
-                with local_db.atomic():
-                    outbox.park(items[0], exc.code, str(exc))
-                result.parked += 1
-                return True, [], None
-            return self._halves(client, items, payloads, result)
-        except ServerBusy as exc:
-            if exc.status in (429, 503) or exc.status < 500:
-                raise
-            if len(items) == 1:
-                return False, list(items), exc
-            try:
-                went, crashing, error = self._halves(client, items, payloads, result)
-            except ServerBusy as busy:  # the diary is in trouble after all: report the first failure
-                raise exc from busy
-            return went, crashing, error or exc
-        by_uuid = {r["uuid"]: r for r in answer.get("results", [])}
-        with local_db.atomic():
-            self._segment_results(items, by_uuid, result)
-        return True, [], None
-
-    def _halves(
-        self, client: DiaryClient, items: list[outbox.Item], payloads: dict[int, dict], result: RoundResult
-    ) -> tuple[bool, list[outbox.Item], ServerBusy | None]:
-        middle = len(items) // 2
-        crashing: list[outbox.Item] = []
-        went, error = False, None
-        for half in (items[:middle], items[middle:]):
-            half_went, half_crashing, half_error = self._push_isolating(client, half, payloads, result)
-            went, crashing, error = went or half_went, crashing + half_crashing, half_error or error
-        return went, crashing, error
 
     def _segment_results(self, items: list[outbox.Item], by_uuid: dict[str, dict], result: RoundResult) -> None:
         """Apply a batch's answers in one transaction: acknowledged items leave the outbox in one

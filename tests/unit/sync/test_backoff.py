@@ -2,7 +2,7 @@
 
 import random
 
-from sync.worker import BACKOFF_CAP, backoff_seconds
+from sync.sync_state import BACKOFF_CAP, backoff_seconds
 
 
 def test_backoff_doubles_with_jitter_and_is_capped_at_a_minute():
