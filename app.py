@@ -126,108 +126,6 @@ def watch_stop_signals(on_stop) -> None:
     threading.Thread(target=watch, name="stop-signals", daemon=True).start()
 
 
-EMBEDDED_ADDRESS_FILE = "address.json"
-
-
-def start_embedded_diary(data_dir: Path, out: TextIO, clock=None):
-    """The diary server in-process, with demo accounts on first start.
-
-    It listens on the port it had last time when that port is free (the account, its token
-    and its sync cursors are keyed by the diary's address); else on a free one, and the
-    caller moves the account over (:func:`sync.account.follow_diary_move`). Returns the
-    server, its app, the demo-accounts file and the address it had before (or None).
-    ``clock`` (the test clock) is shared so the diary agrees with the app about "now"."""
-    from diary_server.demo import DEMO_FILE_NAME, ensure_demo_accounts, format_demo_accounts
-    from diary_server.factory import create_app as create_diary_app
-    from diary_server.factory import utc_now
-    from web.serving import ServerThread
-
-    diary_dir = ensure_private_dir(data_dir / "diary")
-    config = {"DATA_DIR": diary_dir}
-    if clock is not None:
-        from datetime import UTC
-
-        config["CLOCK"] = lambda: clock.now().astimezone(UTC).replace(tzinfo=None)
-    diary_app = create_diary_app(config)
-    if diary_app.extensions.get("diary_damage"):
-        out.write("Embedded Work Diary: " + diary_app.extensions["diary_damage"] + "\n")
-    created = ensure_demo_accounts(diary_app.extensions["diary_db"], diary_dir, config.get("CLOCK", utc_now)())
-    if created:
-        out.write(format_demo_accounts(created, embedded=True))
-        out.write(f"(saved in {diary_dir / DEMO_FILE_NAME})\n")
-    previous = _read_embedded_address(diary_dir)
-    server = None
-    if previous is not None and _port_is_free(previous[1]):
-        try:
-            server = ServerThread(diary_app, "127.0.0.1", previous[1], name="embedded-diary")
-        except OSError:  # taken by another program since: any free port, and the account follows
-            log.info("the embedded diary's port %s is taken; using another", previous[1])
-    if server is None:
-        server = ServerThread(diary_app, "127.0.0.1", 0, name="embedded-diary")
-    server.start()
-    _write_embedded_address(diary_dir, server.base_url)
-    out.write(f"Embedded Work Diary running at {server.base_url}/\n")
-    return server, diary_app, diary_dir / DEMO_FILE_NAME, previous[0] if previous else None
-
-
-def _port_is_free(port: int) -> bool:
-    import socket
-
-    with socket.socket() as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server binds
-        try:
-            probe.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
-
-
-def _read_embedded_address(diary_dir: Path) -> tuple[str, int] | None:
-    import json
-    from urllib.parse import urlsplit
-
-    try:
-        url = json.loads((diary_dir / EMBEDDED_ADDRESS_FILE).read_text(encoding="utf-8"))["url"]
-        port = urlsplit(url).port
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-    return (url, port) if port else None
-
-
-def _write_embedded_address(diary_dir: Path, url: str) -> None:
-    import json
-
-    path = diary_dir / EMBEDDED_ADDRESS_FILE
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps({"url": url}), encoding="utf-8")
-    os.replace(tmp, path)
-
-
-def follow_embedded_diary(app, diary_app, previous_url: str | None, url: str, out: TextIO) -> None:
-    """Keep a signed-in account on the embedded diary when it came back on another address.
-
-    The account is on the embedded diary when its address is the one the embedded diary had
-    last time, or (data dirs from before that was recorded) when it is a loopback address and
-    the embedded diary knows the same user."""
-    from urllib.parse import urlsplit
-
-    from diary_server.models import User
-    from models.local import local_db
-    from sync.account import current_account, follow_diary_move
-
-    svc = services(app)
-    with local_db.connection_context():
-        account = current_account()
-        if account is None or account.diary_url == url:
-            return
-        ours = account.diary_url == previous_url
-        if not ours and urlsplit(account.diary_url).hostname in ("127.0.0.1", "localhost"):
-            with diary_app.extensions["diary_db"].connection_context():
-                ours = User.select().where((User.id == account.user_id) & (User.email == account.email)).exists()
-        if ours and follow_diary_move(account.diary_url, url, token_store=svc.token_store):
-            out.write(f"The embedded Work Diary moved to {url}; your sign-in and uploads follow it.\n")
-
-
 def resume_logging(app) -> str | None:
     """Logging was on when the app last stopped unexpectedly: switch it on again, and say so."""
     from models.local import local_db
@@ -311,6 +209,8 @@ def serve_team_app(settings: Settings, data_dir: Path, instance, out: TextIO) ->
         out.write("TEST CLOCK: time stands still; POST /test/clock moves it.\n")
     previous_embedded = None
     if not diary_url:
+        from embedded_diary import follow_embedded_diary, start_embedded_diary
+
         embedded, diary_app, demo_file, previous_embedded = start_embedded_diary(data_dir, out, clock)
         diary_url = embedded.base_url
     app = create_app(
@@ -319,7 +219,7 @@ def serve_team_app(settings: Settings, data_dir: Path, instance, out: TextIO) ->
     services(app).embedded_diary = embedded is not None
     svc = services(app)
     if embedded is not None:
-        follow_embedded_diary(app, diary_app, previous_embedded, diary_url, out)
+        follow_embedded_diary(services(app).token_store, diary_app, previous_embedded, diary_url, out)
     try:
         server = ServerThread(app, "127.0.0.1", settings.port, name="teamapp-web")
     except OSError:

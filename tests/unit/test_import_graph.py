@@ -9,7 +9,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("core", "dbkit", "desktop", "web", "tracker", "sync", "models", "diary_server", "ui")
-MODULES = ("app", "settings")
+MODULES = ("app", "embedded_diary", "settings")
 
 
 def module_name(path: Path) -> str:
