@@ -164,6 +164,13 @@ def memo_editable(segment: datetime, now: datetime) -> bool:
     return to_utc(now) < week_lock_time(segment)
 
 
+def locked_before(now: datetime) -> datetime:
+    """Time before this instant lies in weeks locked for invoicing: the start of the oldest
+    work week still open (last week until Monday 12:00, then this week)."""
+    this_week = week_start(now)
+    return this_week if to_utc(now) >= week_lock_time(this_week - WEEK) else this_week - WEEK
+
+
 def minutes_within_weekly_limit(billed_before: int, segment_minutes: int, weekly_limit_hours: float | None) -> int:
     """How many of a segment's minutes are billed given the minutes already billed this week.
 

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 from core.reconcile import Register
 from core.refusal import Refused
-from core.rules import week_end, week_lock_time
+from core.rules import can_delete_snapshot, memo_editable
 from dbkit.database import is_postgres
 from diary_server.diary_models import DiarySegment, DiarySnapshot
 from diary_server.models import Contract, diary_db
@@ -63,11 +63,13 @@ def newer(in_at, in_value, at, value) -> bool:
 
 
 def _locked(start: datetime, now: datetime) -> bool:
-    return aware(now) >= week_lock_time(aware(start))
+    """The core's lock rule on the stored (naive UTC) instants."""
+    return not memo_editable(aware(start), aware(now))
 
 
 def _week_over(start: datetime, now: datetime) -> bool:
-    return aware(now) >= week_end(aware(start))
+    """The core's deletion rule on the stored (naive UTC) instants."""
+    return not can_delete_snapshot(aware(start), aware(now))
 
 
 def accepts_time(contract: Contract, start: datetime) -> bool:

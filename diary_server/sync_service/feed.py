@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import peewee
 
-from core.rules import WEEK, week_lock_time, week_start
+from core import rules
 from diary_server.diary_models import DiaryChange, DiarySegment, DiarySnapshot
 from diary_server.models import Contract, User
 from diary_server.sync_service.common import aware, segment_json, snapshot_json
@@ -15,10 +15,8 @@ from diary_server.sync_service.common import aware, segment_json, snapshot_json
 
 
 def locked_before(now: datetime) -> datetime:
-    """Time logged before this instant lies in weeks locked for invoicing (by this diary's
-    clock): the start of the oldest work week that is still open."""
-    this_week = week_start(aware(now))
-    return this_week if aware(now) >= week_lock_time(this_week - WEEK) else this_week - WEEK
+    """The core's :func:`~core.rules.locked_before` by this diary's clock."""
+    return rules.locked_before(aware(now))
 
 
 def changes(user: User, since: int, limit: int, now: datetime | None = None, origin: int | None = None) -> dict:

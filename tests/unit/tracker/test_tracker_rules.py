@@ -97,3 +97,12 @@ def test_weekly_limit_and_protection():
     assert not rules.is_protected(**{**ok, "activity": 0})
     assert not rules.is_protected(**{**ok, "memo": "  "})
     assert rules.is_protected(**{**ok, "memo": None, "label": "Coding"})
+
+
+def test_locked_before_is_last_week_until_monday_noon_then_this_week():
+    from datetime import UTC, datetime
+
+    monday = datetime(2026, 11, 30, tzinfo=UTC)
+    assert rules.locked_before(monday.replace(hour=11, minute=59)) == datetime(2026, 11, 23, tzinfo=UTC)
+    assert rules.locked_before(monday.replace(hour=12)) == monday
+    assert rules.locked_before(datetime(2026, 12, 6, 23, 59, tzinfo=UTC)) == monday
