@@ -31,3 +31,14 @@ def test_good_urls(raw, expected):
 def test_bad_urls_get_a_clear_message(raw, message):
     with pytest.raises(BadServerURL, match=message):
         normalize_server_url(raw)
+
+
+def test_every_client_shares_one_tls_context():
+    """Each sync round and contract poll makes a client; none may build its own TLS context."""
+    from sync.diary_client import DiaryClient, shared_ssl_context
+
+    clients = [DiaryClient("https://diary.example.com") for _ in range(3)]
+    contexts = {id(c._client._transport._pool._ssl_context) for c in clients}
+    assert contexts == {id(shared_ssl_context())}
+    for c in clients:
+        c.close()
