@@ -6,23 +6,11 @@ from __future__ import annotations
 
 import sqlite3
 from contextlib import closing
-from datetime import UTC, datetime, timedelta
-
-import httpx
+from datetime import datetime, timedelta
 
 from core import rules
+from tests.e2e.logging_helpers import advance, http
 from tests.e2e.processes import TeamApp
-
-
-def http(app: TeamApp) -> httpx.Client:
-    return httpx.Client(base_url=app.base_url, cookies={"teamapp_key": app.key}, timeout=60)
-
-
-def advance(app: TeamApp, seconds: float) -> datetime:
-    with http(app) as client:
-        r = client.post("/test/clock", data={"seconds": str(seconds)})
-    assert r.status_code == 200, r.text
-    return datetime.fromisoformat(r.json()["now"]).astimezone(UTC)
 
 
 def on_demo_contract_friday_evening(app: TeamApp) -> tuple[int, datetime]:
