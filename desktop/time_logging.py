@@ -15,6 +15,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from core import rules
 from desktop import resume, weekly_limit
@@ -43,7 +44,7 @@ class TimeLoggingController:
         *,
         loop,
         clock,
-        preferences: Callable[[], object],
+        preferences: Callable[[], Any],  # the saved Preferences (web/preferences.py), read fresh
         contract_lookup: Callable[[int], Contract | None],
         on_change: Callable[[set[str]], None],
         notify: Callable[[Notice], None] | None = None,

@@ -86,10 +86,11 @@ class Tray:
             ),
             pystray.MenuItem("Open Team", lambda icon, item: self._open(), default=True),
         )
-        self._icon = pystray.Icon("team", image, self.title(), menu)
+        icon = pystray.Icon("team", image, self.title(), menu)
+        self._icon = icon
         # Our own daemon thread running icon.run (pystray's run_detached leaves a setup thread
         # waiting forever on X11, which then delays stop()).
-        threading.Thread(target=self._icon.run, name="tray", daemon=True).start()
+        threading.Thread(target=icon.run, name="tray", daemon=True).start()
 
     def refresh(self, logging_on: bool | None = None) -> None:
         """Update the tooltip and menu after logging changed (``logging_on`` when the caller knows

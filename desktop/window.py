@@ -12,6 +12,7 @@ import sys
 import webbrowser
 from collections.abc import Callable
 from pathlib import Path
+from typing import Literal
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +101,7 @@ def run_native_window(url: str, icon: Path, on_ready: Callable[[], None] | None 
         import webview
     except Exception as exc:  # ImportError, or a toolkit failing to load its libraries
         raise NativeWindowUnavailable(f"pywebview is not usable here: {exc}") from exc
-    gui = "qt" if sys.platform.startswith("linux") else None
+    gui: Literal["qt"] | None = "qt" if sys.platform.startswith("linux") else None
     if gui:  # so that asking for the screens starts the same toolkit as webview.start(gui=...)
         os.environ.setdefault("PYWEBVIEW_GUI", gui)
     width, height = window_size(*(screen_size(webview) or (None, None)))

@@ -19,4 +19,5 @@ def install(app: Flask) -> None:
     """Serve the shared assets at /ui/ and make the shared templates loadable."""
     bp = Blueprint("ui", __name__, static_folder=str(UI_DIR / "static"), static_url_path="/ui")
     app.register_blueprint(bp)
-    app.jinja_loader = ChoiceLoader([app.jinja_loader, FileSystemLoader(str(UI_DIR / "templates"))])
+    loaders = [loader for loader in (app.jinja_loader,) if loader is not None]
+    app.jinja_loader = ChoiceLoader([*loaders, FileSystemLoader(str(UI_DIR / "templates"))])
