@@ -9,7 +9,7 @@ network, no browser):
 
 - baseline: an empty page of the same layout (GET /help: base.html and one small template)
 - the week grid, whole page and the htmx block alone (1,008 cells), and its records and
-  view-model alone (``diary_edits.grid_records_between`` + ``diary_view.week_view``)
+  view-model alone (``diary_records.grid_records_between`` + ``diary_view.week_view``)
 - the day view of a full day (144 cells with thumbnails)
 - a memo edit of 50 selected segments (POST /diary/memo, answered with out-of-band swaps of
   the 50 changed cells and the totals)
@@ -185,7 +185,7 @@ def main() -> int:
             return run
 
         def pure_week():
-            from models import diary_edits
+            from models import diary_records
             from ui import diary_view as dv
 
             with app.app_context():
@@ -193,7 +193,7 @@ def main() -> int:
 
                 with local_db.connection_context():
                     start = rules.week_start(NOW)
-                    records = diary_edits.grid_records_between(cid, start, start + rules.WEEK)
+                    records = diary_records.grid_records_between(cid, start, start + rules.WEEK)
             dv.week_view(records, week=start, tz=UTC, now=NOW, weekly_limit_hours=None, rate="25")
 
         server_week = f"/contracts/{cid}/diary/week?week={week}&tz=utc"

@@ -2,7 +2,7 @@
 
 The routes are the shared blueprint's (:mod:`ui.diary_blueprint`); this supplies the Team
 app's side of :class:`ui.diary_store.DiaryStore`: records from the local cache
-(:func:`models.diary_edits.records_between`), edits through :mod:`models.diary_edits` (which
+(:func:`models.diary_records.records_between`), edits through :mod:`models.diary_edits` (which
 checks the rules and queues each change for upload), the app's capture clock, the
 preferences' time zone and the Team app's URLs. Works offline: nothing here talks to the
 diary server. The viewer is always the freelancer (the Team app is theirs).
@@ -19,7 +19,7 @@ from flask import url_for
 
 from core import rules
 from core.diary import DeletionPlan, SegmentRecord
-from models import diary_edits
+from models import diary_edits, diary_records
 from models import segments as seg_store
 from models.capture_store import CaptureSegment
 from models.local import Contract
@@ -115,10 +115,10 @@ class TeamDiaryStore:
         return c.hourly_rate
 
     def records(self, start, end, *, minutes=True, minutes_for=None) -> list[SegmentRecord]:
-        return diary_edits.records_between(self.contract_id, start, end, minutes=minutes, minutes_for=minutes_for)
+        return diary_records.records_between(self.contract_id, start, end, minutes=minutes, minutes_for=minutes_for)
 
     def grid_records(self, start, end) -> list[SegmentRecord]:
-        return diary_edits.grid_records_between(self.contract_id, start, end)
+        return diary_records.grid_records_between(self.contract_id, start, end)
 
     def parse_ids(self, raw: Iterable[str] | str) -> list[int]:
         return parse_ids(raw, _segment_number)
