@@ -19,6 +19,7 @@ from typing import Any
 
 from core import rules
 from desktop import resume, weekly_limit
+from desktop.idle import IdleTracker
 from desktop.memory import release_free_memory
 from desktop.notify import Notice
 from desktop.refusals import StartRefused
@@ -66,8 +67,7 @@ class TimeLoggingController:
         self._worker: threading.Thread | None = None
         self._contract_id: int | None = None
         self._stopped = True  # set when the loop says it stopped, cleared when logging starts
-        self._last_active: datetime | None = None
-        self._idle_since: datetime | None = None
+        self._idle = IdleTracker()
         self._last_reminder: datetime | None = None
         self._warned_week: tuple[int, datetime] | None = None
         self._unsubscribe = loop.subscribe(self._events.put)
@@ -153,8 +153,7 @@ class TimeLoggingController:
             raise StartRefused(limit_reached)
         with self._lock:
             self._contract_id = contract_id
-            self._last_active = now
-            self._idle_since = None
+            self._idle.restart(now)
             self._last_reminder = now
             self.state.stop_message = None
             self.state.limit_message = None
@@ -379,22 +378,11 @@ class TimeLoggingController:
         # Idle: the newest minute with input, from the per-minute counts.
         active = [event.segment + timedelta(minutes=i + 1) for i, c in enumerate(event.minute_counts) if c.total > 0]
         with self._lock:
-            if active:
-                newest = max(active)
-                if self._last_active is None or newest > self._last_active:
-                    if self._idle_since is not None and prefs.idle_minutes:
-                        self.state.idle = (self._idle_since, newest - timedelta(minutes=1))
-                        self._idle_since = None
-                        self._notify(Notice("Welcome back", "You were idle. Keep or discard that time in Team."))
-                        changed.add("prompts")
-                    self._last_active = newest
-            if (
-                prefs.idle_minutes
-                and self._idle_since is None
-                and self._last_active is not None
-                and now - self._last_active >= timedelta(minutes=prefs.idle_minutes)
-            ):
-                self._idle_since = self._last_active
+            came_back = self._idle.minute(active, now, prefs.idle_minutes)
+            if came_back is not None:
+                self.state.idle = came_back
+                self._notify(Notice("Welcome back", "You were idle. Keep or discard that time in Team."))
+                changed.add("prompts")
             # Reminders.
             if (
                 prefs.reminder_minutes
