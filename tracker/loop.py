@@ -55,6 +55,8 @@ class CaptureStatus:
     window: str
     camera: str
     storage: str
+    #: Logged minutes held in memory because the disk is full (shown in the totals too).
+    unsaved_minutes: int = 0
 
     @property
     def healthy(self) -> bool:
@@ -197,6 +199,7 @@ class CaptureLoop:
             window=self._window.health(),
             camera=camera,
             storage=session.storage_status if session else OK,
+            unsaved_minutes=session.unsaved_minutes if session else 0,
         )
 
     # --- thread -------------------------------------------------------------------------

@@ -64,6 +64,8 @@ def test_a_full_disk_is_said_plainly_and_loses_no_minute(full_disk_life: Life, p
     )
     screenshot(page, "life-disk-full")
     assert logged_seconds(life) == stored
+    # The waiting minutes still count on screen: logged, just not stored yet.
+    expect(page.locator("#today-total")).to_have_text("0:07")  # 2 + 2 + 3 minutes
 
     # The user frees space: the waiting minutes are written at the next minute, then a crash
     # loses nothing but the minute it happened in.

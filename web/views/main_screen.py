@@ -7,6 +7,7 @@ read it from here, so neither blueprint imports the other.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from jinja2_fragments.flask import render_block
@@ -107,7 +108,14 @@ def screen_context(account, **extra) -> dict:
                     }
                 )
     if contract is not None:
-        ctx["totals"] = seg_store.totals(contract.id, now, contract.weekly_limit_hours, prefs.tz)
+        totals = seg_store.totals(contract.id, now, contract.weekly_limit_hours, prefs.tz)
+        if status.unsaved_minutes and logging_contract == contract.id:  # a full disk: not stored yet, still logged
+            totals = replace(
+                totals,
+                today_minutes=totals.today_minutes + status.unsaved_minutes,
+                week_minutes=totals.week_minutes + status.unsaved_minutes,
+            )
+        ctx["totals"] = totals
         last = seg_store.last_snapshot(contract.id)
         if last is not None:
             ctx["last"] = {"segment": last[0], "image": last[1]}
