@@ -134,15 +134,25 @@ def xdotool(display: str, *args: str) -> str:
     return out.stdout.strip()
 
 
-def start_desktop(started: Started, tmp: Path, number: int) -> tuple[str, str]:
+def start_desktop(started: Started, tmp: Path, number: int) -> tuple[str, str, str]:
+    """Xvfb, a D-Bus session bus with a notification server (dunst), openbox and one xterm.
+    Returns (DISPLAY, the xterm's window id, DBUS_SESSION_BUS_ADDRESS)."""
     display = f":{number}"
-    env = {**os.environ, "DISPLAY": display, "NO_AT_BRIDGE": "1"}
+    bus = f"unix:path={tmp / 'bus'}"
+    env = {**os.environ, "DISPLAY": display, "NO_AT_BRIDGE": "1", "DBUS_SESSION_BUS_ADDRESS": bus}
+    started.spawn("dbus-daemon", ["dbus-daemon", "--session", "--nofork", f"--address={bus}"], tmp / "dbus.log", env)
     started.spawn("Xvfb", ["Xvfb", display, "-screen", "0", "1920x1080x24", "-nolisten", "tcp"], tmp / "xvfb.log", env)
     deadline = time.monotonic() + 20
     while subprocess.run(["xdpyinfo", "-display", display], capture_output=True).returncode != 0:
         if time.monotonic() > deadline or started.children[-1].proc.poll() is not None:
             raise SystemExit(f"Xvfb {display} did not start:\n{started.children[-1].output()}")
         time.sleep(0.1)
+    deadline = time.monotonic() + 20
+    while not (tmp / "bus").exists():
+        if time.monotonic() > deadline:
+            raise SystemExit(f"dbus-daemon did not start:\n{started.children[0].output()}")
+        time.sleep(0.05)
+    started.spawn("dunst", ["dunst"], tmp / "dunst.log", env)
     started.spawn("openbox", ["openbox"], tmp / "openbox.log", env)
     title = f"bench-overhead-{os.getpid()}"
     started.spawn("xterm", ["xterm", "-T", title, "-geometry", "120x40+100+100", "-e", "cat"], tmp / "xterm.log", env)
@@ -157,14 +167,19 @@ def start_desktop(started: Started, tmp: Path, number: int) -> tuple[str, str]:
                 raise
             time.sleep(0.2)
     xdotool(display, "mousemove", "--window", wid, "300", "200")
-    return display, wid
+    return display, wid, bus
 
 
-def app_env(display: str) -> dict[str, str]:
+def app_env(display: str, bus: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("TEAMAPP_")}
     return {
         **env,
         "DISPLAY": display,
+        "DBUS_SESSION_BUS_ADDRESS": bus,
+        # bench/thread_names/sitecustomize.py: Python thread names as OS thread names (comm)
+        "PYTHONPATH": os.pathsep.join([str(REPO / "bench" / "thread_names"), env.get("PYTHONPATH", "")]).rstrip(
+            os.pathsep
+        ),
         "PYTHONUNBUFFERED": "1",
         "NO_AT_BRIDGE": "1",
         "TEAMAPP_TOKEN_STORE": "file",
@@ -212,12 +227,19 @@ def status_fields(path: Path) -> dict[str, int]:
     return out
 
 
-def dir_bytes(path: Path) -> tuple[int, int]:
-    """(all bytes on disk as du counts them, bytes of image files) under path."""
+def dir_bytes(path: Path) -> tuple[int, int, dict[str, int]]:
+    """(bytes as ``du -sb`` counts them, bytes of image files, size of each file) under path."""
     du = subprocess.run(["du", "-sb", str(path)], capture_output=True, text=True)
     total = int(du.stdout.split()[0]) if du.returncode == 0 else 0
-    images = sum(p.stat().st_size for p in path.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
-    return total, images
+    sizes = {}
+    for p in path.rglob("*"):
+        try:
+            if p.is_file():
+                sizes[str(p.relative_to(path))] = p.stat().st_size
+        except FileNotFoundError:
+            continue
+    images = sum(n for name, n in sizes.items() if Path(name).suffix.lower() in IMAGE_SUFFIXES)
+    return total, images, sizes
 
 
 @dataclass
@@ -228,7 +250,7 @@ class Sample:
     threads: dict[int, tuple[str, float, int]]  # tid -> (comm, cpu s, context switches)
     io: dict[str, int]
     status: dict[str, int]
-    data: tuple[int, int]
+    data: tuple[int, int, dict[str, int]]
 
 
 def sample(pid: int, data_dir: Path | None) -> Sample:
@@ -252,7 +274,7 @@ def sample(pid: int, data_dir: Path | None) -> Sample:
         threads,
         io,
         status_fields(base / "status"),
-        dir_bytes(data_dir) if data_dir else (0, 0),
+        dir_bytes(data_dir) if data_dir else (0, 0, {}),
     )
 
 
@@ -280,9 +302,11 @@ class Measured:
         """(thread name, CPU s, context switches) over the run, by name, biggest first; threads
         that ended before the last sample are folded into one row from the process total."""
         by_name: dict[str, list[float]] = {}
+        pid = self.child.proc.pid
         for tid, (comm, cpu, ctx) in self.last.threads.items():
             cpu0, ctx0 = self.first.threads.get(tid, (comm, 0.0, 0))[1:]
-            row = by_name.setdefault(comm, [0.0, 0, 0])
+            name = "MainThread" if tid == pid else re.sub(r"(?<=[-_])\d+", "N", comm)
+            row = by_name.setdefault(name, [0.0, 0, 0])
             row[0] += cpu - cpu0
             row[1] += ctx - ctx0
             row[2] += 1
@@ -424,6 +448,13 @@ def report(args, on: Measured, off: Measured, floor: Measured, sent: Sent, floor
     )
     row("threads at the end", [str(len(m.last.threads)) for m in cols])
 
+    for m in (on, off):
+        grown = sorted(
+            ((n - m.first.data[2].get(name, 0), name) for name, n in m.last.data[2].items()),
+            reverse=True,
+        )
+        grown = [f"{name} +{kb(n)}" for n, name in grown if n >= 16 * 1024]
+        print(f"Data dir of {m.label}, files grown by >= 16 KiB: {', '.join(grown) or 'none'}")
     for m in cols:
         print()
         print(f"Per thread, {m.label} (CPU s over the run, context switches per s):")
@@ -473,8 +504,8 @@ def main() -> int:
     tmp = Path(tempfile.mkdtemp(prefix="bench-overhead-", dir="/var/tmp"))  # a real disk, so write_bytes counts
     started = Started()
     try:
-        display, wid = start_desktop(started, tmp, args.display or free_display())
-        env = app_env(display)
+        display, wid, bus = start_desktop(started, tmp, args.display or free_display())
+        env = app_env(display, bus)
         apps = []
         for label, name in (("Team app logging ON", "on"), ("Team app logging OFF", "off")):
             data_dir = tmp / name / "data"
