@@ -547,6 +547,13 @@ def main() -> int:
                 print(f"  {child.label} exited with code {code}; its log: {child.log_path}", file=sys.stderr)
         report(args, on, off, floor, sent, floor_counts, logged(on.data_dir))
         return 0
+    except KeyboardInterrupt:
+        print("interrupted: stopping what it started", file=sys.stderr)
+        return 130
+    except SystemExit as stop:
+        if stop.code == 143:
+            print("SIGTERM: stopping what it started", file=sys.stderr)
+        raise
     finally:
         started.stop_all()
         if args.keep:
