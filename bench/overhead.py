@@ -335,6 +335,8 @@ class Sent:
     keys: dict[int, int] = field(default_factory=dict)  # segment start (epoch s) -> count
     clicks: dict[int, int] = field(default_factory=dict)
     titles: int = 0
+    started: float = 0.0  # epoch seconds of the first and after the last input
+    ended: float = 0.0
 
     def add(self, kind: dict[int, int]) -> None:
         seg = int(time.time()) // SEGMENT * SEGMENT
@@ -344,6 +346,7 @@ class Sent:
 def drive(display: str, wid: str, seconds: int, measured: list[Measured], sent: Sent) -> None:
     """A key every second, a click every 5 s, a title change every minute; VmRSS every 5 s."""
     t0 = time.monotonic()
+    sent.started = time.time()
     for i in range(seconds):
         delay = t0 + i - time.monotonic()
         if delay > 0:
@@ -362,6 +365,7 @@ def drive(display: str, wid: str, seconds: int, measured: list[Measured], sent: 
             for m in measured:
                 m.rss.append((time.monotonic() - t0, status_fields(Path(f"/proc/{m.child.proc.pid}/status"))["VmRSS"]))
     time.sleep(max(0.0, t0 + seconds - time.monotonic()))
+    sent.ended = time.time()
 
 
 # --- the ON app's database ------------------------------------------------------------------
@@ -473,7 +477,8 @@ def report(args, on: Measured, off: Measured, floor: Measured, sent: Sent, floor
     )
     for s in segments:
         seg = segment_epoch(s["start"])
-        whole = on.first.epoch <= seg and seg + SEGMENT <= on.last.epoch
+        # whole: the input ran over all of it (a second of slack for the start after --align)
+        whole = sent.started - 1 <= seg and seg + SEGMENT <= sent.ended + 1
         print(
             f"  segment {s['start'][:16]}Z: logged {s['logged_seconds']:.0f} s, {s['minutes']} minute rows, "
             f"keys {s['keys']}/{sent.keys.get(seg, 0)}, clicks {s['clicks']}/{sent.clicks.get(seg, 0)}, "
