@@ -11,7 +11,6 @@ week's end and its lock, and the controls go and forged requests are refused.
 from __future__ import annotations
 
 import re
-import signal
 import sqlite3
 import time
 from contextlib import closing
@@ -22,10 +21,10 @@ from playwright.sync_api import Browser, Page, expect
 
 from core import rules
 from tests.e2e.conftest import LOGS
-from tests.e2e.processes import TeamApp, start_team_app
+from tests.e2e.processes import TeamApp
 from tests.e2e.worked_week import advance as _advance
+from tests.e2e.worked_week import clock_app, on_demo_contract_friday_evening, server_week
 from tests.e2e.worked_week import http as _http
-from tests.e2e.worked_week import on_demo_contract_friday_evening, server_week
 from tests.support.diary_data import minutes_of
 from ui import diary_view as dv
 
@@ -65,20 +64,15 @@ class World:
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory) -> World:
-    app = start_team_app(
+    with clock_app(
         tmp_path_factory.mktemp("diary-server-diary-data"),
         LOGS / "e2e-diary-server-diary.log",
-        extra_args=["--no-window", "--test-clock"],
-        label="Team app (diary server's Work Diary)",
-    )
-    try:
+        "Team app (diary server's Work Diary)",
+    ) as app:
         diary_url = EMBEDDED_RE.search(app.server.output()).group(1)
         cid, friday = on_demo_contract_friday_evening(app)
         made = server_week(app, cid, friday, camera_every=7)
         yield World(app, diary_url, cid, rules.week_start(friday), made.segment_uuids)
-    finally:
-        code = app.server.stop(signal.SIGTERM)
-        app.server.assert_clean_stop(code, "Team app stopped.")
 
 
 def _sign_in(page: Page, world: World, role: str) -> None:

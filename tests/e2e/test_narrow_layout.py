@@ -9,7 +9,6 @@ the diary server (as in test_diary_server_diary.py) and pulled by the Team app.
 from __future__ import annotations
 
 import re
-import signal
 import time
 from datetime import datetime, timedelta
 
@@ -18,9 +17,9 @@ from playwright.sync_api import Page, expect
 
 from core import rules
 from tests.e2e.conftest import LAPTOP, LOGS, NARROW
-from tests.e2e.processes import SCREENSHOTS, TeamApp, start_team_app
+from tests.e2e.processes import SCREENSHOTS, TeamApp
+from tests.e2e.worked_week import clock_app, on_demo_contract_friday_evening, server_week
 from tests.e2e.worked_week import http as _http
-from tests.e2e.worked_week import on_demo_contract_friday_evening, server_week
 
 EMBEDDED_RE = re.compile(r"Embedded Work Diary running at (http://127\.0\.0\.1:\d+)/")
 SIZES = (NARROW, LAPTOP)
@@ -39,22 +38,15 @@ class World:
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory) -> World:
-    app = start_team_app(
-        tmp_path_factory.mktemp("narrow-layout-data"),
-        LOGS / "e2e-narrow-layout.log",
-        extra_args=["--no-window", "--test-clock"],
-        label="Team app (narrow layout)",
-    )
-    try:
+    with clock_app(
+        tmp_path_factory.mktemp("narrow-layout-data"), LOGS / "e2e-narrow-layout.log", "Team app (narrow layout)"
+    ) as app:
         diary_url = EMBEDDED_RE.search(app.server.output()).group(1)
         cid, friday = on_demo_contract_friday_evening(app)
         server_week(app, cid, friday, camera_every=7)
         with _http(app) as client:
             client.post("/sync/retry")
         yield World(app, diary_url, cid, rules.week_start(friday))
-    finally:
-        code = app.server.stop(signal.SIGTERM)
-        app.server.assert_clean_stop(code, "Team app stopped.")
 
 
 def _settle(page: Page) -> None:

@@ -7,7 +7,6 @@ the app's clock is moved to the Friday evening of that week, then past its end a
 from __future__ import annotations
 
 import re
-import signal
 import sqlite3
 from contextlib import closing
 from datetime import datetime, timedelta
@@ -17,9 +16,9 @@ from playwright.sync_api import Page, expect
 
 from core import rules
 from tests.e2e.conftest import LOGS
-from tests.e2e.processes import TeamApp, start_team_app
+from tests.e2e.processes import TeamApp
 from tests.e2e.worked_week import advance as _advance
-from tests.e2e.worked_week import on_demo_contract_friday_evening
+from tests.e2e.worked_week import clock_app, on_demo_contract_friday_evening
 from tests.support.diary_data import minutes_of
 
 
@@ -44,13 +43,9 @@ class Diary:
 
 @pytest.fixture(scope="module")
 def diary(tmp_path_factory) -> Diary:
-    app = start_team_app(
-        tmp_path_factory.mktemp("work-diary-data"),
-        LOGS / "e2e-work-diary.log",
-        extra_args=["--no-window", "--test-clock"],
-        label="Team app (Work Diary)",
-    )
-    try:
+    with clock_app(
+        tmp_path_factory.mktemp("work-diary-data"), LOGS / "e2e-work-diary.log", "Team app (Work Diary)"
+    ) as app:
         cid, friday = on_demo_contract_friday_evening(app)
         from models.local import local_db, open_local_database
         from tests.support.diary_data import work_week
@@ -62,9 +57,6 @@ def diary(tmp_path_factory) -> Diary:
             db.close()
             local_db.initialize(None)
         yield Diary(app, cid, rules.week_start(friday), made.segment_ids)
-    finally:
-        code = app.server.stop(signal.SIGTERM)
-        app.server.assert_clean_stop(code, "Team app stopped.")
 
 
 def test_week_grid_drag_selects_and_edits_memos_in_place(page: Page, diary: Diary, screenshot):

@@ -4,13 +4,28 @@ freelancer, the demo contract chosen, the test clock on Friday 18:00 UTC of the 
 
 from __future__ import annotations
 
+import contextlib
+import signal
 import sqlite3
+from collections.abc import Iterator
 from contextlib import closing
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from core import rules
 from tests.e2e.logging_helpers import advance, http
-from tests.e2e.processes import TeamApp
+from tests.e2e.processes import TeamApp, start_team_app
+
+
+@contextlib.contextmanager
+def clock_app(data_dir: Path, log: Path, label: str) -> Iterator[TeamApp]:
+    """``python app.py --no-window --test-clock`` for a module's tests; it must stop cleanly."""
+    app = start_team_app(data_dir, log, extra_args=["--no-window", "--test-clock"], label=label)
+    try:
+        yield app
+    finally:
+        code = app.server.stop(signal.SIGTERM)
+        app.server.assert_clean_stop(code, "Team app stopped.")
 
 
 def on_demo_contract_friday_evening(app: TeamApp) -> tuple[int, datetime]:
