@@ -239,7 +239,6 @@ def serve_team_app(settings: Settings, data_dir: Path, instance, out: TextIO) ->
             client_factory=svc.client_factory, token_store=svc.token_store, now=svc.naive_now()
         )
 
-    poller = contracts_sync.ContractPoller(refresh).start()
     from sync.clock import FollowingClock
     from sync.worker import SyncWorker
     from tracker.clock import SystemClock
@@ -252,6 +251,8 @@ def serve_team_app(settings: Settings, data_dir: Path, instance, out: TextIO) ->
         clock=SystemClock() if clock is None else FollowingClock(clock),
         data_dir=data_dir,
         on_change=lambda: svc.controller.refresh("status"),  # the status line's upload state
+        refresh_contracts=refresh,
+        listen=True,  # the diary's changes come by a held pull, not a pull every 15 s
     ).start()
     svc.sync_worker = sync_worker
     svc.controller.after_edit = sync_worker.poke
@@ -302,7 +303,6 @@ def serve_team_app(settings: Settings, data_dir: Path, instance, out: TextIO) ->
             tray.stop()
         svc.shutdown()  # logging off: the last interval and a pending snapshot are stored
         server.stop()
-        poller.stop()
         sync_worker.stop()
         if embedded is not None:
             embedded.stop()

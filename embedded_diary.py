@@ -30,7 +30,8 @@ def start_embedded_diary(data_dir: Path, out: TextIO, clock=None):
     from web.serving import ServerThread
 
     diary_dir = ensure_private_dir(data_dir / "diary")
-    config = {"DATA_DIR": diary_dir}
+    # One process writes this diary: a held pull is woken by the write itself, never by a poll.
+    config = {"DATA_DIR": diary_dir, "CHANGES_POLL_SECONDS": 0}
     if clock is not None:
         from datetime import UTC
 

@@ -3,7 +3,9 @@ label edits, and the changes feed. Rules live in ``diary_server/sync_service/``.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import time
 from datetime import datetime
 from typing import Annotated, Literal
 
@@ -151,9 +153,21 @@ class SegmentEditIn(Schema):
     edited_at = DateTime(load_default=None, allow_none=True, metadata={"description": "Default: now"})
 
 
+#: Longest a pull may be held open waiting for a change (below the usual 60 s proxy timeout).
+MAX_WAIT_SECONDS = 55
+
+
 class ChangesQuery(Schema):
     since = Integer(load_default=0, validate=Range(0, 2**63 - 1))
     limit = Integer(load_default=500, validate=Range(1, svc.MAX_BATCH))
+    wait = Integer(
+        load_default=0,
+        validate=Range(0, MAX_WAIT_SECONDS),
+        metadata={
+            "description": "Seconds to hold the answer while there is nothing new (a long-poll):"
+            " it comes back as soon as something changes on one of the caller's contracts."
+        },
+    )
 
 
 class ChangesOut(Schema):
@@ -300,4 +314,34 @@ def patch_segment(segment_uuid: str, body):
     responses={401: "Not signed in", 422: "Invalid input"},
 )
 def sync_changes(query):
-    return _json(svc.changes(auth.current_user, query["since"], query["limit"], g.now, _origin()))
+    user, origin = auth.current_user, _origin()
+    waiters = current_app.extensions["change_waiters"]
+    wait = min(query["wait"], current_app.config["CHANGES_MAX_WAIT"])
+    deadline = time.monotonic() + wait
+    generation = waiters.generation()
+    page = svc.changes(user, query["since"], query["limit"], g.now, origin)
+    while _nothing_in(page) and (left := deadline - time.monotonic()) > 0:
+        with _connection_released():
+            woke = waiters.wait([user.id], page["cursor"], left, generation, origin)
+        if not woke:
+            break
+        generation = waiters.generation()
+        page = svc.changes(user, page["cursor"], query["limit"], current_app.extensions["diary_clock"](), origin)
+    return _json(page)
+
+
+def _nothing_in(page: dict) -> bool:
+    return not (page["more"] or page["segments"] or page["snapshots"] or page["contracts"])
+
+
+@contextlib.contextmanager
+def _connection_released():
+    """A held pull gives its database connection back while it waits (a pool of 20 would
+    otherwise hold 20 Team apps), and takes one again to read the feed."""
+    db = current_app.extensions["diary_db"]
+    if not db.is_closed():
+        db.close()
+    try:
+        yield
+    finally:
+        db.connect(reuse_if_open=True)

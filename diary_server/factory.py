@@ -109,7 +109,9 @@ def create_app(config: Mapping[str, Any]) -> APIFlask:
     ``config`` keys: DATA_DIR (Path), DATABASE_URL (str; default SQLite in DATA_DIR),
     SECRET_KEY, LOGIN_ATTEMPTS (int), CLOCK (callable returning naive UTC), TESTING,
     TRUSTED_PROXIES (int, reverse proxies in front whose X-Forwarded-* headers count; 0 = none),
-    BEHIND_TLS (bool: cookies Secure and HSTS always), HASH_SLOTS (int, password hashes at once;
+    BEHIND_TLS (bool: cookies Secure and HSTS always), CHANGES_MAX_WAIT (int, longest a held
+    pull waits, seconds), CHANGES_POLL_SECONDS (float, how often a waiting pull looks for other
+    processes' writes; 0 = this process writes alone), HASH_SLOTS (int, password hashes at once;
     0 = half the cores), HASH_WAIT_SECONDS (float, how long a sign-in waits for a slot).
     The database is opened and migrated here, so a fresh database is ready at once.
     """
@@ -145,6 +147,7 @@ def create_app(config: Mapping[str, Any]) -> APIFlask:
         LOGIN_ATTEMPTS=int(config.get("LOGIN_ATTEMPTS", 5)),
         DATA_DIR=data_dir,
         DATABASE_URL=database_url,
+        CHANGES_MAX_WAIT=int(config.get("CHANGES_MAX_WAIT", 55)),
         TESTING=bool(config.get("TESTING", False)),
         VALIDATION_ERROR_STATUS_CODE=422,
         AUTH_ERROR_DESCRIPTION="Sign in first: send 'Authorization: Bearer <token>'.",
@@ -179,6 +182,19 @@ def create_app(config: Mapping[str, Any]) -> APIFlask:
     def _close_db(exc: BaseException | None) -> None:
         if not db.is_closed():
             db.close()
+
+    from diary_server.change_waiters import ChangeWaiters
+    from diary_server.sync_service.feed import parties_changed_after
+
+    poll = config.get("CHANGES_POLL_SECONDS", 1.0)
+    waiters = ChangeWaiters(parties_changed_after, poll_seconds=float(poll) if poll else None)
+    app.extensions["change_waiters"] = waiters
+
+    @app.after_request
+    def _wake_waiters(response):
+        if request.method not in ("GET", "HEAD", "OPTIONS"):  # committed by now (after the view)
+            waiters.poke()
+        return response
 
     @app.after_request
     def _security_headers(response):

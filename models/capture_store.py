@@ -157,9 +157,11 @@ class SqliteCaptureSink:
         in_transaction: InTransactionHook | None = None,
         durable: bool = False,
         reserve: DiskReserve | None = None,
+        after_commit: Callable[[], None] | None = None,
     ) -> None:
         self.data_dir = Path(data_dir)
         self._hook = in_transaction
+        self._after_commit = after_commit
         self._durable = durable
         self._dirs_made: set[Path] = set()
         self.reserve = reserve if reserve is not None else DiskReserve(self.data_dir)
@@ -217,6 +219,8 @@ class SqliteCaptureSink:
         if self._on_reserve and self.reserve.ensure():
             log.info("the disk of %s has room again: the reserve is back", self.data_dir)
             self._on_reserve = False
+        if self._after_commit is not None:  # committed: whoever reads it now sees it
+            self._after_commit()
         return result
 
     def _write(self, update: SegmentUpdate) -> int | None:

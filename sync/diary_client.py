@@ -25,7 +25,8 @@ from sync.sync_errors import (
     error_for,
 )
 
-DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+READ_SECONDS, CONNECT_SECONDS = 10.0, 5.0
+DEFAULT_TIMEOUT = httpx.Timeout(READ_SECONDS, connect=CONNECT_SECONDS)
 
 
 @dataclass(frozen=True)
@@ -185,5 +186,13 @@ class DiaryClient:
         """Upload one snapshot (idempotent by UUID); raises Refused with the diary's code."""
         return self._sync_json(self._request("PUT", f"/api/v1/snapshots/{snapshot_uuid}", json=body))
 
-    def sync_changes(self, since: int, limit: int = 500) -> dict:
-        return self._sync_json(self._request("GET", "/api/v1/sync/changes", params={"since": since, "limit": limit}))
+    def sync_changes(self, since: int, limit: int = 500, wait: int = 0) -> dict:
+        """The changes feed after cursor ``since``. With ``wait`` the diary holds the answer
+        until something changes on one of this account's contracts, up to that many seconds
+        (a long-poll: an idle Team app sleeps in one socket read instead of polling)."""
+        params = {"since": since, "limit": limit}
+        extra = {}
+        if wait:
+            params["wait"] = wait
+            extra["timeout"] = httpx.Timeout(wait + READ_SECONDS, connect=CONNECT_SECONDS)
+        return self._sync_json(self._request("GET", "/api/v1/sync/changes", params=params, **extra))

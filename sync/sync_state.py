@@ -15,7 +15,12 @@ from sync.sync_errors import ServerBusy
 BATCH = 200
 #: Longest a round pushes before it pulls (and lets a stop request in).
 MAX_BATCHES_PER_ROUND = 50
+#: A worker without a listener (or whose listener cannot reach the diary) pulls this often.
 IDLE_SECONDS = 15.0
+#: While the listener holds a pull open, the worker's own pull is only a safety net.
+SAFETY_NET_SECONDS = 600.0
+#: The whole contract list is fetched again this often (changes come through the feed).
+CONTRACT_REFRESH = timedelta(hours=1)
 BACKOFF_BASE = 2.0
 BACKOFF_CAP = 60.0  # a diary back from an outage is seen within a minute
 #: An item-level "not yet" (e.g. a snapshot whose segment the diary does not have yet).

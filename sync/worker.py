@@ -18,7 +18,6 @@ import logging
 import random
 import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 
@@ -28,13 +27,16 @@ from models.remote_segments import apply_remote_segments, parse_time
 from models.segments import OUTBOX_SEGMENT, OUTBOX_SNAPSHOT
 from sync import outbox
 from sync.account import current_account
+from sync.changes_listener import ChangesListener
 from sync.contracts import store_contracts
 from sync.diary_client import DiaryClient, DiaryError, DiaryUnreachable, NotSignedIn
 from sync.isolation import send_isolating
-from sync.payloads import NOT_SENT, image_rows, iso_time, segment_payloads, upload_one
+from sync.payloads import segment_payloads
+from sync.snapshot_push import SnapshotPush
 from sync.sync_errors import Refused, ServerBusy
 from sync.sync_state import (
     BATCH,
+    CONTRACT_REFRESH,
     CRASH_ATTEMPTS,
     CURSOR_KEY,
     IDLE_SECONDS,
@@ -46,6 +48,7 @@ from sync.sync_state import (
     PROBLEM_KEY,
     PULL_LIMIT,
     RETRYABLE_CODES,
+    SAFETY_NET_SECONDS,
     SERVER_ERROR_KEY,
     UPLOAD_STREAMS,
     RoundResult,
@@ -70,6 +73,8 @@ class SyncWorker:
         idle_seconds: float = IDLE_SECONDS,
         upload_streams: int = UPLOAD_STREAMS,
         on_change: Callable[[], None] | None = None,
+        refresh_contracts: Callable[[], object] | None = None,
+        listen: bool = False,
     ) -> None:
         self._client_factory = client_factory
         self._tokens = token_store
@@ -85,12 +90,25 @@ class SyncWorker:
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()  # one round at a time (thread and Retry button)
+        self._refresh_contracts = refresh_contracts
+        self._contracts_due = self.clock.now()  # the full contract list: at start, then hourly
+        self._client_lock = threading.Lock()
+        self._client: DiaryClient | None = None
+        self._client_key: tuple[str, str] | None = None
+        self.last_ok = None  # the last round the diary answered (written when it moved data)
+        self.listener = (
+            ChangesListener(client=self._listening_client, on_changes=self.poke, clock=clock, rng=self._rng)
+            if listen
+            else None
+        )
 
     # --- thread -------------------------------------------------------------------------
 
     def start(self) -> SyncWorker:
         self._thread = threading.Thread(target=self._run, name="sync-worker", daemon=True)
         self._thread.start()
+        if self.listener is not None:
+            self.listener.start()
         return self
 
     def poke(self) -> None:
@@ -100,23 +118,59 @@ class SyncWorker:
     def stop(self, timeout: float = 10.0) -> None:
         self._stop.set()
         self._wake.set()
+        if self.listener is not None:
+            self.listener.stop(timeout=1.0)
         if self._thread is not None and self._thread.is_alive():
             self._thread.join(timeout)
+        with self._client_lock:
+            if self._client is not None:
+                self._client.close()
+                self._client, self._client_key = None, None
 
     def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                with local_db.connection_context():
-                    result = self.run_once()
-                delay = result.delay
-            except Exception:  # the worker must never die; the outbox keeps everything
-                log.exception("sync round failed")
-                self.failures += 1
-                delay = backoff_seconds(self.failures, self._rng)
-            if delay > 0:
-                self.clock.wait_until(self.clock.now() + timedelta(seconds=delay), self._wake)
-            if not self._stop.is_set():
-                self._wake.clear()
+        local_db.connect(reuse_if_open=True)  # this thread's own, kept open between rounds
+        try:
+            while not self._stop.is_set():
+                try:
+                    delay = self.run_once().delay
+                except Exception:  # the worker must never die; the outbox keeps everything
+                    log.exception("sync round failed")
+                    self.failures += 1
+                    delay = backoff_seconds(self.failures, self._rng)
+                if delay > 0:
+                    self.clock.wait_until(self.clock.now() + timedelta(seconds=delay), self._wake)
+                if not self._stop.is_set():
+                    self._wake.clear()
+        finally:
+            if not local_db.is_closed():
+                local_db.close()
+
+    # --- the one HTTP client ------------------------------------------------------------
+
+    def _client_for(self, diary_url: str, token: str) -> DiaryClient:
+        """One long-lived client (keep-alive, one TLS session) per diary and token, shared by
+        the rounds and the listener; a new sign-in or diary gets a new one."""
+        with self._client_lock:
+            if self._client is None or self._client_key != (diary_url, token):
+                if self._client is not None:
+                    self._client.close()
+                self._client = self._client_factory(diary_url, token=token)
+                self._client_key = (diary_url, token)
+            return self._client
+
+    def _listening_client(self) -> tuple[str, DiaryClient] | None:
+        account = current_account()
+        token = self._tokens.get(account.diary_url) if account is not None else None
+        if account is None or not token:
+            return None
+        return account.diary_url, self._client_for(account.diary_url, token)
+
+    def _idle_seconds(self) -> float:
+        """How long a round that left nothing due waits: while the listener hears the diary,
+        the pull is only a safety net; without it, the worker pulls on its own."""
+        if self.listener is not None and self.listener.connected:
+            return max(self.idle_seconds, SAFETY_NET_SECONDS)
+        return self.idle_seconds
 
     # --- one round ------------------------------------------------------------------------
 
@@ -131,11 +185,11 @@ class SyncWorker:
                 set_state(PROBLEM_KEY, "The sign-in token is missing on this computer. Sign out and sign in again.")
                 return result
             try:
-                with self._client_factory(account.diary_url, token=token) as client:
-                    self._push_segments(client, result)
-                    self._push_snapshots(client, result)
-                    self._pull(client, account.diary_url, result)
-                    self._settle_crashing(result)  # the diary answered the pull: it works
+                client = self._client_for(account.diary_url, token)
+                self._push_segments(client, result)
+                SnapshotPush(self.clock, self.data_dir, self.batch_size, self.upload_streams).run(client, result)
+                self._pull(client, account.diary_url, result)
+                self._settle_crashing(result)  # the diary answered the pull: it works
             except (DiaryUnreachable, ServerBusy, NotSignedIn, DiaryError) as exc:
                 self.failures += 1
                 result.failure = str(exc)
@@ -160,21 +214,37 @@ class SyncWorker:
             failed_alone = result.crash_error if result.crashing and not result.pushed else None
             if failed_alone is not None:  # it answers, but failed on all we sent: say so
                 result.failure = str(failed_alone)
-            with local_db.atomic():
+            moved = bool(result.pushed or result.uploaded or result.pulled or result.parked)
+            self.last_ok = now
+            with local_db.atomic():  # (set_state writes nothing when the value is the same)
                 set_state(OFFLINE_KEY, None)
                 set_state(SERVER_ERROR_KEY, str(failed_alone.status) if failed_alone else None)
                 set_state(PROBLEM_KEY, None)
-                set_state(LAST_OK_KEY, now.isoformat())
+                if moved:  # a round that found nothing writes nothing
+                    set_state(LAST_OK_KEY, now.isoformat())
+            self._maybe_refresh_contracts(now)
             nxt = outbox.next_due_at(now)
             if outbox.due(OUTBOX_SEGMENT, now, 1) or outbox.due(OUTBOX_SNAPSHOT, now, 1):
                 result.delay = 0.0
             else:
-                result.delay = self.idle_seconds
+                idle = self._idle_seconds()
+                result.delay = idle
                 if nxt is not None:
-                    result.delay = max(0.05, min(self.idle_seconds, (nxt - now).total_seconds()))
+                    result.delay = max(0.05, min(idle, (nxt - now).total_seconds()))
             if result.pushed or result.uploaded or result.pulled or result.parked or result.contracts_changed:
                 self._on_change()
             return result
+
+    def _maybe_refresh_contracts(self, now) -> None:
+        """The whole contract list, at the first round and then hourly: each change to a
+        contract comes through the feed, but a rate that starts on Monday writes no row."""
+        if self._refresh_contracts is None or now < self._contracts_due:
+            return
+        self._contracts_due = now + CONTRACT_REFRESH
+        try:
+            self._refresh_contracts()
+        except Exception:  # the copy stays; the next hour tries again
+            log.exception("refreshing the contract list failed")
 
     # --- segments -------------------------------------------------------------------------
 
@@ -268,104 +338,6 @@ class SyncWorker:
             result.parked += 1
         apply_remote_segments(merged)
         outbox.done_many(acked)
-
-    # --- snapshots ------------------------------------------------------------------------
-
-    def _push_snapshots(self, client: DiaryClient, result: RoundResult) -> None:
-        for _ in range(MAX_BATCHES_PER_ROUND):
-            items = outbox.due(OUTBOX_SNAPSHOT, self.clock.now(), self.batch_size)
-            if not items:
-                return
-            rows = image_rows([i.local_id for i in items])
-            tombstones: list[tuple[outbox.Item, dict]] = []
-            uploads: list[tuple[outbox.Item, dict]] = []
-            nothing: list[outbox.Item] = []
-            for item in items:
-                row = rows.get(item.local_id)
-                if row is None or (row["deleted_at"] is None and row["path"] is None):
-                    nothing.append(item)  # nothing to upload (a failed capture attempt)
-                elif row["deleted_at"] is not None:
-                    tombstones.append(
-                        (
-                            item,
-                            {
-                                "uuid": row["uuid"],
-                                "segment_uuid": row["segment_uuid"],
-                                "kind": row["kind"],
-                                "deleted_at": iso_time(row["deleted_at"]),
-                            },
-                        )
-                    )
-                else:
-                    uploads.append((item, row))
-            if nothing:
-                with local_db.atomic():
-                    outbox.done_many(nothing)
-            self._upload_all(client, uploads, result)
-            if tombstones:
-                answer = client.sync_push([], [t for _, t in tombstones])
-                by_uuid = {r["uuid"]: r for r in answer.get("snapshot_results", [])}
-                with local_db.atomic():
-                    for item, _ in tombstones:
-                        self._simple_result(item, by_uuid.get(item.uuid.lower()), result)
-
-    def _upload_all(self, client: DiaryClient, uploads: list[tuple[outbox.Item, dict]], result: RoundResult) -> None:
-        """Upload a batch's snapshots over ``upload_streams`` keep-alive connections at once.
-
-        A lone stream leaves both ends idle in turn (the diary waits while this side reads and
-        encodes the next file, then this side waits while the diary verifies and stores), so
-        two overlap that. The threads only read files and talk HTTP (each holds one encoded
-        snapshot, so memory stays flat); the outcomes are written here, in one transaction per
-        batch. Each upload is idempotent by UUID, so whatever the diary stored before a network
-        failure is acknowledged and the rest is simply sent again in a later round."""
-        if not uploads:
-            return
-        halted = threading.Event()  # a round-ending failure: start no further uploads
-
-        def upload(pair: tuple[outbox.Item, dict]) -> DiaryError | OSError | None:
-            if halted.is_set():
-                return NOT_SENT
-            outcome = upload_one(client, self.data_dir, pair[1])
-            if isinstance(outcome, DiaryError) and not isinstance(outcome, Refused):
-                halted.set()
-            return outcome
-
-        if self.upload_streams <= 1 or len(uploads) == 1:
-            outcomes = [upload(pair) for pair in uploads]
-        else:
-            with ThreadPoolExecutor(self.upload_streams, thread_name_prefix="sync-upload") as pool:
-                outcomes = list(pool.map(upload, uploads))
-        acked: list[outbox.Item] = []
-        failure: DiaryError | None = None
-        with local_db.atomic():
-            for (item, _row), outcome in zip(uploads, outcomes, strict=True):
-                if outcome is None:
-                    acked.append(item)
-                elif isinstance(outcome, OSError):
-                    outbox.park(item, "file_missing", f"The snapshot file cannot be read ({outcome.strerror}).")
-                    result.parked += 1
-                elif isinstance(outcome, Refused):
-                    if outcome.code in RETRYABLE_CODES:
-                        outbox.retry_later(item, self.clock.now() + ITEM_RETRY, str(outcome))
-                    else:
-                        outbox.park(item, outcome.code, str(outcome))
-                        result.parked += 1
-                elif outcome is not NOT_SENT and failure is None:
-                    failure = outcome
-            outbox.done_many(acked)
-        result.uploaded += len(acked)
-        if failure is not None:
-            raise failure
-
-    def _simple_result(self, item: outbox.Item, answer: dict | None, result: RoundResult) -> None:
-        if answer is not None and answer["status"] == "ok":
-            outbox.done(item)
-            result.uploaded += 1
-        elif answer is None or (answer.get("code") in RETRYABLE_CODES):
-            outbox.retry_later(item, self.clock.now() + ITEM_RETRY, (answer or {}).get("message") or "no answer")
-        else:
-            outbox.park(item, answer.get("code") or "refused", answer.get("message") or "Refused by the diary.")
-            result.parked += 1
 
     # --- pull -----------------------------------------------------------------------------
 

@@ -141,7 +141,14 @@ def _wire_logging(app: Flask, clock, sources: dict | None, data_dir: Path) -> No
 
     svc = services(app)
     hooks: list = []
-    sink = SqliteCaptureSink(data_dir, in_transaction=lambda *args: [hook(*args) for hook in hooks])
+
+    def upload_soon() -> None:  # the outbox has work: the worker pushes it now, not on a timer
+        if svc.sync_worker is not None:
+            svc.sync_worker.poke()
+
+    sink = SqliteCaptureSink(
+        data_dir, in_transaction=lambda *args: [hook(*args) for hook in hooks], after_commit=upload_soon
+    )
     with local_db.connection_context():
         moved = sink.recover()
         prefs = prefs_mod.load()

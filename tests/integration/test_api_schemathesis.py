@@ -132,6 +132,8 @@ def diary_api(request, tmp_path_factory):
             "TESTING": False,  # a server error must come back as a 500 response, not an exception
             # Generated sign-ins fail by the hundred; the limit itself is tested in test_diary_api.py.
             "LOGIN_ATTEMPTS": 1_000_000,
+            # Generated pulls ask to wait up to 55 s; held pulls are tested in test_changes_wait.py.
+            "CHANGES_MAX_WAIT": 0,
         }
     )
     db = app.extensions["diary_db"]

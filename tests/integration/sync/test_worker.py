@@ -65,7 +65,7 @@ def make_worker(team_app, sqlite_diary, capture_clock, clock, monkeypatch):
     # The diary's clock follows the Team app's, so time logged "now" is not in the diary's future.
     monkeypatch.setattr(type(clock), "__call__", lambda self: capture_clock.now().replace(tzinfo=None))
 
-    def make(transport=None):
+    def make(transport=None, **options):
         transport = transport or FlakyTransport(sqlite_diary)
 
         def factory(url, token=None):
@@ -78,7 +78,7 @@ def make_worker(team_app, sqlite_diary, capture_clock, clock, monkeypatch):
             clock=capture_clock,
             data_dir=team_app.config["DATA_DIR"],
             rng=random.Random(7),
-            batch_size=3,
+            **{"batch_size": 3, **options},
         )
 
     return make
