@@ -303,7 +303,10 @@ def serve_team_app(settings: Settings, data_dir: Path, instance, out: TextIO) ->
             tray.stop()
         svc.shutdown()  # logging off: the last interval and a pending snapshot are stored
         server.stop()
-        sync_worker.stop()
+        sync_worker.stop_listening()  # no new held pull...
+        if embedded is not None:
+            diary_app.extensions["change_waiters"].stop()  # ...and the one in flight answered now
+        sync_worker.stop()  # closes its connections before the diary's side does (no TIME_WAIT there)
         if embedded is not None:
             embedded.stop()
             close_cleanly(diary_app.extensions["diary_db"])

@@ -115,11 +115,15 @@ class SyncWorker:
         """Start a round now (after Retry, sign-in, or an edit)."""
         self._wake.set()
 
+    def stop_listening(self) -> None:
+        if self.listener is not None:
+            self.listener.stop(timeout=0)
+
     def stop(self, timeout: float = 10.0) -> None:
         self._stop.set()
         self._wake.set()
         if self.listener is not None:
-            self.listener.stop(timeout=1.0)
+            self.listener.stop(timeout=0.5)  # a remote held pull ends by itself (daemon)
         if self._thread is not None and self._thread.is_alive():
             self._thread.join(timeout)
         with self._client_lock:
