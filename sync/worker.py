@@ -90,6 +90,8 @@ class SyncWorker:
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()  # one round at a time (thread and Retry button)
+        self._rounds = threading.Condition()  # counts rounds, for the listener
+        self._started = self._finished = 0
         self._refresh_contracts = refresh_contracts
         self._contracts_due = self.clock.now()  # the full contract list: at start, then hourly
         self._client_lock = threading.Lock()
@@ -97,7 +99,7 @@ class SyncWorker:
         self._client_key: tuple[str, str] | None = None
         self.last_ok = None  # the last round the diary answered (written when it moved data)
         self.listener = (
-            ChangesListener(client=self._listening_client, on_changes=self.poke, clock=clock, rng=self._rng)
+            ChangesListener(client=self._listening_client, on_changes=self._heard, clock=clock, rng=self._rng)
             if listen
             else None
         )
@@ -180,64 +182,81 @@ class SyncWorker:
 
     def run_once(self) -> RoundResult:
         with self._lock:
-            result = RoundResult()
-            account = current_account()
-            if account is None:
-                return result
-            token = self._tokens.get(account.diary_url)
-            if not token:
-                set_state(PROBLEM_KEY, "The sign-in token is missing on this computer. Sign out and sign in again.")
-                return result
+            with self._rounds:
+                self._started += 1
             try:
-                client = self._client_for(account.diary_url, token)
-                self._push_segments(client, result)
-                SnapshotPush(self.clock, self.data_dir, self.batch_size, self.upload_streams).run(client, result)
-                self._pull(client, account.diary_url, result)
-                self._settle_crashing(result)  # the diary answered the pull: it works
-            except (DiaryUnreachable, ServerBusy, NotSignedIn, DiaryError) as exc:
-                self.failures += 1
-                result.failure = str(exc)
-                now = self.clock.now()
-                with local_db.atomic():
-                    if isinstance(exc, NotSignedIn):
-                        set_state(
-                            PROBLEM_KEY, "The Work Diary no longer accepts this sign-in. Sign out and sign in again."
-                        )
-                    elif isinstance(exc, ServerBusy) and exc.status >= 500:
-                        # Reached, but failing: not "offline", and the user should know which.
-                        set_state(OFFLINE_KEY, None)
-                        set_state(SERVER_ERROR_KEY, str(exc.status))
-                    elif get_state(OFFLINE_KEY) is None:
-                        set_state(OFFLINE_KEY, now.isoformat())
-                        set_state(SERVER_ERROR_KEY, None)
-                result.delay = backoff_seconds(self.failures, self._rng)
-                self._on_change()
-                return result
-            self.failures = 0
-            now = self.clock.now()
-            failed_alone = result.crash_error if result.crashing and not result.pushed else None
-            if failed_alone is not None:  # it answers, but failed on all we sent: say so
-                result.failure = str(failed_alone)
-            moved = bool(result.pushed or result.uploaded or result.pulled or result.parked)
-            self.last_ok = now
-            with local_db.atomic():  # (set_state writes nothing when the value is the same)
-                set_state(OFFLINE_KEY, None)
-                set_state(SERVER_ERROR_KEY, str(failed_alone.status) if failed_alone else None)
-                set_state(PROBLEM_KEY, None)
-                if moved:  # a round that found nothing writes nothing
-                    set_state(LAST_OK_KEY, now.isoformat())
-            self._maybe_refresh_contracts(now)
-            nxt = outbox.next_due_at(now)
-            if outbox.due(OUTBOX_SEGMENT, now, 1) or outbox.due(OUTBOX_SNAPSHOT, now, 1):
-                result.delay = 0.0
-            else:
-                idle = self._idle_seconds()
-                result.delay = idle
-                if nxt is not None:
-                    result.delay = max(0.05, min(idle, (nxt - now).total_seconds()))
-            if result.pushed or result.uploaded or result.pulled or result.parked or result.contracts_changed:
-                self._on_change()
+                return self._round()
+            finally:
+                with self._rounds:
+                    self._finished += 1
+                    self._rounds.notify_all()
+
+    def _heard(self) -> None:
+        """The listener heard news: a round pulls it, and the listener waits for that round to
+        end before holding its next pull (else it would hear the same news again)."""
+        with self._rounds:
+            target = self._started + 1
+        self.poke()
+        with self._rounds:
+            self._rounds.wait_for(lambda: self._finished >= target or self._stop.is_set(), timeout=60)
+
+    def _round(self) -> RoundResult:
+        result = RoundResult()
+        account = current_account()
+        if account is None:
             return result
+        token = self._tokens.get(account.diary_url)
+        if not token:
+            set_state(PROBLEM_KEY, "The sign-in token is missing on this computer. Sign out and sign in again.")
+            return result
+        try:
+            client = self._client_for(account.diary_url, token)
+            self._push_segments(client, result)
+            SnapshotPush(self.clock, self.data_dir, self.batch_size, self.upload_streams).run(client, result)
+            self._pull(client, account.diary_url, result)
+            self._settle_crashing(result)  # the diary answered the pull: it works
+        except (DiaryUnreachable, ServerBusy, NotSignedIn, DiaryError) as exc:
+            self.failures += 1
+            result.failure = str(exc)
+            now = self.clock.now()
+            with local_db.atomic():
+                if isinstance(exc, NotSignedIn):
+                    set_state(PROBLEM_KEY, "The Work Diary no longer accepts this sign-in. Sign out and sign in again.")
+                elif isinstance(exc, ServerBusy) and exc.status >= 500:
+                    # Reached, but failing: not "offline", and the user should know which.
+                    set_state(OFFLINE_KEY, None)
+                    set_state(SERVER_ERROR_KEY, str(exc.status))
+                elif get_state(OFFLINE_KEY) is None:
+                    set_state(OFFLINE_KEY, now.isoformat())
+                    set_state(SERVER_ERROR_KEY, None)
+            result.delay = backoff_seconds(self.failures, self._rng)
+            self._on_change()
+            return result
+        self.failures = 0
+        now = self.clock.now()
+        failed_alone = result.crash_error if result.crashing and not result.pushed else None
+        if failed_alone is not None:  # it answers, but failed on all we sent: say so
+            result.failure = str(failed_alone)
+        moved = bool(result.pushed or result.uploaded or result.pulled or result.parked)
+        self.last_ok = now
+        with local_db.atomic():  # (set_state writes nothing when the value is the same)
+            set_state(OFFLINE_KEY, None)
+            set_state(SERVER_ERROR_KEY, str(failed_alone.status) if failed_alone else None)
+            set_state(PROBLEM_KEY, None)
+            if moved:  # a round that found nothing writes nothing
+                set_state(LAST_OK_KEY, now.isoformat())
+        self._maybe_refresh_contracts(now)
+        nxt = outbox.next_due_at(now)
+        if outbox.due(OUTBOX_SEGMENT, now, 1) or outbox.due(OUTBOX_SNAPSHOT, now, 1):
+            result.delay = 0.0
+        else:
+            idle = self._idle_seconds()
+            result.delay = idle
+            if nxt is not None:
+                result.delay = max(0.05, min(idle, (nxt - now).total_seconds()))
+        if result.pushed or result.uploaded or result.pulled or result.parked or result.contracts_changed:
+            self._on_change()
+        return result
 
     def _maybe_refresh_contracts(self, now) -> None:
         """The whole contract list, at the first round and then hourly: each change to a

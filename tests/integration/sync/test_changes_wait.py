@@ -60,9 +60,7 @@ def test_a_held_pull_returns_the_other_partys_edit(diary_app, diary_http, party,
     assert page["cursor"] > cursor
 
 
-def test_own_writes_do_not_end_a_held_pull_but_the_cursor_moves_past_them(
-    diary_app, diary_http, party, served, clock
-):
+def test_own_writes_do_not_end_a_held_pull_but_the_cursor_moves_past_them(diary_app, diary_http, party, served, clock):
     cursor = changes(diary_http, party["free"])["cursor"]
     with ThreadPoolExecutor(1) as pool:
         held = pool.submit(_held_pull, served, party["free"], cursor, 2)
