@@ -52,6 +52,9 @@ def test_next_morning_after_the_diary_port_was_taken(life: Life, page: Page):
 
     # Overnight another program took the embedded diary's port.
     with socket.socket() as squatter:
+        # As servers do (the app's own included): the port's closed connections may still be
+        # in TIME_WAIT for a minute after the quit.
+        squatter.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         squatter.bind(("127.0.0.1", first_port))
         squatter.listen()
         life.start(NEXT_MORNING)
