@@ -97,7 +97,6 @@ class SyncWorker:
         self._client_lock = threading.Lock()
         self._client: DiaryClient | None = None
         self._client_key: tuple[str, str] | None = None
-        self.last_ok = None  # the last round the diary answered (written when it moved data)
         self.listener = (
             ChangesListener(client=self._listening_client, on_changes=self._heard, clock=clock, rng=self._rng)
             if listen
@@ -238,7 +237,6 @@ class SyncWorker:
         if failed_alone is not None:  # it answers, but failed on all we sent: say so
             result.failure = str(failed_alone)
         moved = bool(result.pushed or result.uploaded or result.pulled or result.parked)
-        self.last_ok = now
         with local_db.atomic():  # (set_state writes nothing when the value is the same)
             set_state(OFFLINE_KEY, None)
             set_state(SERVER_ERROR_KEY, str(failed_alone.status) if failed_alone else None)

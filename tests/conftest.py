@@ -99,6 +99,23 @@ def diary_app(diary_database_url, tmp_path, clock):
 
 
 @pytest.fixture
+def served(diary_app):
+    """The diary app on a real threaded Werkzeug server on a free loopback port."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, diary_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    diary_app.extensions["change_waiters"].stop()  # answer any held pull still in flight
+    server.shutdown()
+    thread.join()
+    server.server_close()
+
+
+@pytest.fixture
 def diary_http(diary_app):
     return diary_app.test_client()
 

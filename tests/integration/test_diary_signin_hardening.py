@@ -6,14 +6,12 @@ the web session is a server-side id, Secure behind TLS; no open redirect; no wea
 from __future__ import annotations
 
 import re
-import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
 from argon2 import PasswordHasher
-from werkzeug.serving import make_server
 
 from diary_server import create_app
 from diary_server.models import User, WebSession
@@ -28,18 +26,6 @@ def _sign_in(http, email="ana@example.com", password=PASSWORD, address="10.0.0.1
         environ_base={"REMOTE_ADDR": address},
         headers=headers,
     )
-
-
-@pytest.fixture
-def served(diary_app):
-    """The diary app on a real threaded Werkzeug server on a free loopback port."""
-    server = make_server("127.0.0.1", 0, diary_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    thread.join()
-    server.server_close()
 
 
 @pytest.fixture

@@ -12,23 +12,10 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import httpx
-import pytest
-from werkzeug.serving import make_server
 
 from tests.integration.sync.helpers import changes, push, segment
 
 HELD = 30  # longer than any of these tests needs, so a missed wake-up shows as an empty page
-
-
-@pytest.fixture
-def served(diary_app):
-    """The diary app behind a real threaded HTTP server on a free loopback port."""
-    server = make_server("127.0.0.1", 0, diary_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    diary_app.extensions["change_waiters"].stop()
-    server.shutdown()
 
 
 def _held_pull(url: str, headers: dict, since: int, wait: int = HELD) -> dict:
