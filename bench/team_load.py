@@ -1,0 +1,507 @@
+"""Many Team apps against one diary server on PostgreSQL, speaking the real protocol.
+
+    .venv/bin/python bench/team_load.py [--apps 100,300,1000] [--workers 1,4]
+        [--worker-class gevent] [--seconds 60] [--segment-seconds 60]
+
+Starts everything itself on loopback and stops it at the end: a throwaway PostgreSQL cluster
+(tests/support/postgres.py), then for each worker count and each number of apps a diary
+server under gunicorn (``diary_server.wsgi:app``, ``-k gevent --worker-connections 4000`` by
+default) on that database, and N simulated Team apps in this process (asyncio + httpx, one
+keep-alive client each, at most two connections, as the real app's worker and listener).
+
+Each simulated app does what a signed-in Team app does, at the real cadence with time
+compressed: a 10-minute segment lasts ``--segment-seconds`` (60: ten times faster than life).
+
+- It keeps the changes channel open: ``GET /api/v1/sync/changes?since=..&wait=50``, again and
+  again (the same held pull as ``sync/changes_listener.py``).
+- Once per segment (each app at its own phase) it pushes the segment it logged
+  (``POST /api/v1/sync/push``: ten minutes of counts, app and title, a memo) and uploads its
+  screen snapshot (``PUT /api/v1/snapshots/{uuid}``: a real 75 KB PNG, base64 with SHA-256).
+- Now and then (one segment in ten) its client looks at the Work Diary: the week page of the
+  contract (``GET /contracts/{id}/diary/week``), signed in with a web session.
+
+The accounts (one client per ten freelancers, one contract each) and their API tokens and web
+sessions are written straight into the database before the servers start: a Team app signs
+in once and keeps its token for months, so sign-in is no part of the steady state. What a
+sign-in costs (Argon2 at OWASP's parameters) is measured apart, on ``--sign-ins`` accounts.
+
+Per run it prints the request rate, p50/p99 per kind of request (pushes, uploads, page views,
+the first pull of each app), errors by status, the held pulls (opened, answered, failed), the
+diary server's CPU (gunicorn master + workers) and PostgreSQL's, and gunicorn's memory; at
+the end a table and, per worker count, the largest N whose p99 stayed under 200 ms with no
+error. Figures only: this asserts nothing, and the load generator shares the machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import contextlib
+import hashlib
+import io
+import os
+import random
+import resource
+import shutil
+import ssl
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.servers import Server, Usage, children, usage  # noqa: E402
+
+SECRET_KEY = "team-load-secret-key-0123456789abcdef0123456789"  # noqa: S105 (a throwaway server)
+HELD_WAIT = 50  # seconds a pull is held, as sync/changes_listener.py asks
+PAGE_VIEW_SHARE = 0.1  # of segments after which the client looks at the week
+P99_TARGET_MS = 200.0
+FREELANCERS_PER_CLIENT = 10
+PASSWORD = "team load password 1"  # noqa: S105
+
+
+# ---- the database --------------------------------------------------------------------------
+
+
+@dataclass
+class Account:
+    contract_id: int
+    token: str  # the freelancer's API token
+    client_cookie: str  # the client's signed web-session cookie
+
+
+def seed(database_url: str, data_dir: Path, apps: int, sign_ins: int) -> list[Account]:
+    """``apps`` freelancers, a client per ten of them, a contract each; tokens and web
+    sessions issued directly (cheap Argon2 parameters for the stored hashes, except the
+    ``sign_ins`` accounts whose sign-in is measured, which get the production ones)."""
+    from argon2 import PasswordHasher
+
+    from dbkit.database import close_cleanly
+    from diary_server import contracts as svc
+    from diary_server import create_app, web_sessions
+    from diary_server.accounts import create_user, issue_token, use_password_hasher
+
+    now = datetime.now(UTC).replace(tzinfo=None)
+    app = create_app({"DATA_DIR": data_dir, "DATABASE_URL": database_url, "SECRET_KEY": SECRET_KEY})
+    cookies = app.session_interface.get_signing_serializer(app)  # type: ignore[attr-defined]
+    db = app.extensions["diary_db"]
+    accounts = []
+    use_password_hasher(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    with db.connection_context():
+        clients = []
+        for c in range((apps + FREELANCERS_PER_CLIENT - 1) // FREELANCERS_PER_CLIENT):
+            client = create_user(f"client{c}@load.example", f"Client {c}", "client", PASSWORD, now)
+            clients.append((client, cookies.dumps({"sid": web_sessions.start(client, now)})))
+        for n in range(apps):
+            freelancer = create_user(f"freelancer{n}@load.example", f"Freelancer {n}", "freelancer", PASSWORD, now)
+            client, cookie = clients[n // FREELANCERS_PER_CLIENT]
+            contract = svc.create_contract(
+                client,
+                freelancer_email=freelancer.email,
+                title=f"Contract {n}",
+                hourly_rate="30",
+                activity_labels=["Design", "Code", "Review"],
+                now=now,
+            )
+            accounts.append(Account(contract.id, issue_token(freelancer, "team-load", now), cookie))
+        use_password_hasher(PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1))
+        for n in range(sign_ins):
+            create_user(f"signin{n}@load.example", f"Sign-in {n}", "freelancer", PASSWORD, now)
+    close_cleanly(db)
+    return accounts
+
+
+def snapshot_png(target_bytes: int = 75_000) -> bytes:
+    """A real PNG of about ``target_bytes`` (noise does not compress: size = pixels x 3)."""
+    from PIL import Image
+
+    side = int((target_bytes / 3) ** 0.5)
+    image = Image.frombytes("RGB", (side, side), random.Random(7).randbytes(side * side * 3))
+    buf = io.BytesIO()
+    image.save(buf, "PNG", compress_level=1)
+    return buf.getvalue()
+
+
+# ---- one simulated Team app ----------------------------------------------------------------
+
+
+@dataclass
+class Stats:
+    measure_from: float = 0.0
+    measure_to: float = 0.0
+    latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    errors: Counter = field(default_factory=Counter)  # (kind, status or exception name)
+    held_opened: int = 0
+    held_answered: int = 0
+    held_failed: int = 0
+    held_now: int = 0  # pulls being held at this moment
+    held_most: int = 0
+
+    def record(self, kind: str, started: float, ended: float, status: int | str) -> None:
+        if not (self.measure_from <= started < self.measure_to):
+            return
+        self.latencies[kind].append(ended - started)
+        if not isinstance(status, int) or status >= 300:  # a redirect to sign-in is a failure too
+            self.errors[(kind, status)] += 1
+
+
+TLS = ssl.create_default_context()  # one for every client: httpx would build one each
+
+
+async def timed(stats: Stats, kind: str, call) -> httpx.Response | None:
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    try:
+        response = await call
+    except httpx.HTTPError as exc:
+        stats.record(kind, started, loop.time(), type(exc).__name__)
+        return None
+    stats.record(kind, started, loop.time(), response.status_code)
+    return response
+
+
+async def listen(http: httpx.AsyncClient, stats: Stats, cursor: int) -> None:
+    """The changes channel: one held pull after another, as the real listener holds them."""
+    loop = asyncio.get_running_loop()
+    while True:
+        started = loop.time()
+        counted = stats.measure_from <= started < stats.measure_to
+        stats.held_opened += counted
+        stats.held_now += 1
+        stats.held_most = max(stats.held_most, stats.held_now)
+        try:
+            r = await http.get("/api/v1/sync/changes", params={"since": cursor, "wait": HELD_WAIT})
+        except httpx.HTTPError as exc:
+            stats.held_now -= 1
+            stats.held_failed += counted
+            stats.errors[("held pull", type(exc).__name__)] += counted
+            await asyncio.sleep(2)
+            continue
+        stats.held_now -= 1
+        if r.status_code != 200:
+            stats.held_failed += counted
+            stats.errors[("held pull", r.status_code)] += counted
+            await asyncio.sleep(2)
+            continue
+        stats.held_answered += counted
+        cursor = r.json()["cursor"]
+
+
+async def team_app(
+    n: int, account: Account, base_url: str, stats: Stats, png: bytes, segment_seconds: float, stop_at: float
+) -> None:
+    rng = random.Random(n)
+    loop = asyncio.get_running_loop()
+    auth = {"Authorization": f"Bearer {account.token}"}
+    limits = httpx.Limits(max_connections=2, max_keepalive_connections=2)
+    async with httpx.AsyncClient(base_url=base_url, headers=auth, timeout=90, verify=TLS, limits=limits) as http:
+        await asyncio.sleep(rng.uniform(0, segment_seconds))  # apps are switched on at different moments
+        first = await timed(stats, "first pull", http.get("/api/v1/sync/changes", params={"since": 0}))
+        cursor = first.json()["cursor"] if first is not None and first.status_code == 200 else 0
+        listener = asyncio.create_task(listen(http, stats, cursor))
+        # Segments of the past hours, newest first: each app logs its own contract, so they
+        # never collide, and none lies in the future or in a locked week.
+        now = datetime.now(UTC)
+        newest = now.replace(minute=now.minute - now.minute % 10, second=0, microsecond=0) - timedelta(minutes=10)
+        data = base64.b64encode(png).decode("ascii")
+        digest = hashlib.sha256(png).hexdigest()
+        k = 0
+        try:
+            while loop.time() < stop_at:
+                tick = loop.time()
+                start = newest - timedelta(minutes=10 * k)
+                segment = str(uuid.uuid4())
+                push = {
+                    "segments": [
+                        {
+                            "uuid": segment,
+                            "contract_id": account.contract_id,
+                            "start": start.isoformat(),
+                            "version": 1,
+                            "logged_seconds": 600.0,
+                            "minutes": [
+                                [rng.randint(0, 90), rng.randint(0, 20), rng.randint(0, 10)] for _ in range(10)
+                            ],
+                            "app_name": "Code",
+                            "window_title": f"team_load.py - segment {k}",
+                            "memo": "Load test",
+                        }
+                    ]
+                }
+                answer = await timed(stats, "push", http.post("/api/v1/sync/push", json=push))
+                if answer is not None and answer.status_code == 200:
+                    for item in answer.json()["results"]:
+                        if item["status"] != "ok":
+                            stats.errors[("push refused", item.get("code") or item["status"])] += 1
+                body = {
+                    "segment_uuid": segment,
+                    "kind": "screen",
+                    "taken_at": (start + timedelta(minutes=rng.uniform(0, 10))).isoformat(),
+                    "mime": "image/png",
+                    "sha256": digest,
+                    "data": data,
+                }
+                await timed(stats, "snapshot upload", http.put(f"/api/v1/snapshots/{uuid.uuid4()}", json=body))
+                if rng.random() < PAGE_VIEW_SHARE:
+                    page = http.get(
+                        f"/contracts/{account.contract_id}/diary/week",
+                        headers={"Cookie": f"diary_session={account.client_cookie}", "Authorization": ""},
+                    )
+                    await timed(stats, "diary page view", page)
+                k += 1
+                await asyncio.sleep(max(0.0, tick + segment_seconds - loop.time()))
+        finally:
+            listener.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await listener
+
+
+async def simulate(accounts: list[Account], base_url: str, png: bytes, args) -> Stats:
+    loop = asyncio.get_running_loop()
+    stats = Stats()
+    now = loop.time()
+    # Every app has started (and pulled once) within the first segment: measure after it.
+    stats.measure_from = now + args.segment_seconds + 1
+    stats.measure_to = stats.measure_from + args.seconds
+    stop_at = stats.measure_to
+    tasks = [
+        asyncio.create_task(team_app(n, a, base_url, stats, png, args.segment_seconds, stop_at))
+        for n, a in enumerate(accounts)
+    ]
+    await asyncio.gather(*tasks)
+    return stats
+
+
+# ---- sign-in, measured apart ---------------------------------------------------------------
+
+
+def sign_ins(base_url: str, count: int) -> list[float]:
+    out = []
+    with httpx.Client(base_url=base_url, timeout=60, verify=TLS) as http:
+        for n in range(count):
+            t0 = time.perf_counter()
+            r = http.post("/api/v1/sessions", json={"email": f"signin{n}@load.example", "password": PASSWORD})
+            out.append(time.perf_counter() - t0)
+            r.raise_for_status()
+    return out
+
+
+# ---- the runs ------------------------------------------------------------------------------
+
+
+@dataclass
+class RunResult:
+    workers: int
+    apps: int
+    stats: Stats
+    seconds: float
+    server: Usage
+    server_end_rss: int
+    postgres_cpu: float
+
+    @property
+    def requests(self) -> int:
+        return sum(len(v) for v in self.stats.latencies.values()) + self.stats.held_answered
+
+    @property
+    def error_count(self) -> int:
+        return sum(self.stats.errors.values())
+
+    def p(self, kind: str, q: float) -> float | None:
+        values = sorted(self.stats.latencies.get(kind, []))
+        return values[min(len(values) - 1, int(q * len(values)))] * 1000 if values else None
+
+    @property
+    def worst_p99(self) -> float:
+        return max((self.p(k, 0.99) or 0.0) for k in self.stats.latencies)
+
+    @property
+    def within_target(self) -> bool:
+        return self.error_count == 0 and self.worst_p99 < P99_TARGET_MS
+
+
+def postgres_pids(cluster) -> list[int]:
+    pid_file = Path(cluster.dir) / "data" / "postmaster.pid"
+    with contextlib.suppress(OSError, ValueError):
+        main = int(pid_file.read_text().split()[0])
+        return [main, *children(main)]
+    return []
+
+
+def run_once(cluster, database_url: str, data_dir: Path, workers: int, apps: int, png: bytes, args, log_dir: Path):
+    accounts = seed(database_url, data_dir, apps, 0)
+    env = {
+        "TEAMAPP_DIARY_DATABASE": database_url,
+        "TEAMAPP_DIARY_DATA_DIR": str(data_dir),
+        "TEAMAPP_DIARY_SECRET_KEY": SECRET_KEY,
+    }
+    worker_args = (
+        ("--worker-connections", str(args.worker_connections))
+        if args.worker_class == "gevent"
+        else ("--threads", str(args.threads))
+    )
+    server = Server(
+        f"diary {workers}w {apps} apps",
+        "diary_server.wsgi:app",
+        workers,
+        env,
+        log_dir,
+        "/healthz",
+        worker_class=args.worker_class,
+        worker_args=(*worker_args, "--timeout", "120"),
+    )
+    try:
+        before: Usage | None = None
+        pg_before = 0.0
+
+        async def main() -> Stats:
+            nonlocal before, pg_before
+            loop = asyncio.get_running_loop()
+            task = asyncio.create_task(simulate(accounts, server.base_url, png, args))
+            await asyncio.sleep(max(0.0, args.segment_seconds + 1 - 0.05))
+            before = usage(server.pids())
+            pg_before = usage(postgres_pids(cluster)).cpu_seconds
+            return await task
+
+        stats = asyncio.run(main())
+        after = usage(server.pids())
+        pg_after = usage(postgres_pids(cluster)).cpu_seconds
+        assert before is not None
+        spent = Usage(after.cpu_seconds - before.cpu_seconds, after.rss_bytes, after.hwm_bytes)
+        return RunResult(workers, apps, stats, args.seconds, spent, after.rss_bytes, pg_after - pg_before)
+    finally:
+        server.stop()
+
+
+def describe(r: RunResult) -> list[str]:
+    s = r.stats
+    lines = [
+        f"{r.workers} worker(s), {r.apps} apps: {r.requests / r.seconds:.1f} req/s, "
+        f"{r.error_count} errors{' ' + str(dict(s.errors)) if s.errors else ''}",
+    ]
+    for kind in ("first pull", "push", "snapshot upload", "diary page view"):
+        values = s.latencies.get(kind, [])
+        if values:
+            lines.append(
+                f"    {kind:<16} {len(values):6d} requests  p50 {r.p(kind, 0.5):7.1f} ms  p99 {r.p(kind, 0.99):7.1f} ms"
+            )
+    lines.append(
+        f"    held pulls       {s.held_most} open at most at once; in the window {s.held_opened} opened, "
+        f"{s.held_answered} answered, {s.held_failed} failed"
+    )
+    lines.append(
+        f"    diary server: {r.server.cpu_seconds:.1f} CPU s ({100 * r.server.cpu_seconds / r.seconds:.0f} % of a core), "
+        f"RSS {r.server_end_rss / 2**20:.0f} MiB (largest process {r.server.hwm_bytes / 2**20:.0f} MiB peak); "
+        f"PostgreSQL {r.postgres_cpu:.1f} CPU s"
+    )
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--apps", default="100,300,1000", help="numbers of Team apps, comma-separated")
+    parser.add_argument("--workers", default="1,4", help="gunicorn worker counts, comma-separated")
+    parser.add_argument("--worker-class", default="gevent", choices=("gevent", "gthread"))
+    parser.add_argument("--worker-connections", type=int, default=4000, help="gevent: connections a worker holds")
+    parser.add_argument("--threads", type=int, default=8, help="gthread: threads a worker runs")
+    parser.add_argument("--seconds", type=float, default=60, help="measured seconds per run (default 60)")
+    parser.add_argument("--segment-seconds", type=float, default=60, help="real seconds of a 10-minute segment")
+    parser.add_argument("--sign-ins", type=int, default=10, help="sign-ins measured apart (production Argon2)")
+    args = parser.parse_args(argv)
+    apps_list = [int(x) for x in args.apps.split(",")]
+    workers_list = [int(x) for x in args.workers.split(",")]
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, 65536)), hard))
+
+    from bench.diary_api import machine_info
+    from tests.support.postgres import PostgresCluster
+
+    print("\n".join(machine_info()))
+    print(
+        f"load: N Team apps in this process; a 10-minute segment every {args.segment_seconds:g} s per app "
+        f"(push + 75 KB snapshot; a week page view after {PAGE_VIEW_SHARE:.0%} of them), the changes channel held "
+        f"open ({HELD_WAIT} s pulls); {args.seconds:g} s measured after the first segment; gunicorn -k {args.worker_class}",
+        flush=True,
+    )
+    started = time.monotonic()
+    tmp = Path(tempfile.mkdtemp(prefix="teamapp-team-load-"))
+    png = snapshot_png()
+    results: list[RunResult] = []
+    cluster = None
+    ok = False
+    try:
+        cluster = PostgresCluster().start()
+        if args.sign_ins:
+            url = cluster.url(cluster.create_database())
+            seed(url, tmp / "signin", 0, args.sign_ins)
+            env = {
+                "TEAMAPP_DIARY_DATABASE": url,
+                "TEAMAPP_DIARY_DATA_DIR": str(tmp / "signin"),
+                "TEAMAPP_DIARY_SECRET_KEY": SECRET_KEY,
+            }
+            server = Server("sign-in", "diary_server.wsgi:app", 1, env, tmp, "/healthz")
+            try:
+                times = sign_ins(server.base_url, args.sign_ins)
+            finally:
+                server.stop()
+            print(
+                f"sign-in (Argon2id 19 MiB, t=2; once per Team app, not in the runs below): "
+                f"median {statistics.median(times) * 1000:.0f} ms, max {max(times) * 1000:.0f} ms over {len(times)}",
+                flush=True,
+            )
+        for workers in workers_list:
+            for apps in apps_list:
+                url = cluster.url(cluster.create_database())
+                data_dir = tmp / f"w{workers}-n{apps}"
+                result = run_once(cluster, url, data_dir, workers, apps, png, args, tmp)
+                results.append(result)
+                print("\n".join(describe(result)), flush=True)
+                shutil.rmtree(data_dir, ignore_errors=True)
+        ok = True
+    finally:
+        if not ok:
+            print(f"bench/team_load.py: failed; gunicorn logs are in {tmp}", file=sys.stderr)
+        if cluster is not None:
+            cluster.stop()
+    if ok:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+    print()
+    print(
+        "| workers | apps | req/s | push p50/p99 ms | upload p50/p99 ms | page p50/p99 ms | errors | server CPU % | RSS MiB |"
+    )
+    print("|-|-|-|-|-|-|-|-|-|")
+    for r in results:
+
+        def pair(kind: str, r: RunResult = r) -> str:
+            lo, hi = r.p(kind, 0.5), r.p(kind, 0.99)
+            return f"{lo:.0f} / {hi:.0f}" if lo is not None and hi is not None else "-"
+
+        print(
+            f"| {r.workers} | {r.apps} | {r.requests / r.seconds:.1f} | {pair('push')} | {pair('snapshot upload')} | "
+            f"{pair('diary page view')} | {r.error_count} | {100 * r.server.cpu_seconds / r.seconds:.0f} | "
+            f"{r.server_end_rss / 2**20:.0f} |"
+        )
+    for workers in workers_list:
+        good = [r.apps for r in results if r.workers == workers and r.within_target]
+        print(
+            f"{workers} worker(s): largest N with p99 < {P99_TARGET_MS:.0f} ms and 0 errors: "
+            f"{max(good) if good else 'none of ' + args.apps}"
+        )
+    print(f"(total {time.monotonic() - started:.0f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
