@@ -40,7 +40,6 @@ import base64
 import contextlib
 import hashlib
 import io
-import os
 import random
 import resource
 import shutil
@@ -366,7 +365,6 @@ def run_once(cluster, database_url: str, data_dir: Path, workers: int, apps: int
 
         async def main() -> Stats:
             nonlocal before, pg_before
-            loop = asyncio.get_running_loop()
             task = asyncio.create_task(simulate(accounts, server.base_url, png, args))
             await asyncio.sleep(max(0.0, args.segment_seconds + 1 - 0.05))
             before = usage(server.pids())
@@ -400,7 +398,8 @@ def describe(r: RunResult) -> list[str]:
         f"{s.held_answered} answered, {s.held_failed} failed"
     )
     lines.append(
-        f"    diary server: {r.server.cpu_seconds:.1f} CPU s ({100 * r.server.cpu_seconds / r.seconds:.0f} % of a core), "
+        f"    diary server: {r.server.cpu_seconds:.1f} CPU s "
+        f"({100 * r.server.cpu_seconds / r.seconds:.0f} % of a core), "
         f"RSS {r.server_end_rss / 2**20:.0f} MiB (largest process {r.server.hwm_bytes / 2**20:.0f} MiB peak); "
         f"PostgreSQL {r.postgres_cpu:.1f} CPU s"
     )
@@ -431,7 +430,8 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"load: N Team apps in this process; a 10-minute segment every {args.segment_seconds:g} s per app "
         f"(push + 75 KB snapshot; a week page view after {PAGE_VIEW_SHARE:.0%} of them), the changes channel held "
-        f"open ({HELD_WAIT} s pulls); {args.seconds:g} s measured after the first segment; gunicorn -k {args.worker_class}",
+        f"open ({HELD_WAIT} s pulls); {args.seconds:g} s measured after the first segment; "
+        f"gunicorn -k {args.worker_class}",
         flush=True,
     )
     started = time.monotonic()
@@ -479,7 +479,8 @@ def main(argv: list[str] | None = None) -> int:
 
     print()
     print(
-        "| workers | apps | req/s | push p50/p99 ms | upload p50/p99 ms | page p50/p99 ms | errors | server CPU % | RSS MiB |"
+        "| workers | apps | req/s | push p50/p99 ms | upload p50/p99 ms | page p50/p99 ms | errors "
+        "| server CPU % | RSS MiB |"
     )
     print("|-|-|-|-|-|-|-|-|-|")
     for r in results:
