@@ -82,3 +82,31 @@ def test_blank_bgr_grab_is_blank_and_a_dark_one_is_not():
     dark = Image.new("RGB", (256, 128), (0, 0, 0))
     dark.paste((0, 0, 9), (96, 96, 112, 112))  # a block, so the reduced view still shows it
     assert not imaging.is_blank(_as_bgrx(dark))
+
+
+def test_the_png_written_here_holds_the_palette_image_pillow_would_store():
+    """The screen PNG is written by imaging itself (for a faster deflate); any PNG reader
+    must get exactly the pixels of the web-palette image, through zlib-ng and through zlib."""
+    rgb = _colourful((1024, 600))
+    expected = rgb.convert("P", palette=Image.Palette.WEB, dither=Image.Dither.NONE).convert("RGB").tobytes()
+    encoded = imaging.encode_screen(_as_bgrx(rgb))
+    stored = Image.open(io.BytesIO(encoded.data))
+    assert stored.format == "PNG" and stored.mode == "P" and stored.size == (1024, 600)
+    stored.verify()  # what the diary server checks
+    assert _decoded(encoded.data) == expected
+    # The stdlib fallback writes a stream that decodes to the same pixels.
+    import zlib
+
+    rows = Image.new("P", (1025, 600), 0)
+    rows.paste(imaging._palette_image(rgb), (1, 0))
+    assert zlib.decompress(imaging._deflate_rle()(rows.tobytes())) == rows.tobytes()
+
+
+def test_thumbnail_of_the_stored_palette_image_matches_the_screen():
+    rgb = _colourful((1920, 1080))
+    encoded = imaging.encode_screen(_as_bgrx(rgb))
+    thumb = Image.open(io.BytesIO(encoded.thumbnail)).convert("RGB")
+    assert thumb.size == (320, 180)
+    reference = Image.open(io.BytesIO(encoded.data)).convert("RGB").reduce(6)  # what is stored, small
+    diff = [abs(a - b) for a, b in zip(thumb.tobytes(), reference.tobytes(), strict=True)]
+    assert sum(diff) / len(diff) < 12  # the same picture; sampling differs a little
