@@ -13,6 +13,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from core.protection import SegmentFacts, verdict
+
 #: Length of a billing segment. Segments are aligned on multiples of this in UTC.
 SEGMENT = timedelta(minutes=10)
 SEGMENT_SECONDS = 600
@@ -191,6 +193,7 @@ def is_protected(
     label: str | None,
     within_weekly_limit: bool,
 ) -> bool:
-    """Hourly Protection for one billed segment (see DESIGN.md)."""
-    described = bool((memo or "").strip() or (label or "").strip())
-    return not manual and has_screen_snapshot and activity > 0 and described and within_weekly_limit
+    """Hourly Protection for one billed segment (see DESIGN.md); the reasons are
+    :func:`core.protection.verdict`'s."""
+    facts = SegmentFacts(manual, has_screen_snapshot, activity, memo, label, within_weekly_limit)
+    return verdict(facts).qualifies
