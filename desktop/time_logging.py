@@ -18,25 +18,19 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from core import rules
-from desktop import resume, weekly_limit
+from desktop import current_memo, resume, weekly_limit
 from desktop.idle import IdleTracker
 from desktop.memory import release_free_memory
 from desktop.notify import Notice
 from desktop.refusals import StartRefused
 from desktop.screen_state import Review, UiState
 from models import segments as seg_store
-from models.capture_store import CaptureSegment
-from models.local import Contract, get_state, local_db, set_state
+from models.local import Contract, local_db
 from sync import outbox
 from tracker.events import LoggingStarted, LoggingStopped, SegmentUpdated, SnapshotTaken
 from tracker.ports import OK, STARTING
 
 log = logging.getLogger(__name__)
-
-MEMO_KEY = "memo"
-LABEL_KEY = "label"
-#: Set when the memo was saved while logging was off; the next segment written takes it.
-MEMO_PENDING_KEY = "memo_pending"
 
 
 class TimeLoggingController:
@@ -191,25 +185,12 @@ class TimeLoggingController:
     # --- memo -------------------------------------------------------------------------------
 
     def memo(self) -> tuple[str, str]:
-        return get_state(MEMO_KEY, "") or "", get_state(LABEL_KEY, "") or ""
+        return current_memo.current()
 
     def set_memo(self, memo: str, label: str, contract: Contract | None) -> None:
         """Remember the memo and label; they apply to the current segment and the next ones."""
-        memo = seg_store.validate_memo(memo)
-        if label and contract is not None and label not in contract.labels:
-            raise seg_store.EditRefused(f"“{label}” is not one of this contract's Activity labels.")
         now = self.clock.now()
-        with local_db.atomic():
-            set_state(MEMO_KEY, memo or None)
-            set_state(LABEL_KEY, label or None)
-            status = self.loop.status()
-            if status.logging and status.segment is not None:
-                seg_store.apply_memo(status.contract_id, status.segment, memo, label, now)
-                set_state(MEMO_PENDING_KEY, None)
-            else:
-                # Saved while off: the segment logging resumes into may already hold the old
-                # memo (time logged earlier in those 10 minutes); it gets this one (fill_memo).
-                set_state(MEMO_PENDING_KEY, "1")
+        current_memo.save(memo, label, contract, self.loop.status(), now)
         with self._lock:
             self.state.reminder_at = None
             self._last_reminder = now
@@ -217,21 +198,7 @@ class TimeLoggingController:
 
     def fill_memo(self, update, segment_id: int, image_ids) -> None:
         """Sink hook, inside the segment's write transaction: a new segment gets the memo."""
-        memo, label = self.memo()
-        if label:
-            # The label was chosen for the contract selected then; another contract may not
-            # have it, and the diary would refuse the segment ("not one of its labels").
-            contract = self._contract(update.contract_id)
-            if contract is None or label not in contract.labels:
-                label = ""
-        if get_state(MEMO_PENDING_KEY):
-            set_state(MEMO_PENDING_KEY, None)
-            seg_store.apply_memo(update.contract_id, update.segment, memo, label, self.clock.now())
-            return
-        if memo or label:
-            CaptureSegment.update(memo=memo or None, label=label or None).where(
-                (CaptureSegment.id == segment_id) & CaptureSegment.memo.is_null() & CaptureSegment.label.is_null()
-            ).execute()
+        current_memo.fill_new_segment(update, segment_id, self._contract, self.clock.now())
 
     # --- snapshot review --------------------------------------------------------------------
 
