@@ -2,15 +2,15 @@
 
 The capture loop only records; this controller turns its events into what the freelancer
 sees (fragments pushed over the page's WebSocket, desktop notifications) and applies the
-rules the UI owns. Loop events are handed to one worker thread through a queue, so the
-loop never waits on rendering, the database or a notification server. Time comes from the
-same Clock port as the loop's, so the test clock moves everything at once.
+rules the UI owns. Loop events are handed to one worker thread (``screen_worker``), so
+the loop never waits on rendering, the database or a notification server. Time comes from
+the same Clock port as the loop's, so the test clock moves everything at once. The current
+memo lives in ``current_memo``.
 """
 
 from __future__ import annotations
 
 import logging
-import queue
 import threading
 from collections.abc import Callable
 from dataclasses import replace
@@ -24,6 +24,7 @@ from desktop.memory import release_free_memory
 from desktop.notify import Notice
 from desktop.refusals import StartRefused
 from desktop.screen_state import Review, UiState
+from desktop.screen_worker import ScreenWorker
 from models import segments as seg_store
 from models.local import Contract, local_db
 from sync import outbox
@@ -57,14 +58,13 @@ class TimeLoggingController:
         self.data_dir = data_dir
         self.state = UiState()
         self._lock = threading.RLock()
-        self._events: queue.Queue = queue.Queue()
-        self._worker: threading.Thread | None = None
+        self._worker = ScreenWorker(self._handle, on_change, name="logging-ui")
         self._contract_id: int | None = None
         self._stopped = True  # set when the loop says it stopped, cleared when logging starts
         self._idle = IdleTracker()
         self._last_reminder: datetime | None = None
         self._warned_week: tuple[int, datetime] | None = None
-        self._unsubscribe = loop.subscribe(self._events.put)
+        self._unsubscribe = loop.subscribe(self._worker.put)
         #: Called after every edit the freelancer makes here (memo, delete, keep, idle), so the
         #: sync worker uploads it at once; set by the composition root.
         self.after_edit: Callable[[], None] = lambda: None
@@ -74,7 +74,6 @@ class TimeLoggingController:
     # --- lifecycle ------------------------------------------------------------------------
 
     def start_worker(self) -> TimeLoggingController:
-        self._worker = threading.Thread(target=self._work, name="logging-ui", daemon=True)
         self._worker.start()
         return self
 
@@ -90,21 +89,17 @@ class TimeLoggingController:
         finally:
             if opened:
                 local_db.close()
-        self._events.put(None)
-        if self._worker is not None:
-            self._worker.join(10)
+        self._worker.stop(10)
         self._unsubscribe()
 
     def refresh(self, *parts: str) -> None:
         """Re-render and push screen parts that changed elsewhere (e.g. the sync worker's
         upload state), on this controller's worker so rendering stays on one thread."""
-        self._events.put(frozenset(parts))
+        self._worker.refresh(parts)
 
     def drain(self, timeout: float = 10.0) -> None:
         """Wait until every event so far has been handled (the test clock uses this)."""
-        done = threading.Event()
-        self._events.put(done)
-        done.wait(timeout)
+        self._worker.drain(timeout)
 
     # --- the switch -------------------------------------------------------------------------
 
@@ -250,28 +245,7 @@ class TimeLoggingController:
             self.state.reminder_at = None
         self._on_change({"prompts"})
 
-    # --- worker -----------------------------------------------------------------------------
-
-    def _work(self) -> None:
-        while True:
-            item = self._events.get()
-            if item is None:
-                return
-            if isinstance(item, threading.Event):
-                item.set()
-                continue
-            if isinstance(item, frozenset):  # refresh(): screen parts another thread changed
-                try:
-                    with local_db.connection_context():
-                        self._on_change(set(item))
-                except Exception:
-                    log.exception("refreshing %s failed", sorted(item))
-                continue
-            try:
-                with local_db.connection_context():
-                    self._handle(item)
-            except Exception:  # the UI must never take logging down
-                log.exception("handling %r failed", item)
+    # --- loop events (on the worker) ----------------------------------------------------------
 
     def _handle(self, event) -> None:
         now = self.clock.now()
