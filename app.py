@@ -17,8 +17,9 @@ import threading
 from pathlib import Path
 from typing import TextIO
 
-import settings as settings_mod
-from settings import Settings, SettingsError, ensure_private_dir
+import settings_load
+from settings import BY_NAME
+from settings_load import Settings, SettingsError, ensure_private_dir
 from web.services import services
 
 log = logging.getLogger("teamapp")
@@ -31,7 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Every option is also a setting: TEAMAPP_<NAME> in the environment, or NAME = value "
         "in settings.toml in the data dir (command line > environment > file > default).",
     )
-    settings_mod.add_arguments(parser, "app")
+    settings_load.add_arguments(parser, "app")
     parser.add_argument(
         "--no-window",
         dest="window",
@@ -48,7 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Every option is also a setting: TEAMAPP_<NAME> in the environment, or NAME = value "
         "in settings.toml in the diary data dir.",
     )
-    settings_mod.add_arguments(diary, "diary")
+    settings_load.add_arguments(diary, "diary")
     diary_commands = diary.add_subparsers(dest="diary_command", metavar="COMMAND")
     create = diary_commands.add_parser(
         "create-user",
@@ -59,7 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--role", required=True, choices=("client", "freelancer"), help="Kind of account.")
     create.add_argument("--email", required=True, help="E-mail address used to sign in.")
     create.add_argument("--name", required=True, help="Full name shown to the other side.")
-    settings_mod.add_arguments(create, "diary")
+    settings_load.add_arguments(create, "diary")
     return parser
 
 
@@ -81,7 +82,7 @@ def setup_logging(level: str, log_dir: Path | None) -> None:
 
 
 def cli_values(namespace: argparse.Namespace) -> dict:
-    return {k: v for k, v in vars(namespace).items() if k in settings_mod.BY_NAME}
+    return {k: v for k, v in vars(namespace).items() if k in BY_NAME}
 
 
 def main(argv: list[str] | None = None, out: TextIO = sys.stdout) -> int:
@@ -89,14 +90,14 @@ def main(argv: list[str] | None = None, out: TextIO = sys.stdout) -> int:
     args = parser.parse_args(argv)
     try:
         if args.command == "diary-server":
-            settings = settings_mod.load("diary", cli_values(args))
+            settings = settings_load.load("diary", cli_values(args))
             setup_logging(settings.log_level, None)
             from diary_server import cli as diary_cli
 
             if args.diary_command == "create-user":
                 return diary_cli.create_user_command(settings, args.role, args.email, args.name, out=out)
             return diary_cli.serve(settings, out=out)
-        settings = settings_mod.load("app", cli_values(args))
+        settings = settings_load.load("app", cli_values(args))
     except SettingsError as exc:
         parser.error(str(exc))
     except ValueError as exc:  # e.g. an unsupported database URL

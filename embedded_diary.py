@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 from typing import TextIO
 
-from settings import ensure_private_dir
+from settings_load import ensure_private_dir
 
 log = logging.getLogger("teamapp")
 

@@ -1,29 +1,19 @@
 """Every setting of both programs, in one documented list.
 
-Each setting has a name, a default, a type and a help text; the same list builds the
-command-line options, reads the environment (``TEAMAPP_<NAME>``) and the settings file
-(``settings.toml`` in the data dir), and fills the README's table (a test checks it).
-Precedence, lowest first: default < file < environment < command line.
+Each setting has a name, a default, a type and a help text. To add one, append a
+``Setting`` to ``SETTINGS`` (and paste ``python settings.py``'s new table into the README:
+a test checks they match). The same list builds the command-line options, reads the
+environment (``TEAMAPP_<NAME>``) and the settings file (``settings.toml`` in the data dir):
+``settings_load`` does that, with this precedence, lowest first: default < file <
+environment < command line.
 """
 
 from __future__ import annotations
 
-import argparse
-import os
-import stat
-import tomllib
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
 ENV_PREFIX = "TEAMAPP_"
-SETTINGS_FILE_NAME = "settings.toml"
-APP_NAME = "TeamApp"
-
-
-class SettingsError(ValueError):
-    """A setting has a value that cannot be used; the message says which and why."""
 
 
 @dataclass(frozen=True)
@@ -47,18 +37,6 @@ class Setting:
     @property
     def cli_flag(self) -> str:
         return self.flag or "--" + self.name.replace("_", "-")
-
-
-def default_data_dir() -> Path:
-    from platformdirs import user_data_path
-
-    return user_data_path(APP_NAME, appauthor=False)
-
-
-def default_diary_data_dir() -> Path:
-    from platformdirs import user_data_path
-
-    return user_data_path(APP_NAME, appauthor=False) / "diary-server"
 
 
 SETTINGS: tuple[Setting, ...] = (
@@ -227,170 +205,16 @@ SETTINGS: tuple[Setting, ...] = (
 BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}
 
 
-@dataclass(frozen=True)
-class Settings:
-    """Resolved values; ``sources`` tells where each came from (for diagnostics)."""
-
-    values: Mapping[str, Any]
-    sources: Mapping[str, str] = field(default_factory=dict)
-
-    def __getattr__(self, name: str) -> Any:
-        try:
-            return self.values[name]
-        except KeyError:
-            raise AttributeError(name) from None
-
-    def replace(self, **changes: Any) -> Settings:
-        for name in changes:
-            if name not in BY_NAME:
-                raise SettingsError(f"unknown setting {name!r}")
-        values = {**self.values, **{k: convert(BY_NAME[k], v) for k, v in changes.items()}}
-        return Settings(values, {**self.sources, **{k: "code" for k in changes}})
-
-
-def convert(setting: Setting, raw: Any) -> Any:
-    """Turn a raw value (string from env/CLI, or TOML value) into the setting's type."""
-    if raw is None:
-        return None
-    where = setting.name
-    if setting.type == "int":
-        if isinstance(raw, bool):
-            raise SettingsError(f"{where}: expected a whole number, got {raw!r}")
-        try:
-            return int(raw)
-        except (TypeError, ValueError):
-            raise SettingsError(f"{where}: expected a whole number, got {raw!r}") from None
-    if setting.type == "bool":
-        if isinstance(raw, bool):
-            return raw
-        text = str(raw).strip().lower()
-        if text in {"1", "true", "yes", "on"}:
-            return True
-        if text in {"0", "false", "no", "off", ""}:
-            return False
-        raise SettingsError(f"{where}: expected true or false, got {raw!r}")
-    if setting.type == "path":
-        return Path(str(raw)).expanduser()
-    text = str(raw)
-    if setting.type == "choice" and text not in setting.choices:
-        raise SettingsError(f"{where}: expected one of {', '.join(setting.choices)}, got {text!r}")
-    return text
-
-
 def settings_for(scope: str) -> list[Setting]:
     return [s for s in SETTINGS if scope in s.scope]
-
-
-def add_arguments(parser: argparse.ArgumentParser, scope: str) -> None:
-    """Add one option per setting of ``scope``; values stay strings until :func:`load`."""
-    for setting in settings_for(scope):
-        help_text = f"{setting.help} [env {setting.env_var}; default {setting.default!r}]"
-        if setting.type == "bool":
-            parser.add_argument(
-                setting.cli_flag,
-                dest=setting.name,
-                action=argparse.BooleanOptionalAction,
-                default=None,
-                help=help_text,
-            )
-        else:
-            parser.add_argument(
-                setting.cli_flag,
-                dest=setting.name,
-                default=None,
-                metavar=setting.name.upper(),
-                choices=setting.choices or None,
-                help=help_text,
-            )
-
-
-def read_settings_file(path: Path) -> dict[str, Any]:
-    if not path.exists():
-        return {}
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise SettingsError(f"{path}: not valid TOML ({exc})") from None
-    for name in data:
-        if name not in BY_NAME:
-            raise SettingsError(f"{path}: unknown setting {name!r}")
-        if not BY_NAME[name].file_allowed:
-            raise SettingsError(f"{path}: {name} cannot be set in the settings file")
-    return data
-
-
-def load(
-    scope: str,
-    cli: Mapping[str, Any] | None = None,
-    environ: Mapping[str, str] | None = None,
-) -> Settings:
-    """Resolve every setting of ``scope``: default < settings file < environment < CLI."""
-    cli = {k: v for k, v in (cli or {}).items() if v is not None and k in BY_NAME}
-    environ = os.environ if environ is None else environ
-    values: dict[str, Any] = {}
-    sources: dict[str, str] = {}
-    relevant = settings_for(scope)
-
-    def layer(name: str) -> tuple[Any, str] | None:
-        if name in cli:
-            return cli[name], "command line"
-        env_var = BY_NAME[name].env_var
-        if env_var in environ:
-            return environ[env_var], "environment"
-        return None
-
-    # The data dir locates the settings file, so it is resolved first and never from it.
-    dir_setting = "diary_data_dir" if scope == "diary" else "data_dir"
-    found = layer(dir_setting)
-    if found:
-        data_dir = convert(BY_NAME[dir_setting], found[0])
-        sources[dir_setting] = found[1]
-    else:
-        data_dir = default_diary_data_dir() if scope == "diary" else default_data_dir()
-        sources[dir_setting] = "default"
-    values[dir_setting] = data_dir
-    from_file = read_settings_file(Path(data_dir) / SETTINGS_FILE_NAME)
-
-    for setting in relevant:
-        if setting.name == dir_setting:
-            continue
-        found = layer(setting.name)
-        if found:
-            values[setting.name] = convert(setting, found[0])
-            sources[setting.name] = found[1]
-        elif setting.name in from_file:
-            values[setting.name] = convert(setting, from_file[setting.name])
-            sources[setting.name] = "file"
-        else:
-            values[setting.name] = convert(setting, setting.default)
-            sources[setting.name] = "default"
-    return Settings(values, sources)
-
-
-def ensure_private_dir(path: Path) -> Path:
-    """Create ``path`` (and parents) and make it 0700: it holds screenshots and tokens."""
-    path.mkdir(parents=True, exist_ok=True)
-    if os.name == "posix":
-        mode = stat.S_IMODE(path.stat().st_mode)
-        if mode != 0o700:
-            path.chmod(0o700)
-    return path
-
-
-def documentation_rows(scopes: Sequence[str] = ("app", "diary")) -> list[tuple[str, str, str, str]]:
-    """(option, environment variable, default, help) for the README's table."""
-    rows = []
-    for setting in SETTINGS:
-        if any(s in setting.scope for s in scopes):
-            rows.append((setting.cli_flag, setting.env_var, repr(setting.default), setting.help))
-    return rows
 
 
 def markdown_table() -> str:
     """The README's settings table (``python settings.py`` prints it)."""
     lines = ["| Option | Environment | Default | What it does |", "|---|---|---|---|"]
+    programs: dict[tuple[str, ...], str] = {("app",): "Team app", ("diary",): "diary server"}
     for s in SETTINGS:
-        scope = {("app",): "Team app", ("diary",): "diary server"}.get(s.scope, "both")
+        scope = programs.get(s.scope, "both")
         if s.default is None:
             default = "platform data dir"
         elif isinstance(s.default, bool):

@@ -225,13 +225,8 @@ def bench_input(rate: int, seconds: float, reader: str = "xtst") -> None:
     from types import SimpleNamespace
 
     from tracker.ports import InputTally
-    from tracker.sources.input_x11 import (
-        X11InputCounter,
-        XtstReader,
-        _InterceptData,
-        _InterceptProc,
-        load_record_libraries,
-    )
+    from tracker.sources.input_x11 import X11InputCounter
+    from tracker.sources.x11_record_xtst import XtstReader, _InterceptData, _InterceptProc, load_record_libraries
 
     # What real_sources() gives the app on X11 (libXtst), or its python-xlib fallback.
     logging.basicConfig(level=logging.WARNING)  # the counter's warnings (e.g. a slow enable) show

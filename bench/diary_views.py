@@ -46,7 +46,7 @@ sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
 
-import settings as settings_mod  # noqa: E402
+import settings_load  # noqa: E402
 from core import rules  # noqa: E402
 from web.services import services  # noqa: E402
 
@@ -91,7 +91,7 @@ def build(tmp: Path):
     def client_factory(url, token=None):
         return DiaryClient(url, token, transport=httpx.WSGITransport(app=diary))
 
-    s = settings_mod.load("app", cli={"data_dir": str(tmp / "team"), "token_store": "file"}, environ={})
+    s = settings_load.load("app", cli={"data_dir": str(tmp / "team"), "token_store": "file"}, environ={})
     sources = {
         "screen": FakeScreen(),
         "inputs": FakeInput(),

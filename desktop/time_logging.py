@@ -2,15 +2,15 @@
 
 The capture loop only records; this controller turns its events into what the freelancer
 sees (fragments pushed over the page's WebSocket, desktop notifications) and applies the
-rules the UI owns. Loop events are handed to one worker thread through a queue, so the
-loop never waits on rendering, the database or a notification server. Time comes from the
-same Clock port as the loop's, so the test clock moves everything at once.
+rules the UI owns. Loop events are handed to one worker thread (``screen_worker``), so
+the loop never waits on rendering, the database or a notification server. Time comes from
+the same Clock port as the loop's, so the test clock moves everything at once. The current
+memo lives in ``current_memo``.
 """
 
 from __future__ import annotations
 
 import logging
-import queue
 import threading
 from collections.abc import Callable
 from dataclasses import replace
@@ -18,25 +18,20 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from core import rules
-from desktop import resume, weekly_limit
+from desktop import current_memo, resume, weekly_limit
 from desktop.idle import IdleTracker
 from desktop.memory import release_free_memory
 from desktop.notify import Notice
 from desktop.refusals import StartRefused
 from desktop.screen_state import Review, UiState
+from desktop.screen_worker import ScreenWorker
 from models import segments as seg_store
-from models.capture_store import CaptureSegment
-from models.local import Contract, get_state, local_db, set_state
+from models.local import Contract, local_db
 from sync import outbox
 from tracker.events import LoggingStarted, LoggingStopped, SegmentUpdated, SnapshotTaken
 from tracker.ports import OK, STARTING
 
 log = logging.getLogger(__name__)
-
-MEMO_KEY = "memo"
-LABEL_KEY = "label"
-#: Set when the memo was saved while logging was off; the next segment written takes it.
-MEMO_PENDING_KEY = "memo_pending"
 
 
 class TimeLoggingController:
@@ -63,14 +58,13 @@ class TimeLoggingController:
         self.data_dir = data_dir
         self.state = UiState()
         self._lock = threading.RLock()
-        self._events: queue.Queue = queue.Queue()
-        self._worker: threading.Thread | None = None
+        self._worker = ScreenWorker(self._handle, on_change, name="logging-ui")
         self._contract_id: int | None = None
         self._stopped = True  # set when the loop says it stopped, cleared when logging starts
         self._idle = IdleTracker()
         self._last_reminder: datetime | None = None
         self._warned_week: tuple[int, datetime] | None = None
-        self._unsubscribe = loop.subscribe(self._events.put)
+        self._unsubscribe = loop.subscribe(self._worker.put)
         #: Called after every edit the freelancer makes here (memo, delete, keep, idle), so the
         #: sync worker uploads it at once; set by the composition root.
         self.after_edit: Callable[[], None] = lambda: None
@@ -80,7 +74,6 @@ class TimeLoggingController:
     # --- lifecycle ------------------------------------------------------------------------
 
     def start_worker(self) -> TimeLoggingController:
-        self._worker = threading.Thread(target=self._work, name="logging-ui", daemon=True)
         self._worker.start()
         return self
 
@@ -96,21 +89,17 @@ class TimeLoggingController:
         finally:
             if opened:
                 local_db.close()
-        self._events.put(None)
-        if self._worker is not None:
-            self._worker.join(10)
+        self._worker.stop(10)
         self._unsubscribe()
 
     def refresh(self, *parts: str) -> None:
         """Re-render and push screen parts that changed elsewhere (e.g. the sync worker's
         upload state), on this controller's worker so rendering stays on one thread."""
-        self._events.put(frozenset(parts))
+        self._worker.refresh(parts)
 
     def drain(self, timeout: float = 10.0) -> None:
         """Wait until every event so far has been handled (the test clock uses this)."""
-        done = threading.Event()
-        self._events.put(done)
-        done.wait(timeout)
+        self._worker.drain(timeout)
 
     # --- the switch -------------------------------------------------------------------------
 
@@ -191,25 +180,12 @@ class TimeLoggingController:
     # --- memo -------------------------------------------------------------------------------
 
     def memo(self) -> tuple[str, str]:
-        return get_state(MEMO_KEY, "") or "", get_state(LABEL_KEY, "") or ""
+        return current_memo.current()
 
     def set_memo(self, memo: str, label: str, contract: Contract | None) -> None:
         """Remember the memo and label; they apply to the current segment and the next ones."""
-        memo = seg_store.validate_memo(memo)
-        if label and contract is not None and label not in contract.labels:
-            raise seg_store.EditRefused(f"“{label}” is not one of this contract's Activity labels.")
         now = self.clock.now()
-        with local_db.atomic():
-            set_state(MEMO_KEY, memo or None)
-            set_state(LABEL_KEY, label or None)
-            status = self.loop.status()
-            if status.logging and status.segment is not None:
-                seg_store.apply_memo(status.contract_id, status.segment, memo, label, now)
-                set_state(MEMO_PENDING_KEY, None)
-            else:
-                # Saved while off: the segment logging resumes into may already hold the old
-                # memo (time logged earlier in those 10 minutes); it gets this one (fill_memo).
-                set_state(MEMO_PENDING_KEY, "1")
+        current_memo.save(memo, label, contract, self.loop.status(), now)
         with self._lock:
             self.state.reminder_at = None
             self._last_reminder = now
@@ -217,21 +193,7 @@ class TimeLoggingController:
 
     def fill_memo(self, update, segment_id: int, image_ids) -> None:
         """Sink hook, inside the segment's write transaction: a new segment gets the memo."""
-        memo, label = self.memo()
-        if label:
-            # The label was chosen for the contract selected then; another contract may not
-            # have it, and the diary would refuse the segment ("not one of its labels").
-            contract = self._contract(update.contract_id)
-            if contract is None or label not in contract.labels:
-                label = ""
-        if get_state(MEMO_PENDING_KEY):
-            set_state(MEMO_PENDING_KEY, None)
-            seg_store.apply_memo(update.contract_id, update.segment, memo, label, self.clock.now())
-            return
-        if memo or label:
-            CaptureSegment.update(memo=memo or None, label=label or None).where(
-                (CaptureSegment.id == segment_id) & CaptureSegment.memo.is_null() & CaptureSegment.label.is_null()
-            ).execute()
+        current_memo.fill_new_segment(update, segment_id, self._contract, self.clock.now())
 
     # --- snapshot review --------------------------------------------------------------------
 
@@ -283,28 +245,7 @@ class TimeLoggingController:
             self.state.reminder_at = None
         self._on_change({"prompts"})
 
-    # --- worker -----------------------------------------------------------------------------
-
-    def _work(self) -> None:
-        while True:
-            item = self._events.get()
-            if item is None:
-                return
-            if isinstance(item, threading.Event):
-                item.set()
-                continue
-            if isinstance(item, frozenset):  # refresh(): screen parts another thread changed
-                try:
-                    with local_db.connection_context():
-                        self._on_change(set(item))
-                except Exception:
-                    log.exception("refreshing %s failed", sorted(item))
-                continue
-            try:
-                with local_db.connection_context():
-                    self._handle(item)
-            except Exception:  # the UI must never take logging down
-                log.exception("handling %r failed", item)
+    # --- loop events (on the worker) ----------------------------------------------------------
 
     def _handle(self, event) -> None:
         now = self.clock.now()

@@ -8,7 +8,7 @@ import signal
 import sys
 from typing import TextIO
 
-from settings import Settings, ensure_private_dir
+from settings_load import Settings, ensure_private_dir
 
 log = logging.getLogger(__name__)
 

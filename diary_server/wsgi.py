@@ -6,7 +6,7 @@ settings.toml in the diary data dir). The app is built when gunicorn imports thi
 which is the one place where importing has effects, by design of WSGI servers.
 """
 
-import settings as _settings
+import settings_load
 from diary_server.cli import app_config
 from diary_server.factory import create_app
 
@@ -27,4 +27,4 @@ def _cooperative_database_driver() -> None:
 
 
 _cooperative_database_driver()
-app = create_app(app_config(_settings.load("diary")))
+app = create_app(app_config(settings_load.load("diary")))

@@ -10,7 +10,7 @@ RUN_PKGS=(libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-rend
           libxcb-shape0 libxcb-randr0 libxcb-xfixes0 libxcb-xkb1 libxkbcommon-x11-0 libegl1 libgl1
           libgl1-mesa-dri libnss3 libxkbfile1 libasound2 fonts-dejavu-core
           sqlite3  # .recover of a damaged database (dbkit/db_recovery.py)
-          libx11-6 libxtst6)  # activity counting on X11 (tracker/sources/input_x11.py: RECORD via libXtst)
+          libx11-6 libxtst6)  # activity counting on X11 (tracker/sources/x11_record_xtst.py: RECORD via libXtst)
 # A virtual desktop, input, a window manager, D-Bus, Chromium for Playwright, PostgreSQL.
 TEST_PKGS=(xvfb xauth xdotool x11-utils openbox xterm dbus dunst libnotify-bin imagemagick chromium
            postgresql trayer)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Every test layer on a virtual desktop: ruff (lint and format) and mypy (core, dbkit, desktop, tracker, sync, the
-# cache models), then pytest over unit, integration (SQLite and a PostgreSQL cluster the tests start),
+# Every test layer on a virtual desktop: ruff (lint and format) and mypy (core, dbkit, desktop, tracker, sync,
+# models, ui, settings), then pytest over unit, integration (SQLite and a PostgreSQL cluster the tests start),
 # e2e (Playwright + Chromium against real subprocesses) and the native window, all under a
 # private D-Bus session. Stops whatever it started.
 set -euo pipefail
@@ -38,9 +38,8 @@ echo "test.sh: ruff"
 .venv/bin/ruff check .
 echo "test.sh: ruff format --check"
 .venv/bin/ruff format --check .
-echo "test.sh: mypy (core, tracker, sync, the cache's models)"
-"$PY" -m mypy core dbkit desktop tracker sync models/capture_store.py models/segments.py models/local.py models/disk_reserve.py \
-  models/remote_segments.py
+echo "test.sh: mypy (core, dbkit, desktop, tracker, sync, models, ui, settings)"
+"$PY" -m mypy core dbkit desktop tracker sync models ui settings.py settings_load.py
 
 echo "test.sh: pytest (unit, integration, e2e, window, life)"
 dbus-run-session -- "$PY" -m pytest tests/unit tests/integration tests/e2e tests/window tests/life "$@"

@@ -103,7 +103,7 @@ def _week_context(store: DiaryStore, week: date | None = None, *, grid: bool = T
         now=ctx["now"],
         weekly_limit_hours=store.weekly_limit_hours,
         rate=store.rate(start),
-        currency=store.currency,
+        currency=store.currency or "",  # (None would show as "None" after the amount)
         viewer=store.viewer,
     )
     # The Day link opens the week's first day, or today when today is in this week.

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol, overload, runtime_checkable
 
 from flask import request
 
@@ -127,6 +127,14 @@ def parse_ids(raw: Iterable[str] | str, one: Callable[[str], SegmentId]) -> list
     if len(ids) > MAX_SELECTION:
         raise Refused(422, f"Select at most {MAX_SELECTION} segments at a time (a whole week).")
     return list(dict.fromkeys(ids))
+
+
+@overload
+def parse_date(raw: str, default: date) -> date: ...
+
+
+@overload
+def parse_date(raw: str, default: None) -> date | None: ...
 
 
 def parse_date(raw: str, default: date | None) -> date | None:

@@ -8,6 +8,7 @@ each subclasses this and sets those two things.
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from flask import url_for
 
@@ -21,8 +22,8 @@ class DiaryUrls:
     def __init__(self, contract_id: int):
         self.cid = contract_id
 
-    def _url(self, endpoint: str, **values) -> str:
-        return url_for(f"diary.{endpoint}", **{self.contract_arg: self.cid}, **values)
+    def _url(self, endpoint: str, **values: Any) -> str:
+        return url_for(f"diary.{endpoint}", **{self.contract_arg: self.cid, **values})
 
     def _snapshot(self, image_id, **values) -> str:
         raise NotImplementedError

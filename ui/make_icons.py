@@ -23,7 +23,7 @@ def draw(size: int) -> Image.Image:
     d.line([(32 * s, 22 * s), (32 * s, 34 * s), (40 * s, 40 * s)], fill="#fbbf24", width=w, joint="curve")
     for x, y in ((32, 22), (40, 40)):
         d.ellipse([x * s - w / 2, y * s - w / 2, x * s + w / 2, y * s + w / 2], fill="#fbbf24")
-    return img.resize((size, size), Image.LANCZOS)
+    return img.resize((size, size), Image.Resampling.LANCZOS)
 
 
 def main() -> None:

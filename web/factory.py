@@ -10,7 +10,7 @@ from pathlib import Path
 from flask import Flask, g
 
 from models.local import local_db, open_local_database
-from settings import Settings, ensure_private_dir
+from settings_load import Settings, ensure_private_dir
 from sync.credentials import TokenStore, choose_token_store
 from sync.diary_client import DiaryClient
 from web import security

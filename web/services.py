@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
     from desktop.notify import Presence
     from desktop.time_logging import TimeLoggingController
-    from settings import Settings
+    from settings_load import Settings
     from sync.credentials import TokenStore
     from sync.worker import SyncWorker
     from tracker.loop import CaptureLoop

@@ -171,7 +171,7 @@ def no_console_errors(page):
     check()
 
 
-# --- a Team app on the test clock and the real X display (tests/e2e/test_logging_flow.py) ---
+# --- a Team app on the test clock and the real X display (test_logging_flow.py, test_preferences_flow.py) ---
 
 
 @pytest.fixture(scope="session")

@@ -116,8 +116,12 @@ def select_contract(app: TeamApp, title: str) -> None:
     with http(app) as client:
         client.post("/contracts/refresh")
         page = client.get("/contracts/picker").text
+        # The row of ``title``: the match may not run on into the next row's form, or the first
+        # row's id would be taken whenever ``title`` is further down the list.
         match = re.search(
-            r'name="contract_id" value="(\d+)">\s*<button[^>]*>.*?<strong class="c-title">' + re.escape(title) + "<",
+            r'name="contract_id" value="(\d+)">\s*<button(?:(?!name="contract_id").)*?<strong class="c-title">'
+            + re.escape(title)
+            + "<",
             page,
             re.S,
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-import settings as settings_mod
+import settings_load
 from sync.diary_client import DiaryClient
 from web.services import services
 
@@ -82,7 +82,7 @@ def team_app(tmp_path, sqlite_diary, capture_clock, fake_sources, notifier):
             return DiaryClient(url, token, transport=httpx.WSGITransport(app=sqlite_diary))
         return DiaryClient(url, token)
 
-    s = settings_mod.load("app", cli={"data_dir": str(tmp_path / "team"), "token_store": "file"}, environ={})
+    s = settings_load.load("app", cli={"data_dir": str(tmp_path / "team"), "token_store": "file"}, environ={})
     app = create_app(
         s,
         launch_secret=SECRET,

@@ -29,7 +29,7 @@ def test_a_megabyte_memo_gets_a_message_and_changes_nothing(team, team_app, diar
     r = team.post("/logging/memo", data={"memo": memo, "label": ""})
     assert r.status_code == 413 and "too much text" in r.get_data(as_text=True)
     assert "Request Entity Too Large" not in r.get_data(as_text=True)
-    from desktop.time_logging import MEMO_KEY
+    from desktop.current_memo import MEMO_KEY
 
     with team_app.app_context():
         from models.local import get_state

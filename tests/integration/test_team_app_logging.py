@@ -159,10 +159,10 @@ def test_cannot_start_without_a_contract_or_on_a_paused_one(team, team_app, hire
 
 
 def test_test_clock_endpoint_needs_the_setting(tmp_path, sqlite_diary, fake_sources):
-    import settings as settings_mod
+    import settings_load
     from web import create_app
 
-    s = settings_mod.load("app", cli={"data_dir": str(tmp_path / "t"), "token_store": "file"}, environ={})
+    s = settings_load.load("app", cli={"data_dir": str(tmp_path / "t"), "token_store": "file"}, environ={})
     app = create_app(s, launch_secret="k", diary_url="http://diary.test", sources=fake_sources)
     try:
         client = app.test_client()

@@ -9,7 +9,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("core", "dbkit", "desktop", "web", "tracker", "sync", "models", "diary_server", "ui")
-MODULES = ("app", "embedded_diary", "settings")
+MODULES = ("app", "embedded_diary", "settings", "settings_load")
 
 
 def module_name(path: Path) -> str:

@@ -4,7 +4,9 @@ from pathlib import Path
 import pytest
 
 import settings
-from settings import SETTINGS, SettingsError, load
+import settings_load
+from settings import SETTINGS
+from settings_load import SettingsError, load
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -59,10 +61,10 @@ def test_default_data_dir_comes_from_platformdirs(monkeypatch, tmp_path):
 
 
 def test_private_dir_is_0700(tmp_path):
-    d = settings.ensure_private_dir(tmp_path / "a" / "b")
+    d = settings_load.ensure_private_dir(tmp_path / "a" / "b")
     assert d.stat().st_mode & 0o777 == 0o700
     d.chmod(0o755)
-    settings.ensure_private_dir(d)
+    settings_load.ensure_private_dir(d)
     assert d.stat().st_mode & 0o777 == 0o700
 
 
@@ -77,7 +79,7 @@ def test_every_setting_has_help_and_a_valid_default():
     for s in SETTINGS:
         assert len(s.help) > 20, s.name
         if s.default is not None:
-            settings.convert(s, s.default)
+            settings_load.convert(s, s.default)
 
 
 def test_readme_table_is_the_generated_one():

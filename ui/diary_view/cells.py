@@ -246,7 +246,7 @@ def annotate(
             )
         week, deletable, editable_week = known
         if rec.minutes:
-            counts = tuple(tuple(c) for c in rec.minutes[: rules.MINUTES_PER_SEGMENT])
+            counts = tuple((k, c, s) for k, c, s in rec.minutes[: rules.MINUTES_PER_SEGMENT])
             counts += ((0, 0, 0),) * (rules.MINUTES_PER_SEGMENT - len(counts))
             level = rules.activity_level(sum(c) for c in counts)
         else:
@@ -256,9 +256,10 @@ def annotate(
             billable = billed = 0
             state = REMOVED if viewer == CLIENT else DELETED
         else:
-            billable = minutes_of.get(rec.logged_seconds)
-            if billable is None:
-                billable = minutes_of[rec.logged_seconds] = rules.billable_minutes(rec.logged_seconds)
+            known_minutes = minutes_of.get(rec.logged_seconds)
+            if known_minutes is None:
+                known_minutes = minutes_of[rec.logged_seconds] = rules.billable_minutes(rec.logged_seconds)
+            billable = known_minutes
             before = billed_in_week.get(week, 0)
             billed = rules.minutes_within_weekly_limit(before, billable, weekly_limit_hours)
             billed_in_week[week] = before + billed

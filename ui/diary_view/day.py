@@ -184,7 +184,7 @@ def _bars(row_cells: list[Cell | None], run_of: dict[datetime, list[Cell]]) -> l
     while col < len(row_cells):
         c = row_cells[col]
         run = run_of.get(c.start) if c is not None else None
-        if run is None:
+        if c is None or run is None:
             col += 1
             continue
         span = 1

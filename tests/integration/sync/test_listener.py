@@ -6,12 +6,7 @@ from __future__ import annotations
 
 import threading
 
-from tests.integration.sync import test_worker
-from tests.integration.sync.test_worker import HX, FlakyTransport, diary_state, local_state, log_minutes
-
-# The worker tests' fixtures, used here too.
-logged_in = test_worker.logged_in
-make_worker = test_worker.make_worker
+from tests.integration.sync.worker_kit import HX, FlakyTransport, diary_state, local_state, log_minutes
 
 
 class CountingTransport(FlakyTransport):

@@ -25,7 +25,7 @@ _dt = CaptureSegment.start.python_value
 
 
 class Faults(httpx.BaseTransport):
-    """Real HTTP on loopback, with faults scripted per request (see test_worker.FlakyTransport),
+    """Real HTTP on loopback, with faults scripted per request (see worker_kit.FlakyTransport),
     plus "kill": the server is SIGKILLed while it handles the request."""
 
     def __init__(self):

@@ -14,10 +14,11 @@ from tracker.clock import SystemClock
 from tracker.loop import CaptureLoop
 from tracker.ports import Counts
 from tracker.snapshot import Preferences, Scope, take_snapshot
-from tracker.sources.input_x11 import NO_LIBXTST, X11InputCounter, XtstReader
+from tracker.sources.input_x11 import NO_LIBXTST, X11InputCounter
 from tracker.sources.platform import real_sources
 from tracker.sources.screen_mss import MssScreenSource
 from tracker.sources.x11 import X11WindowSource
+from tracker.sources.x11_record_xtst import XtstReader
 
 GREEN = (0, 200, 0)
 

@@ -16,16 +16,12 @@ from types import SimpleNamespace
 import pytest
 
 from tracker.ports import Counts, InputTally
-from tracker.sources import input_x11
+from tracker.sources import x11_record_xtst
 from tracker.sources.input_pynput import PynputInputCounter
-from tracker.sources.input_x11 import (
-    PyXlibReader,
-    X11InputCounter,
-    XtstReader,
-    _InterceptData,
-    _InterceptProc,
-    count_events,
-)
+from tracker.sources.input_x11 import X11InputCounter
+from tracker.sources.x11_record import count_events
+from tracker.sources.x11_record_xlib import PyXlibReader
+from tracker.sources.x11_record_xtst import XtstReader, _InterceptData, _InterceptProc
 
 ADDERS = 4
 PER_ADDER = 20_000
@@ -178,13 +174,15 @@ def test_xtst_callback_loses_no_count_while_the_loop_takes():
 
 
 def test_missing_libxtst_means_no_libraries(monkeypatch):
-    monkeypatch.setattr(input_x11.ctypes.util, "find_library", lambda name: None if name == "Xtst" else "libX11.so.6")
-    assert input_x11.load_record_libraries() is None
+    monkeypatch.setattr(
+        x11_record_xtst.ctypes.util, "find_library", lambda name: None if name == "Xtst" else "libX11.so.6"
+    )
+    assert x11_record_xtst.load_record_libraries() is None
 
 
 def test_found_libraries_load_with_their_prototypes():
     """On this machine (scripts/system-deps.sh installs libx11-6 and libxtst6) both load."""
-    libs = input_x11.load_record_libraries()
+    libs = x11_record_xtst.load_record_libraries()
     assert libs is not None
     assert libs.xtst.XRecordEnableContext.argtypes[2] is _InterceptProc
     assert libs.x11.XOpenDisplay.restype is ctypes.c_void_p
