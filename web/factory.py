@@ -110,23 +110,22 @@ def create_app(
 
     from flask_sock import Sock
 
-    from web.views import auth, contracts, diary, help_page, home, prefs
-    from web.views import logging as logging_views
+    from web.views import auth, contracts, diary, help_page, home, prefs, time_logging
 
     app.register_blueprint(prefs.bp)
     app.register_blueprint(help_page.bp)
     app.register_blueprint(home.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(contracts.bp)
-    app.register_blueprint(logging_views.bp)
+    app.register_blueprint(time_logging.bp)
     app.register_blueprint(diary.bp)
     from web.views import sync as sync_views
 
     app.register_blueprint(sync_views.bp)
     app.config["SOCK_SERVER_OPTIONS"] = {"ping_interval": 20}
-    logging_views.register_socket(app, Sock(app))
+    time_logging.register_socket(app, Sock(app))
     if test_clock:
-        logging_views.register_test_clock(app)
+        time_logging.register_test_clock(app)
     return app
 
 
