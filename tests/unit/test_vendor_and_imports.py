@@ -131,6 +131,39 @@ def _readme_arrows() -> dict[str, set[str]]:
     return arrows
 
 
+#: Folders with Python in them that the programs never import.
+NOT_OURS = {"tests", "bench", "scripts", "docs", "test-artifacts"}
+
+
+def _ours_in_the_tree(root: Path = ROOT) -> set[str]:
+    """Every top-level module and every folder holding Python, whether or not a list names it."""
+    found = {path.stem for path in root.glob("*.py")}
+    for folder in root.iterdir():
+        skipped = folder.name.startswith((".", "_")) or folder.name in NOT_OURS
+        if folder.is_dir() and not skipped and any(folder.rglob("*.py")):
+            found.add(folder.name)
+    return found
+
+
+def test_every_package_in_the_tree_has_a_rule_and_a_place_in_the_import_graph():
+    """A new package or top-level module cannot slip past both import tests: it must be
+    named here (and so in the README's Layout) and in the circle test's lists."""
+    from tests.unit import test_import_graph
+
+    assert _ours_in_the_tree() == OURS
+    assert set(test_import_graph.PACKAGES) == PACKAGES
+    assert set(test_import_graph.MODULES) == MODULES
+
+
+def test_the_tree_scan_sees_a_new_folder_and_a_new_module(tmp_path):
+    (tmp_path / "invoices").mkdir()
+    (tmp_path / "invoices" / "issue.py").write_text("")
+    (tmp_path / "tool.py").write_text("")
+    (tmp_path / "bench").mkdir()
+    (tmp_path / "bench" / "b.py").write_text("")
+    assert _ours_in_the_tree(tmp_path) == {"invoices", "tool"}
+
+
 def test_the_readme_arrows_are_the_rules_tested():
     """Every package and top-level module has one Layout line, and its arrow is ALLOWED."""
     assert _readme_arrows() == ALLOWED
