@@ -98,6 +98,16 @@ def set_state(key: str, value: str | None) -> None:
         )
 
 
+def move_state_suffix(old_suffix: str, new_suffix: str) -> None:
+    """Keys ending in ``old_suffix`` (e.g. ``":<diary URL>"``) end in ``new_suffix`` instead;
+    a key already there gives way. Call inside a transaction."""
+    for state in AppState.select(AppState.key):
+        if state.key.endswith(old_suffix):
+            moved = state.key[: -len(old_suffix)] + new_suffix
+            AppState.delete().where(AppState.key == moved).execute()
+            AppState.update(key=moved).where(AppState.key == state.key).execute()
+
+
 def local_migrations() -> list[Migration]:
     return discover(migrations_package)
 

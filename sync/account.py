@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from core import text_rules
-from models.local import Account, local_db
+from models.local import Account, Contract, local_db, move_state_suffix
 from sync.credentials import TokenStore
 from sync.diary_client import DiaryClient, DiaryError, normalize_server_url
 
@@ -88,18 +88,11 @@ def follow_diary_move(old_url: str, new_url: str, *, token_store: TokenStore) ->
     token = token_store.get(old_url)
     with local_db.atomic():
         # Rows already stored under the new address (a sign-in there meanwhile) give way.
-        local_db.execute_sql(
-            "DELETE FROM contract WHERE diary_url = ? AND id IN (SELECT id FROM contract WHERE diary_url = ?)",
-            (new_url, old_url),
-        )
-        local_db.execute_sql("UPDATE contract SET diary_url = ? WHERE diary_url = ?", (new_url, old_url))
-        local_db.execute_sql("UPDATE account SET diary_url = ? WHERE diary_url = ?", (new_url, old_url))
-        suffix = ":" + old_url
-        for (key,) in local_db.execute_sql("SELECT key FROM app_state").fetchall():
-            if key.endswith(suffix):
-                moved = key[: -len(suffix)] + ":" + new_url
-                local_db.execute_sql("DELETE FROM app_state WHERE key = ?", (moved,))
-                local_db.execute_sql("UPDATE app_state SET key = ? WHERE key = ?", (moved, key))
+        ours = Contract.select(Contract.id).where(Contract.diary_url == old_url)
+        Contract.delete().where((Contract.diary_url == new_url) & Contract.id.in_(ours)).execute()
+        Contract.update(diary_url=new_url).where(Contract.diary_url == old_url).execute()
+        Account.update(diary_url=new_url).where(Account.diary_url == old_url).execute()
+        move_state_suffix(":" + old_url, ":" + new_url)
     if token:
         token_store.set(new_url, token)
         token_store.delete(old_url)
