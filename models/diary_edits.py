@@ -13,7 +13,7 @@ nothing, an accepted one is one transaction.
 Upload: every change made here is queued for upload to the diary server in the same
 transaction, through the sync outbox of ``models/segments.py``: deletions go through
 :func:`models.segments.delete_snapshot`, which queues itself; the other edits call
-:func:`models.segments.enqueue_upload` (:func:`_queue_segment`) and record the edit times
+:func:`models.segments.queue_segment` (through :func:`_queue_segment`) and record the edit times
 of memo and label (``m0005_sync``), which decide which edit wins against one made on the
 diary server. If the sync engineer changes how edits are queued, :func:`_queue_segment` is
 the one place to follow.
@@ -84,9 +84,7 @@ def _queue_segment(segment: CaptureSegment | _Row, now: datetime, bump_version: 
     """Queue the segment's current state for upload; call inside the change's transaction.
 
     ``bump_version`` for changes of logged time (the higher version wins on the diary)."""
-    if bump_version:
-        local_db.execute_sql("UPDATE capture_segment SET version = version + 1 WHERE id = ?", (segment.id,))
-    seg_store.enqueue_upload(seg_store.OUTBOX_SEGMENT, segment.uuid, segment.id, now)
+    seg_store.queue_segment(segment.id, now, bump_version, segment.uuid)
 
 
 # --- memo and label ----------------------------------------------------------------------

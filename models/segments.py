@@ -166,12 +166,18 @@ def enqueue_upload(kind: str, uuid: str, local_id: int, now: datetime, not_befor
     )
 
 
-def _queue_segment(segment_id: int, now: datetime, bump_version: bool = False) -> None:
+def queue_segment(segment_id: int, now: datetime, bump_version: bool = False, uuid: str | None = None) -> None:
+    """Queue the segment's current state for upload (capture writes, edits, deletions); call
+    inside the change's transaction. ``bump_version`` for changes of logged time (the higher
+    version wins on the diary); ``uuid`` when the caller has it (one query less)."""
     if bump_version:
         local_db.execute_sql("UPDATE capture_segment SET version = version + 1 WHERE id = ?", (segment_id,))
-    row = local_db.execute_sql("SELECT uuid FROM capture_segment WHERE id = ?", (segment_id,)).fetchone()
-    if row:
-        enqueue_upload(OUTBOX_SEGMENT, row[0], segment_id, now)
+    if uuid is None:
+        row = local_db.execute_sql("SELECT uuid FROM capture_segment WHERE id = ?", (segment_id,)).fetchone()
+        if row is None:
+            return
+        uuid = row[0]
+    enqueue_upload(OUTBOX_SEGMENT, uuid, segment_id, now)
 
 
 #: app_state key (plus ":<diary URL>") of the diary's lock boundary, written by each sync pull.
@@ -276,5 +282,5 @@ def discard_interval(contract_id: int, start: datetime, end: datetime, now: date
             CaptureSegment.update(logged_seconds=seg.logged_seconds - take, updated_at=now).where(
                 CaptureSegment.id == seg.id
             ).execute()
-            _queue_segment(seg.id, now, bump_version=True)
+            queue_segment(seg.id, now, bump_version=True)
     return int(removed)

@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from core import rules
 from models.capture_store import CaptureSegment
 from models.local import local_db
-from models.segments import OUTBOX_SEGMENT, OUTBOX_SNAPSHOT, enqueue_upload
+from models.segments import OUTBOX_SNAPSHOT, enqueue_upload, queue_segment
 
 _ts = CaptureSegment.start.db_value
 _dt = CaptureSegment.start.python_value
@@ -31,9 +31,7 @@ def capture_hook(review_seconds: Callable[[], int] = lambda: 0):
         now = datetime.now(UTC)  # bookkeeping (created_at) only; never decides anything
         if local_db.execute_sql("SELECT remote FROM capture_segment WHERE id = ?", (segment_id,)).fetchone()[0]:
             _take_over(update, segment_id)
-        local_db.execute_sql("UPDATE capture_segment SET version = version + 1 WHERE id = ?", (segment_id,))
-        uuid = local_db.execute_sql("SELECT uuid FROM capture_segment WHERE id = ?", (segment_id,)).fetchone()[0]
-        enqueue_upload(OUTBOX_SEGMENT, uuid, segment_id, now)
+        queue_segment(segment_id, now, bump_version=True)
         if not image_ids:
             return
         delay = timedelta(seconds=review_seconds() or 0)
