@@ -103,3 +103,17 @@ class ActivityLabel(BaseModel):
 
     class Meta:
         table_name = "activity_labels"
+
+
+class LoginThrottle(BaseModel):
+    """The sign-in throttle's counter per hashed key (migration m0009), kept by
+    ``diary_server/throttle.py`` with plain SQL (one statement increments and reads it);
+    declared so the schema test compares it with its migration. Times are epoch seconds."""
+
+    key_hash = peewee.CharField(max_length=64, primary_key=True)
+    attempts = peewee.IntegerField()
+    blocked_until = peewee.BigIntegerField()
+    last_at = peewee.BigIntegerField()
+
+    class Meta:
+        table_name = "login_throttle"

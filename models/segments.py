@@ -14,10 +14,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import peewee
+
 from core import rules, text_rules
 from core.refusal import Refused
-from models.capture_store import CaptureImage, CaptureMinute, CaptureSegment
-from models.local import local_db
+from models.capture_store import CaptureImage, CaptureMinute, CaptureSegment, UTCDateTimeField
+from models.local import BaseModel, local_db
 
 MEMO_MAX_LENGTH = 1000
 
@@ -140,6 +142,29 @@ def image_by_id(image_id: int) -> CaptureImage | None:
 
 
 # --- the sync outbox (written here so every edit and its upload row share a transaction) ----
+
+
+class SyncOutbox(BaseModel):
+    """One row per segment or snapshot whose state waits to reach the diary (migration
+    ``m0005_sync``). Written by :func:`enqueue_upload` and read by ``sync/outbox.py`` with
+    plain SQL (the sync round); declared so the schema test compares it with its migration."""
+
+    kind = peewee.CharField(max_length=10)  # OUTBOX_SEGMENT or OUTBOX_SNAPSHOT
+    uuid = peewee.CharField(max_length=36)
+    local_id = peewee.IntegerField()
+    seq = peewee.IntegerField(default=1)
+    not_before = UTCDateTimeField(null=True)
+    next_attempt_at = UTCDateTimeField(null=True)
+    attempts = peewee.IntegerField(default=0)
+    state = peewee.CharField(max_length=10, default="pending")  # pending or attention
+    error_code = peewee.TextField(null=True)
+    error = peewee.TextField(null=True)
+    created_at = UTCDateTimeField()
+
+    class Meta:
+        table_name = "sync_outbox"
+        indexes = ((("kind", "uuid"), True),)
+
 
 OUTBOX_SEGMENT = "segment"
 OUTBOX_SNAPSHOT = "snapshot"

@@ -48,6 +48,7 @@ def mismatches(db: peewee.Database, models: list[type[peewee.Model]]) -> list[st
 
 def test_the_team_apps_cache_matches_its_models(tmp_path):
     import models.capture_store
+    import models.segments  # SyncOutbox
     from models.local import BaseModel, local_migrations
 
     db = open_sqlite(tmp_path / "teamapp.sqlite3")
@@ -75,6 +76,46 @@ def test_the_diary_servers_database_matches_its_models(diary_database_url):
         assert mismatches(db, models) == []
     finally:
         db.close()
+
+
+#: Tables that are the migration runner's or the database's own, not the program's.
+BOOKKEEPING = {"schema_version", "sqlite_sequence"}
+
+
+def unmodelled(db: peewee.Database, models: list[type[peewee.Model]]) -> set[str]:
+    """Tables the migrations made that no model describes (the check above cannot see them)."""
+    return set(db.get_tables()) - BOOKKEEPING - {m._meta.table_name for m in models}
+
+
+def test_every_table_of_the_cache_has_a_model(tmp_path):
+    import models.capture_store
+    import models.segments  # noqa: F401
+    from models.local import BaseModel, local_migrations
+
+    db = open_sqlite(tmp_path / "teamapp.sqlite3")
+    migrate(db, local_migrations())
+    assert unmodelled(db, models_of(BaseModel)) == set()
+
+
+@pytest.mark.postgres
+def test_every_table_of_the_diary_has_a_model(diary_database_url):
+    import diary_server.diary_models  # noqa: F401
+    from diary_server.factory import diary_migrations
+    from diary_server.models import BaseModel
+
+    db = open_database(diary_database_url)
+    try:
+        migrate(db, diary_migrations())
+        assert unmodelled(db, models_of(BaseModel)) == set()
+    finally:
+        db.close()
+
+
+def test_a_table_without_a_model_is_seen(tmp_path):
+    db = open_sqlite(tmp_path / "t.sqlite3")
+    db.execute_sql("CREATE TABLE orphan (id INTEGER PRIMARY KEY AUTOINCREMENT)")
+    db.execute_sql("INSERT INTO orphan DEFAULT VALUES")  # makes sqlite_sequence
+    assert unmodelled(db, []) == {"orphan"}
 
 
 def test_the_check_sees_a_missing_column_and_a_wrong_null(tmp_path):
