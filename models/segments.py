@@ -141,6 +141,14 @@ def image_by_id(image_id: int) -> CaptureImage | None:
     return CaptureImage.get_or_none(CaptureImage.id == image_id)
 
 
+def duplicate_count() -> int:
+    """Live segments the diary keeps unbilled because another computer of the account logged
+    the same 10 minutes (``duplicate_of``, a column the model leaves out): the status line
+    counts them."""
+    sql = "SELECT COUNT(*) FROM capture_segment WHERE duplicate_of IS NOT NULL AND deleted_at IS NULL"
+    return local_db.execute_sql(sql).fetchone()[0]
+
+
 # --- the sync outbox (written here so every edit and its upload row share a transaction) ----
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 
-from models.local import get_state, local_db
+from models import segments
+from models.local import get_state
 from sync import outbox
 from sync.sync_state import OFFLINE_KEY, PROBLEM_KEY, SERVER_ERROR_KEY
 
@@ -43,9 +44,7 @@ def sync_status(now: datetime, tz: tzinfo = UTC) -> SyncStatus:
     counts = outbox.counts(now)
     offline = get_state(OFFLINE_KEY)
     problem = get_state(PROBLEM_KEY)
-    duplicates = local_db.execute_sql(
-        "SELECT COUNT(*) FROM capture_segment WHERE duplicate_of IS NOT NULL AND deleted_at IS NULL"
-    ).fetchone()[0]
+    duplicates = segments.duplicate_count()
     server_error = get_state(SERVER_ERROR_KEY)
     waiting = f", {_items(counts.pending)} waiting" if counts.pending else ""
     if counts.attention:
