@@ -48,6 +48,8 @@ def test_old_rows_read_compare_and_sort_as_aware_utc(diary_database_url):
     migrations = diary_migrations()
     db = open_database(diary_database_url)
     try:
+        if is_postgres(db):  # the session's zone must not matter, neither to m0010 nor to reads
+            db.execute_sql("SET TIME ZONE 'Asia/Kolkata'")
         migrate(db, migrations, target=9)
         _old_rows(db)
         assert migrate(db, migrations) == 10
@@ -77,6 +79,7 @@ def test_old_rows_read_compare_and_sort_as_aware_utc(diary_database_url):
                 " WHERE table_schema = current_schema() AND column_name IN ('start', 'created_at', 'deleted_at')"
             ).fetchall()
             assert types == [("timestamp with time zone",)]
+            assert db.execute_sql("SHOW TIME ZONE").fetchone() == ("Asia/Kolkata",)
         else:
             texts = [r[0] for r in db.execute_sql("SELECT start FROM diary_segments ORDER BY start").fetchall()]
             assert texts == ["2026-11-23 09:00:00.000000", "2026-11-23 09:10:00.000000"]
