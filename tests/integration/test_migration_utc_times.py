@@ -4,12 +4,10 @@ on SQLite), and rows written before it read, compare and sort as aware UTC insta
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta, timezone
-
-import pytest
+from datetime import UTC, datetime, timedelta
 
 from dbkit.database import is_postgres, open_database
-from dbkit.fields import UTCDateTimeField, from_db, to_db
+from dbkit.fields import from_db, to_db
 from dbkit.migrate import migrate
 from diary_server.diary_models import DiarySegment
 from diary_server.factory import diary_migrations
@@ -97,15 +95,3 @@ def test_sqlite_rewrites_any_other_form_as_utc(tmp_path):
     )
     migrate(db, migrations)
     assert db.execute_sql("SELECT created_at FROM users").fetchone() == ("2026-11-20 08:00:00.000000",)
-
-
-def test_the_field_refuses_naive_datetimes_and_stores_utc(tmp_path):
-    field = UTCDateTimeField()
-    with pytest.raises(ValueError, match="naive"):
-        field.db_value(datetime(2026, 11, 23, 9))
-    plus_two = datetime(2026, 11, 23, 11, tzinfo=timezone(timedelta(hours=2)))
-    assert field.db_value(plus_two) == "2026-11-23 09:00:00.000000"
-    assert field.db_value(None) is None
-    assert field.python_value("2026-11-23 09:00:00") == MONDAY
-    assert field.python_value(plus_two) == MONDAY and field.python_value(plus_two).tzinfo is UTC
-    assert to_db(plus_two, True) == MONDAY and to_db(plus_two, True).tzinfo is UTC
