@@ -237,7 +237,7 @@ def serve_team_app(settings: Settings, data_dir: Path, instance, out: TextIO) ->
 
     def refresh():
         return contracts_sync.refresh_contracts(
-            client_factory=svc.client_factory, token_store=svc.token_store, now=svc.naive_now()
+            client_factory=svc.client_factory, token_store=svc.token_store, now=svc.now()
         )
 
     from sync.clock import FollowingClock

@@ -35,7 +35,7 @@ def start_embedded_diary(data_dir: Path, out: TextIO, clock=None):
     if clock is not None:
         from datetime import UTC
 
-        config["CLOCK"] = lambda: clock.now().astimezone(UTC).replace(tzinfo=None)
+        config["CLOCK"] = lambda: clock.now().astimezone(UTC)
     diary_app = create_diary_app(config)
     if diary_app.extensions.get("diary_damage"):
         out.write("Embedded Work Diary: " + diary_app.extensions["diary_damage"] + "\n")

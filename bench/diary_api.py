@@ -127,7 +127,7 @@ def seed(database_url: str, data_dir: Path) -> None:
     from diary_server import create_app
     from diary_server.accounts import create_user
 
-    now = datetime.now(UTC).replace(tzinfo=None)
+    now = datetime.now(UTC)
     app = create_app({"DATA_DIR": data_dir, "DATABASE_URL": database_url})
     db = app.extensions["diary_db"]
     with db.connection_context():

@@ -68,13 +68,13 @@ def build(tmp: Path):
     diary = create_diary(
         {
             "DATA_DIR": tmp / "diary",
-            "CLOCK": lambda: NOW.replace(tzinfo=None) + timedelta(microseconds=next(ticks)),
+            "CLOCK": lambda: NOW + timedelta(microseconds=next(ticks)),
             "TESTING": True,
         }
     )
     with diary.extensions["diary_db"].connection_context():
-        create_user("felix@example.com", "Felix Freelancer", "freelancer", "correct horse 1", NOW.replace(tzinfo=None))
-        create_user("cleo@example.com", "Cleo Client", "client", "correct horse 1", NOW.replace(tzinfo=None))
+        create_user("felix@example.com", "Felix Freelancer", "freelancer", "correct horse 1", NOW)
+        create_user("cleo@example.com", "Cleo Client", "client", "correct horse 1", NOW)
     http = diary.test_client()
     token = http.post("/api/v1/sessions", json={"email": "cleo@example.com", "password": "correct horse 1"}).json
     cid = http.post(
@@ -123,7 +123,7 @@ def build(tmp: Path):
     with diary.extensions["diary_db"].connection_context():
         felix = User.get(User.email == "felix@example.com")
         # Written as of the week's end (all 1,008 segments are in the past then); the pages run at NOW.
-        written_at = (rules.week_start(NOW) + rules.WEEK).replace(tzinfo=None)
+        written_at = rules.week_start(NOW) + rules.WEEK
         server_made = server_work_week(felix, cid, rules.week_start(NOW), written_at, full=True)
     browser = diary.test_client()
     r = browser.post("/signin", data={"email": "felix@example.com", "password": "correct horse 1"})

@@ -37,7 +37,6 @@ import tempfile
 import time
 from contextlib import closing
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -164,7 +163,9 @@ def logged(data_dir: Path) -> list[dict]:
 
 
 def segment_epoch(start: str) -> int:
-    return int(datetime.fromisoformat(start).replace(tzinfo=UTC).timestamp())
+    from dbkit.fields import from_db
+
+    return int(from_db(start).timestamp())
 
 
 # --- report ---------------------------------------------------------------------------------

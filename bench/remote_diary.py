@@ -31,7 +31,7 @@ def main() -> int:
     ahead = timedelta(hours=args.ahead_hours)
 
     def clock() -> datetime:
-        return datetime.now(UTC).replace(tzinfo=None) + ahead
+        return datetime.now(UTC) + ahead
 
     args.data_dir.mkdir(parents=True, exist_ok=True)
     app = create_app({"DATA_DIR": args.data_dir, "CLOCK": clock})

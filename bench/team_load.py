@@ -75,7 +75,7 @@ def seed(database_url: str, data_dir: Path, apps: int, sign_ins: int) -> list[Ac
     from diary_server import create_app, web_sessions
     from diary_server.accounts import create_user, issue_token, use_password_hasher
 
-    now = datetime.now(UTC).replace(tzinfo=None)
+    now = datetime.now(UTC)
     app = create_app({"DATA_DIR": data_dir, "DATABASE_URL": database_url, "SECRET_KEY": SECRET_KEY})
     cookies = app.session_interface.get_signing_serializer(app)  # type: ignore[attr-defined]
     db = app.extensions["diary_db"]

@@ -116,7 +116,7 @@ def user_for_token(token: str, now: datetime) -> User | None:
     if row is None:
         return None
     # Record use at most once a minute, so reads do not turn into writes on every request.
-    if row.last_used_at is None or now - _naive(row.last_used_at) > timedelta(minutes=1):
+    if row.last_used_at is None or now - row.last_used_at > timedelta(minutes=1):
         ApiToken.update(last_used_at=now).where(ApiToken.id == row.id).execute()
     return row.user
 
@@ -144,11 +144,6 @@ def authenticate(email: str, password: str, ip: str, now: datetime, limit: int) 
     if _hashing.needs_rehash(user.password_hash):
         User.update(password_hash=_hashing.hash(password)).where(User.id == user.id).execute()
     return user
-
-
-def _naive(value: datetime) -> datetime:
-    """Stored datetimes are naive UTC on every backend; compare them as such."""
-    return value.replace(tzinfo=None) if value.tzinfo else value
 
 
 # ---- the account's time zone (migration m0005) ------------------------------------------------

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
 import peewee
@@ -114,17 +114,13 @@ def parse_currency(raw: str) -> str:
     return code
 
 
-def _aware(t: datetime) -> datetime:
-    return t.replace(tzinfo=UTC) if t.tzinfo is None else t
-
-
 def next_week_start(now: datetime) -> datetime:
-    """Monday 00:00 UTC after ``now`` (naive UTC, as stored): when a rate change starts."""
-    return week_end(_aware(now)).replace(tzinfo=None)
+    """Monday 00:00 UTC after ``now``: when a rate change starts."""
+    return week_end(now)
 
 
 def this_week_start(now: datetime) -> datetime:
-    return week_start(_aware(now)).replace(tzinfo=None)
+    return week_start(now)
 
 
 # ---- queries and authorization ------------------------------------------------------------
@@ -211,13 +207,13 @@ def contracts_json(contracts: list[Contract], now: datetime) -> list[dict]:
                 "hourly_rate": format_rate(rate.current_cents),
                 "currency": contract.currency,
                 "next_hourly_rate": format_rate(rate.next_cents) if rate.next_cents is not None else None,
-                "next_rate_from": _aware(rate.next_from) if rate.next_from else None,
+                "next_rate_from": rate.next_from,
                 "weekly_limit_hours": contract.weekly_limit_hours,
                 "manual_time_allowed": contract.manual_time_allowed,
                 "status": contract.status,
                 "activity_labels": [label.name for label in labels[contract.id]],
-                "created_at": _aware(contract.created_at),
-                "updated_at": _aware(contract.updated_at),
+                "created_at": contract.created_at,
+                "updated_at": contract.updated_at,
             }
         )
     return result

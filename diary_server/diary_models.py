@@ -2,13 +2,14 @@
 
 Built by migrations ``m0004_sync``, ``m0007_feed_origin`` and ``m0008_segment_summary``; on the
 same :data:`diary_server.models.diary_db` proxy.
-Times are naive UTC like every other stored time of the diary server.
+Times are aware UTC (:class:`dbkit.fields.UTCDateTimeField`), like every stored time of both programs.
 """
 
 from __future__ import annotations
 
 import peewee
 
+from dbkit.fields import UTCDateTimeField
 from diary_server.models import BaseModel, Contract
 
 
@@ -17,7 +18,7 @@ class DiarySegment(BaseModel):
 
     uuid = peewee.CharField(max_length=36, unique=True)
     contract = peewee.ForeignKeyField(Contract, on_delete="CASCADE")
-    start = peewee.DateTimeField()
+    start = UTCDateTimeField()
     version = peewee.IntegerField()
     logged_seconds = peewee.FloatField()
     minutes = peewee.TextField()  # JSON: ten [keys, clicks, scrolls]
@@ -30,14 +31,14 @@ class DiarySegment(BaseModel):
     window_title = peewee.TextField(null=True)
     manual = peewee.BooleanField(default=False)
     memo = peewee.TextField(null=True)
-    memo_edited_at = peewee.DateTimeField(null=True)
+    memo_edited_at = UTCDateTimeField(null=True)
     label = peewee.CharField(max_length=60, null=True)
-    label_edited_at = peewee.DateTimeField(null=True)
-    deleted_at = peewee.DateTimeField(null=True)
+    label_edited_at = UTCDateTimeField(null=True)
+    deleted_at = UTCDateTimeField(null=True)
     billed = peewee.BooleanField()
     duplicate_of = peewee.CharField(max_length=36, null=True)
-    created_at = peewee.DateTimeField()
-    updated_at = peewee.DateTimeField()
+    created_at = UTCDateTimeField()
+    updated_at = UTCDateTimeField()
 
     class Meta:
         table_name = "diary_segments"
@@ -58,14 +59,14 @@ class DiarySnapshot(BaseModel):
     uuid = peewee.CharField(max_length=36, unique=True)
     segment = peewee.ForeignKeyField(DiarySegment, on_delete="CASCADE")
     kind = peewee.CharField(max_length=10)
-    taken_at = peewee.DateTimeField(null=True)
+    taken_at = UTCDateTimeField(null=True)
     mime = peewee.CharField(max_length=40, null=True)
     size_bytes = peewee.IntegerField(null=True)
     width = peewee.IntegerField(null=True)
     height = peewee.IntegerField(null=True)
     sha256 = peewee.CharField(max_length=64, null=True)
-    deleted_at = peewee.DateTimeField(null=True)
-    created_at = peewee.DateTimeField()
+    deleted_at = UTCDateTimeField(null=True)
+    created_at = UTCDateTimeField()
 
     class Meta:
         table_name = "diary_snapshots"

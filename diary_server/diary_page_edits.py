@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 
 from core import rules
 from core.diary import DeletionPlan
@@ -39,10 +39,6 @@ def _uuid(value: str) -> str:
 def parse_ids(raw: Sequence[str] | str) -> list[str]:
     """Segment UUIDs from a form (repeated fields or one comma-separated value)."""
     return diary_store.parse_ids(raw, _uuid)
-
-
-def _aware(t: datetime) -> datetime:
-    return t.replace(tzinfo=UTC) if t.tzinfo is None else t.astimezone(UTC)
 
 
 def _segments(contract: Contract, ids: Sequence[str]) -> list[DiarySegment]:
@@ -91,7 +87,7 @@ def _item(row: DiarySegment, **changes) -> dict:
     item = {
         "uuid": row.uuid,
         "contract_id": row.contract_id,
-        "start": _aware(row.start),
+        "start": row.start,
         "version": row.version,
         "logged_seconds": row.logged_seconds,
         "minutes": json.loads(row.minutes or "[]"),
@@ -99,10 +95,10 @@ def _item(row: DiarySegment, **changes) -> dict:
         "window_title": row.window_title,
         "manual": row.manual,
         "memo": row.memo,
-        "memo_edited_at": _aware(row.memo_edited_at) if row.memo_edited_at else None,
+        "memo_edited_at": row.memo_edited_at,
         "label": row.label,
-        "label_edited_at": _aware(row.label_edited_at) if row.label_edited_at else None,
-        "deleted_at": _aware(row.deleted_at) if row.deleted_at else None,
+        "label_edited_at": row.label_edited_at,
+        "deleted_at": row.deleted_at,
     }
     item.update(changes)
     return item
@@ -117,11 +113,11 @@ def _check_deletable(user: User, contract: Contract, rows: list[DiarySegment], n
     for row in rows:
         if row.deleted_at is not None:
             raise PageRefusal(409, f"The segment at {sync_service.when_utc(row.start)} is already deleted.")
-        if not rules.can_delete_snapshot(_aware(row.start), _aware(now)):
-            end = rules.week_end(_aware(row.start)) - rules.MINUTE
+        if not rules.can_delete_snapshot(row.start, now):
+            end = rules.week_end(row.start) - rules.MINUTE
             raise PageRefusal(
                 409,
-                f"The work week of {_aware(rules.week_start(_aware(row.start))):%a %d %b} ended on "
+                f"The work week of {rules.week_start(row.start):%a %d %b} ended on "
                 f"{end:%a %d %b} 23:59 UTC: its snapshots can no longer be deleted.",
             )
 
@@ -161,9 +157,9 @@ def delete_snapshots(user: User, contract: Contract, ids: Sequence[str], now: da
         plan = plan_deletion(user, contract, ids, now)
         rows = _segments(contract, plan.ids)
         by_id = {r.id: r for r in rows}
-        items = [_item(r, deleted_at=_aware(now)) for r in rows]
+        items = [_item(r, deleted_at=now) for r in rows]
         tombstones = [
-            {"uuid": s.uuid, "segment_uuid": by_id[s.segment_id].uuid, "kind": s.kind, "deleted_at": _aware(now)}
+            {"uuid": s.uuid, "segment_uuid": by_id[s.segment_id].uuid, "kind": s.kind, "deleted_at": now}
             for s in _live_snapshots(rows, ("screen", "camera"))
         ]
         _push_all(user, items, tombstones, now)
@@ -178,5 +174,5 @@ def delete_camera_snapshot(user: User, contract: Contract, segment_id: str, now:
         cams = _live_snapshots(rows, ("camera",))
         if not cams:
             raise PageRefusal(422, "This segment has no camera snapshot to delete.")
-        tomb = {"uuid": cams[0].uuid, "segment_uuid": rows[0].uuid, "kind": "camera", "deleted_at": _aware(now)}
+        tomb = {"uuid": cams[0].uuid, "segment_uuid": rows[0].uuid, "kind": "camera", "deleted_at": now}
         _push_all(user, [], [tomb], now)

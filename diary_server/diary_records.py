@@ -13,18 +13,14 @@ from __future__ import annotations
 
 import functools
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 
 import peewee
 
 from core import rules
 from core.diary import SegmentRecord
+from dbkit.fields import from_db, is_postgres_db, to_db
 from diary_server.diary_models import DiarySegment, DiarySnapshot
-
-
-def _naive(t: datetime) -> datetime:
-    return t.astimezone(UTC).replace(tzinfo=None) if t.tzinfo else t
-
 
 #: The week grid's columns: no per-minute counts, window info or sums (see grid_records_between).
 _GRID_SQL = (
@@ -44,14 +40,15 @@ def grid_records_between(contract_id: int, start: datetime, end: datetime) -> li
     read a whole week. ``app_name``, ``window_title``, ``sums`` and ``camera_id`` are left
     empty; the export and the report read :func:`records_between`."""
     db = DiarySegment._meta.database
-    rows = db.execute_sql(_GRID_SQL.format(p=db.param), (contract_id, _naive(start), _naive(end))).fetchall()
+    pg = is_postgres_db(db)
+    rows = db.execute_sql(_GRID_SQL.format(p=db.param), (contract_id, to_db(start, pg), to_db(end, pg))).fetchall()
     # Positional (SegmentRecord's field order): keywords cost more, times 1,008. A segment
     # with two live screen snapshots (nothing stops a second upload) comes twice: once is shown.
     seen: set[str] = set()
     return [
         SegmentRecord(
             r[0],
-            _start(r[1]) if isinstance(r[1], str) else _utc(r[1]),
+            from_db(r[1]),
             r[2],
             (),
             None,
@@ -107,10 +104,7 @@ def records_between(
             seg.deleted_at,
         )
         .where(
-            (seg.contract == contract_id)
-            & (seg.start >= _naive(start))
-            & (seg.start < _naive(end))
-            & (seg.billed == True)  # noqa: E712
+            (seg.contract == contract_id) & (seg.start >= start) & (seg.start < end) & (seg.billed == True)  # noqa: E712
         )
         .order_by(seg.start)
     ).fetchall()
@@ -123,8 +117,8 @@ def records_between(
         .join(seg)
         .where(
             (seg.contract == contract_id)
-            & (seg.start >= _naive(start))
-            & (seg.start < _naive(end))
+            & (seg.start >= start)
+            & (seg.start < end)
             & (seg.billed == True)  # noqa: E712
             & snap.deleted_at.is_null()
             & snap.sha256.is_null(False)
@@ -134,7 +128,7 @@ def records_between(
         shots[(seg_id, kind)] = uid
     records = []
     for seg_id, uid, t, logged, raw, active, keys, clicks, scrolls, app, title, memo, label, manual, deleted_at in rows:
-        t = _start(t) if isinstance(t, str) else _utc(t)
+        t = from_db(t)
         records.append(
             SegmentRecord(
                 uid,
@@ -161,15 +155,3 @@ def _minutes(raw: str) -> tuple[tuple[int, int, int], ...]:
     """A segment's ``minutes`` JSON as ten count tuples, remembered per text: a day is viewed
     again and again, and most idle minutes read alike."""
     return tuple(tuple(c) for c in json.loads(raw))[: rules.MINUTES_PER_SEGMENT]
-
-
-@functools.lru_cache(maxsize=4096)
-def _start(text: str) -> datetime:
-    """A start as SQLite returns it (naive UTC text), remembered: a week's 1,008 starts are
-    read on every view of it."""
-    return datetime.fromisoformat(text).replace(tzinfo=UTC)
-
-
-def _utc(t: datetime) -> datetime:
-    """A start as PostgreSQL returns it (a naive UTC datetime)."""
-    return t.replace(tzinfo=UTC) if t.tzinfo is None else t.astimezone(UTC)

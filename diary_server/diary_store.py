@@ -45,7 +45,7 @@ class ServerDiaryUrls(DiaryUrls):
 
 class ServerDiaryStore:
     """:class:`ui.diary_store.DiaryStore` over the diary server's tables, for ``user`` (a party
-    of ``contract``) at ``now`` (naive UTC, the request's clock ``g.now``)."""
+    of ``contract``) at ``now`` (aware UTC, the request's clock ``g.now``)."""
 
     def __init__(self, user: User, contract: Contract, now: datetime):
         self.user = user
@@ -60,7 +60,7 @@ class ServerDiaryStore:
     # --- reading ---------------------------------------------------------------------------
 
     def now(self) -> datetime:
-        return self._now.replace(tzinfo=UTC)
+        return self._now
 
     def zones(self) -> tuple[tzinfo, tzinfo | None]:
         c = self.contract
@@ -84,7 +84,7 @@ class ServerDiaryStore:
         }
 
     def rate(self, week_start: datetime) -> str:
-        info = contracts_svc.rate_info(self.contract, week_start.replace(tzinfo=None))
+        info = contracts_svc.rate_info(self.contract, week_start)
         return contracts_svc.format_rate(info.current_cents)
 
     def records(self, start, end, *, minutes=True, minutes_for=None) -> list[SegmentRecord]:
@@ -98,7 +98,7 @@ class ServerDiaryStore:
 
     def segment_start(self, segment_id: str) -> datetime | None:
         seg = DiarySegment.get_or_none((DiarySegment.uuid == segment_id) & (DiarySegment.contract == self.contract_id))
-        return seg.start.replace(tzinfo=UTC) if seg else None
+        return seg.start if seg else None
 
     def snapshot(self, snapshot_id: str, *, thumb: bool) -> tuple[bytes, str] | None:
         """A live snapshot of this contract; a deleted one is gone (its content left the diary)."""

@@ -47,8 +47,8 @@ class _SessionCookie(SecureCookieSessionInterface):
 
 
 def utc_now() -> datetime:
-    """The server's clock: naive UTC, as every timestamp is stored."""
-    return datetime.now(UTC).replace(tzinfo=None)
+    """The server's clock: aware UTC, as every time in Python."""
+    return datetime.now(UTC)
 
 
 def diary_migrations():
@@ -107,7 +107,7 @@ def create_app(config: Mapping[str, Any]) -> APIFlask:
     """Build the diary server.
 
     ``config`` keys: DATA_DIR (Path), DATABASE_URL (str; default SQLite in DATA_DIR),
-    SECRET_KEY, LOGIN_ATTEMPTS (int), CLOCK (callable returning naive UTC), TESTING,
+    SECRET_KEY, LOGIN_ATTEMPTS (int), CLOCK (callable returning aware UTC), TESTING,
     TRUSTED_PROXIES (int, reverse proxies in front whose X-Forwarded-* headers count; 0 = none),
     BEHIND_TLS (bool: cookies Secure and HSTS always), CHANGES_MAX_WAIT (int, longest a held
     pull waits, seconds), CHANGES_POLL_SECONDS (float, how often a waiting pull looks for other

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import peewee
 
+from dbkit.fields import UTCDateTimeField
+
 diary_db = peewee.DatabaseProxy()
 
 ROLES = ("client", "freelancer")
@@ -23,7 +25,7 @@ class User(BaseModel):
     name = peewee.CharField(max_length=100)
     role = peewee.CharField(max_length=20)
     password_hash = peewee.CharField(max_length=255)
-    created_at = peewee.DateTimeField()
+    created_at = UTCDateTimeField()
     #: An IANA zone name, for the Work Diary's "client's time zone" switch (m0005).
     timezone = peewee.CharField(max_length=64, default="UTC")
 
@@ -40,8 +42,8 @@ class ApiToken(BaseModel):
     user = peewee.ForeignKeyField(User, backref="tokens", on_delete="CASCADE")
     token_hash = peewee.CharField(max_length=64, unique=True)
     label = peewee.CharField(max_length=100)
-    created_at = peewee.DateTimeField()
-    last_used_at = peewee.DateTimeField(null=True)
+    created_at = UTCDateTimeField()
+    last_used_at = UTCDateTimeField(null=True)
 
     class Meta:
         table_name = "api_tokens"
@@ -54,8 +56,8 @@ class WebSession(BaseModel):
 
     user = peewee.ForeignKeyField(User, backref="web_sessions", on_delete="CASCADE")
     id_hash = peewee.CharField(max_length=64, unique=True)
-    created_at = peewee.DateTimeField()
-    last_used_at = peewee.DateTimeField()
+    created_at = UTCDateTimeField()
+    last_used_at = UTCDateTimeField()
 
     class Meta:
         table_name = "web_sessions"
@@ -74,9 +76,9 @@ class Contract(BaseModel):
     weekly_limit_hours = peewee.IntegerField(null=True)
     manual_time_allowed = peewee.BooleanField(default=False)
     status = peewee.CharField(max_length=10)
-    created_at = peewee.DateTimeField()
-    updated_at = peewee.DateTimeField(index=True)
-    ended_at = peewee.DateTimeField(null=True)
+    created_at = UTCDateTimeField()
+    updated_at = UTCDateTimeField(index=True)
+    ended_at = UTCDateTimeField(null=True)
 
     class Meta:
         table_name = "contracts"
@@ -87,7 +89,7 @@ class ContractRate(BaseModel):
 
     contract = peewee.ForeignKeyField(Contract, backref="rates", on_delete="CASCADE")
     rate_cents = peewee.IntegerField()
-    effective_from = peewee.DateTimeField()
+    effective_from = UTCDateTimeField()
 
     class Meta:
         table_name = "contract_rates"

@@ -22,6 +22,8 @@ from datetime import datetime
 
 import peewee
 
+from core.rules import to_utc
+
 #: The longest wait between attempts, and how long a key is remembered after its last attempt
 #: (longer than the longest wait, so a patient guesser does not get the free attempts back).
 MAX_DELAY_SECONDS = 15 * 60
@@ -128,5 +130,5 @@ def _key(*parts: str) -> str:
 
 
 def _epoch(now: datetime) -> int:
-    """Naive UTC (as the server's clock gives) or aware -> whole seconds since 1970."""
-    return calendar.timegm(now.utctimetuple())
+    """An aware instant (the server's clock) -> whole seconds since 1970; naive is refused."""
+    return calendar.timegm(to_utc(now).utctimetuple())

@@ -26,8 +26,7 @@ def user_for(session_id: str, now: datetime) -> User | None:
     row = WebSession.select(WebSession, User).join(User).where(WebSession.id_hash == _hash(session_id)).first()
     if row is None:
         return None
-    last = row.last_used_at.replace(tzinfo=None) if row.last_used_at.tzinfo else row.last_used_at
-    if now - last > timedelta(minutes=1):  # a write at most once a minute, not on every page
+    if now - row.last_used_at > timedelta(minutes=1):  # a write at most once a minute, not on every page
         WebSession.update(last_used_at=now).where(WebSession.id == row.id).execute()
     return row.user
 

@@ -25,12 +25,13 @@ import uuid
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import cast, overload
+from typing import cast
 
 import peewee
 
 from core import rules
 from core.capture import CAMERA_OFF, Counts, EncodedImage, SegmentState, SegmentUpdate, StorageFull
+from dbkit.fields import UTCDateTimeField
 from models.disk_reserve import DiskReserve, is_disk_full
 from models.local import BaseModel, local_db
 
@@ -39,28 +40,6 @@ log = logging.getLogger(__name__)
 SNAPSHOT_DIR = "snapshots"
 #: Where snapshot files that no row names are moved at start (never deleted).
 ORPHAN_DIR = "snapshots-orphaned"
-
-
-class UTCDateTimeField(peewee.Field):
-    """Aware UTC datetimes stored as fixed-width text (sorts correctly, never ambiguous)."""
-
-    field_type = "DATETIME"
-
-    def db_value(self, value: datetime | None) -> str | None:
-        if value is None:
-            return None
-        return rules.to_utc(value).strftime("%Y-%m-%d %H:%M:%S.%f")
-
-    @overload
-    def python_value(self, value: str | datetime) -> datetime: ...
-    @overload
-    def python_value(self, value: None) -> None: ...
-    def python_value(self, value: str | datetime | None) -> datetime | None:
-        if value is None:
-            return None
-        if isinstance(value, datetime):  # already converted (e.g. MAX() over this field)
-            return value if value.tzinfo else value.replace(tzinfo=UTC)
-        return datetime.fromisoformat(value).replace(tzinfo=UTC)
 
 
 class CaptureSegment(BaseModel):

@@ -25,11 +25,12 @@ import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 from core import rules
 from core.diary import DeletionPlan
+from dbkit.fields import from_db
 from models import segments as seg_store
 from models.capture_store import CaptureImage, CaptureSegment
 from models.local import local_db
@@ -59,7 +60,7 @@ class _Row:
 def _segments(contract_id: int, ids: Sequence[int]) -> list[_Row]:
     marks = ",".join("?" * len(ids))
     rows = [
-        _Row(r[0], r[1], datetime.fromisoformat(r[2]).replace(tzinfo=UTC), r[3], r[4], r[5], r[6])
+        _Row(r[0], r[1], from_db(r[2]), r[3], r[4], r[5], r[6])
         for r in local_db.execute_sql(
             "SELECT id, uuid, start, logged_seconds, memo, label, deleted_at FROM capture_segment"  # noqa: S608
             f" WHERE contract_id = ? AND id IN ({marks}) ORDER BY start",

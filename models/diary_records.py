@@ -4,11 +4,11 @@ segments), with the per-minute counts only where a view shows them. The edits ar
 
 from __future__ import annotations
 
-import functools
-from datetime import UTC, datetime
+from datetime import datetime
 
 from core import rules
 from core.diary import SegmentRecord
+from dbkit.fields import from_db
 from models.capture_store import CaptureSegment
 from models.local import local_db
 
@@ -35,13 +35,6 @@ _RECORDS_SQL = (
     "  AND cam.path IS NOT NULL AND cam.deleted_at IS NULL"
     " WHERE s.contract_id = ? AND s.start >= ? AND s.start < ? ORDER BY s.start"
 )
-
-
-@functools.lru_cache(maxsize=4096)
-def _start(text: str) -> datetime:
-    """A stored segment start as aware UTC, remembered: the same 1,008 starts of a week are
-    parsed on every view and edit of it (a few weeks' worth are kept)."""
-    return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
 def records_between(
@@ -80,7 +73,7 @@ def records_between(
     return [
         SegmentRecord(
             r[0],
-            _start(r[1]),
+            from_db(r[1]),
             r[2],
             tuple(per_minute[r[0]]) if r[0] in per_minute else no_minutes,
             r[3],
@@ -118,7 +111,7 @@ def grid_records_between(contract_id: int, start: datetime, end: datetime) -> li
     # Positional (SegmentRecord's field order): keywords cost more, times 1,008.
     return [
         SegmentRecord(
-            r[0], _start(r[1]), r[2], (), None, None, r[3], r[4], bool(r[5]), r[6] is not None, r[8], None, r[7]
+            r[0], from_db(r[1]), r[2], (), None, None, r[3], r[4], bool(r[5]), r[6] is not None, r[8], None, r[7]
         )
         for r in rows
     ]

@@ -12,6 +12,7 @@ from pathlib import Path
 import peewee
 
 from dbkit.database import open_sqlite
+from dbkit.fields import UTCDateTimeField
 from dbkit.migrate import Migration, discover, migrate
 from models import migrations as migrations_package
 
@@ -41,7 +42,7 @@ class Account(BaseModel):
     email = peewee.TextField()
     name = peewee.TextField()
     role = peewee.TextField()
-    signed_in_at = peewee.DateTimeField()
+    signed_in_at = UTCDateTimeField()
 
     class Meta:
         table_name = "account"
@@ -59,12 +60,12 @@ class Contract(BaseModel):
     hourly_rate = peewee.TextField()
     currency = peewee.TextField()
     next_hourly_rate = peewee.TextField(null=True)
-    next_rate_from = peewee.DateTimeField(null=True)
+    next_rate_from = UTCDateTimeField(null=True)
     weekly_limit_hours = peewee.IntegerField(null=True)
     manual_time_allowed = peewee.BooleanField()
     status = peewee.TextField()
     activity_labels = peewee.TextField()  # JSON list
-    updated_at = peewee.DateTimeField()
+    updated_at = UTCDateTimeField()
     client_timezone = peewee.TextField(null=True)  # IANA name; m0007
 
     class Meta:

@@ -33,7 +33,7 @@ POLL_SECONDS = 30
 def _parse_time(text: str | None) -> datetime | None:
     if not text:
         return None
-    return datetime.fromisoformat(text).astimezone(UTC).replace(tzinfo=None)
+    return datetime.fromisoformat(text).astimezone(UTC)
 
 
 def store_contracts(diary_url: str, items: list[dict], complete: bool = True) -> bool:
@@ -153,7 +153,7 @@ def week_minutes(contract_id: int, now: datetime) -> int:
     """Billable minutes logged on this computer for the contract in the current work week."""
     from models.segments import billable_minutes_between
 
-    start = week_start(now.replace(tzinfo=UTC) if now.tzinfo is None else now)
+    start = week_start(now)
     return billable_minutes_between(contract_id, start, start + WEEK)
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -40,9 +40,9 @@ def pytest_configure(config):
 
 
 class FakeClock:
-    """A settable clock for the servers (naive UTC, like every stored time)."""
+    """A settable clock for the servers (aware UTC, like every time in Python)."""
 
-    def __init__(self, start: datetime = datetime(2026, 11, 23, 9, 0, 0)):
+    def __init__(self, start: datetime = datetime(2026, 11, 23, 9, 0, 0, tzinfo=UTC)):
         self.now = start
 
     def __call__(self) -> datetime:

@@ -11,7 +11,7 @@ diary server. The viewer is always the freelancer (the Team app is theirs).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from datetime import UTC, datetime, tzinfo
+from datetime import datetime, tzinfo
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -108,10 +108,8 @@ class TeamDiaryStore:
         c = self.contract
         nxt = getattr(c, "next_hourly_rate", None)
         since = getattr(c, "next_rate_from", None)
-        if nxt and since is not None:
-            since = since if since.tzinfo else since.replace(tzinfo=UTC)
-            if week_start >= since:
-                return nxt
+        if nxt and since is not None and week_start >= since:
+            return nxt
         return c.hourly_rate
 
     def records(self, start, end, *, minutes=True, minutes_for=None) -> list[SegmentRecord]:

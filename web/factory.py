@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 
 from flask import Flask, g
@@ -19,10 +18,6 @@ from web.services import EXTENSION, TeamServices, services
 log = logging.getLogger(__name__)
 
 LOCAL_DB_NAME = "teamapp.sqlite3"
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def create_app(

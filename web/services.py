@@ -57,10 +57,6 @@ class TeamServices:
     def now(self) -> datetime:
         return self.clock.now().astimezone(UTC)
 
-    def naive_now(self) -> datetime:
-        """Naive UTC, as the account and contract records (and the diary's API) keep it."""
-        return self.now().replace(tzinfo=None)
-
 
 def services(app: Flask | None = None) -> TeamServices:
     return (app or current_app).extensions[EXTENSION]

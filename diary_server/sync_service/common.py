@@ -6,6 +6,7 @@ import hashlib
 import json
 import re
 from datetime import UTC, datetime, timedelta
+from typing import overload
 
 from core.reconcile import Register
 from core.refusal import Refused
@@ -19,8 +20,8 @@ MAX_BATCH = 500
 MAX_MEMO = 1000
 #: A segment may start at most this far after the server's clock (clock skew of a laptop).
 FUTURE_SKEW = timedelta(minutes=10)
-EARLIEST = datetime(2000, 1, 1)
-LATEST = datetime(2100, 1, 1)
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST = datetime(2100, 1, 1, tzinfo=UTC)
 MAX_SNAPSHOT_BYTES = 700_000  # base64 of this still fits the 1 MB request limit
 MAX_SIDE = 16_384
 MAX_PIXELS = 40_000_000
@@ -43,33 +44,36 @@ class Refusal(Refused):
 # ---- helpers --------------------------------------------------------------------------------
 
 
-def naive_utc(t: datetime | None) -> datetime | None:
-    """Aware -> naive UTC (as stored); naive is taken as UTC. Out-of-range instants are refused."""
+@overload
+def request_time(t: datetime) -> datetime: ...
+@overload
+def request_time(t: None) -> None: ...
+def request_time(t: datetime | None) -> datetime | None:
+    """A time a request sent, as aware UTC. The protocol's times carry their offset; one
+    without is read as UTC, as the API always has (external input, not our own datetimes).
+    Instants outside 2000-2100 are refused."""
     if t is None:
         return None
-    if not EARLIEST <= t.replace(tzinfo=None) <= LATEST:
+    t = t.astimezone(UTC) if t.tzinfo else t.replace(tzinfo=UTC)
+    if not EARLIEST <= t <= LATEST:
         raise Refusal("invalid_time", "Times must lie between the years 2000 and 2100.")
-    return t.astimezone(UTC).replace(tzinfo=None) if t.tzinfo else t
-
-
-def aware(t: datetime | None) -> datetime | None:
-    return t.replace(tzinfo=UTC) if t is not None and t.tzinfo is None else t
+    return t
 
 
 def newer(in_at, in_value, at, value) -> bool:
     """Does the incoming edit win? The same last-writer-wins rule as the Team app's
     (``core/reconcile.py``), so both sides converge."""
-    return Register(in_value, aware(in_at)).key() > Register(value, aware(at)).key()
+    return Register(in_value, in_at).key() > Register(value, at).key()
 
 
 def _locked(start: datetime, now: datetime) -> bool:
-    """The core's lock rule on the stored (naive UTC) instants."""
-    return not memo_editable(aware(start), aware(now))
+    """The core's lock rule (memos, labels and new time end at the week's lock)."""
+    return not memo_editable(start, now)
 
 
 def _week_over(start: datetime, now: datetime) -> bool:
-    """The core's deletion rule on the stored (naive UTC) instants."""
-    return not can_delete_snapshot(aware(start), aware(now))
+    """The core's deletion rule (deletions end with the work week)."""
+    return not can_delete_snapshot(start, now)
 
 
 def accepts_time(contract: Contract, start: datetime) -> bool:
@@ -111,7 +115,7 @@ def segment_json(seg: DiarySegment) -> dict:
     return {
         "uuid": seg.uuid,
         "contract_id": seg.contract_id,
-        "start": aware(seg.start),
+        "start": seg.start,
         "version": seg.version,
         "logged_seconds": seg.logged_seconds,
         "minutes": json.loads(seg.minutes),
@@ -119,13 +123,13 @@ def segment_json(seg: DiarySegment) -> dict:
         "window_title": seg.window_title,
         "manual": seg.manual,
         "memo": seg.memo,
-        "memo_edited_at": aware(seg.memo_edited_at),
+        "memo_edited_at": seg.memo_edited_at,
         "label": seg.label,
-        "label_edited_at": aware(seg.label_edited_at),
-        "deleted_at": aware(seg.deleted_at),
+        "label_edited_at": seg.label_edited_at,
+        "deleted_at": seg.deleted_at,
         "billed": seg.billed,
         "duplicate_of": seg.duplicate_of,
-        "updated_at": aware(seg.updated_at),
+        "updated_at": seg.updated_at,
     }
 
 
@@ -134,13 +138,13 @@ def snapshot_json(snap: DiarySnapshot, segment_uuid: str) -> dict:
         "uuid": snap.uuid,
         "segment_uuid": segment_uuid,
         "kind": snap.kind,
-        "taken_at": aware(snap.taken_at),
+        "taken_at": snap.taken_at,
         "mime": snap.mime,
         "size_bytes": snap.size_bytes,
         "width": snap.width,
         "height": snap.height,
         "sha256": snap.sha256,
-        "deleted_at": aware(snap.deleted_at),
+        "deleted_at": snap.deleted_at,
     }
 
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from core.rules import week_lock_time, week_start
 from dbkit.database import is_postgres
+from dbkit.fields import from_db, to_db
 from diary_server.diary_models import DiarySegment
 from diary_server.models import ActivityLabel, Contract, User, diary_db
 from diary_server.sync_service.common import (
@@ -14,9 +15,8 @@ from diary_server.sync_service.common import (
     SyncError,
     _locked,
     _record_changes,
-    aware,
-    naive_utc,
     newer,
+    request_time,
     segment_json,
 )
 
@@ -56,7 +56,7 @@ def edit_segment(user: User, uid: str, body: dict, now: datetime, origin: int | 
         if _locked(seg.start, now):
             raise SyncError(409, "week_locked", "This work week is locked for invoicing; memos and labels are final.")
         try:
-            edited_at = min(naive_utc(body.get("edited_at")) or now, now)
+            edited_at = min(request_time(body.get("edited_at")) or now, now)
         except Refusal as refusal:
             raise SyncError(422, refusal.code, refusal.message) from None
         changes: dict = {}
@@ -82,12 +82,7 @@ def edit_segment(user: User, uid: str, body: dict, now: datetime, origin: int | 
 
 def when_utc(t: datetime) -> str:
     """An instant as the diary's messages name it: ``Mon 23 Nov 09:00 UTC``."""
-    return f"{aware(t):%a %d %b %H:%M} UTC"
-
-
-def _stored_time(value) -> datetime | None:
-    """A DATETIME column read with plain SQL: text on SQLite, a datetime on PostgreSQL."""
-    return datetime.fromisoformat(value) if isinstance(value, str) else value
+    return f"{t.astimezone(UTC):%a %d %b %H:%M} UTC"
 
 
 def _replaces(value: str | None, stored: str | None, stored_at, now: datetime) -> bool | None:
@@ -96,7 +91,7 @@ def _replaces(value: str | None, stored: str | None, stored_at, now: datetime) -
     (last writer wins, :func:`newer`)."""
     if value is None or (stored or "") == value:
         return None
-    return newer(now, value or None, _stored_time(stored_at), stored)
+    return newer(now, value or None, from_db(stored_at), stored)
 
 
 @dataclass(frozen=True)
@@ -134,8 +129,7 @@ def edit_segments(
     memo = None if memo is None else (memo.strip() or "")
     label = None if label is None else (label.strip() or "")
     db = diary_db.obj
-    p = db.param
-    now = naive_utc(now)
+    p, pg = db.param, is_postgres(db)
     with diary_db.atomic():
         if label:
             known = db.execute_sql(
@@ -157,7 +151,7 @@ def edit_segments(
             )
         memo_ids, label_ids, changed, kept = [], [], [], []
         for seg_id, uid, start, old_memo, memo_at, old_label, label_at, deleted_at in rows:
-            start = _stored_time(start)
+            start = from_db(start)
             if deleted_at is not None:
                 message = f"The segment at {when_utc(start)} was deleted; deleted time has no memo. Leave it out."
                 raise SyncError(409, "deleted", message)
@@ -165,8 +159,8 @@ def edit_segments(
                 raise SyncError(
                     409,
                     "week_locked",
-                    f"The week of {week_start(aware(start)):%a %d %b} was locked for invoicing on "
-                    f"{when_utc(week_lock_time(aware(start)))}: its memos and labels are read-only.",
+                    f"The week of {week_start(start):%a %d %b} was locked for invoicing on "
+                    f"{when_utc(week_lock_time(start))}: its memos and labels are read-only.",
                 )
             new_memo = _replaces(memo, old_memo, memo_at, now)
             new_label = _replaces(label, old_label, label_at, now)
@@ -183,7 +177,7 @@ def edit_segments(
                 db.execute_sql(
                     f"UPDATE diary_segments SET {column} = {p}, {column}_edited_at = {p}, updated_at = {p}"  # noqa: S608
                     f" WHERE id IN ({', '.join([p] * len(ids))})",
-                    (value or None, now, now, *ids),
+                    (value or None, to_db(now, pg), to_db(now, pg), *ids),
                 )
         _record_changes([(contract.id, "segment", uid) for uid in changed], origin)
     return BulkEdit(changed, kept)

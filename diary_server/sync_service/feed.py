@@ -9,14 +9,14 @@ import peewee
 from core import rules
 from diary_server.diary_models import DiaryChange, DiarySegment, DiarySnapshot
 from diary_server.models import Contract, User
-from diary_server.sync_service.common import aware, segment_json, snapshot_json
+from diary_server.sync_service.common import segment_json, snapshot_json
 
 # ---- the changes feed ----------------------------------------------------------------------
 
 
 def locked_before(now: datetime) -> datetime:
     """The core's :func:`~core.rules.locked_before` by this diary's clock."""
-    return rules.locked_before(aware(now))
+    return rules.locked_before(now)
 
 
 def changes(user: User, since: int, limit: int, now: datetime | None = None, origin: int | None = None) -> dict:
@@ -69,7 +69,7 @@ def changes(user: User, since: int, limit: int, now: datetime | None = None, ori
         from diary_server.contracts import contracts_json
 
         found_contracts = list(Contract.select().where(Contract.id.in_(contract_ids)).order_by(Contract.id))
-        contracts = contracts_json(found_contracts, now or datetime.now(UTC).replace(tzinfo=None))
+        contracts = contracts_json(found_contracts, now or datetime.now(UTC))
     return {
         "cursor": cursor,
         "more": more,

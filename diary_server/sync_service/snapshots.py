@@ -10,6 +10,7 @@ from datetime import datetime
 
 import peewee
 
+from dbkit.fields import is_postgres_db, to_db
 from diary_server.diary_models import DiarySnapshot
 from diary_server.models import User, diary_db
 from diary_server.sync_service.common import (
@@ -20,8 +21,7 @@ from diary_server.sync_service.common import (
     Refusal,
     SyncError,
     _record_changes,
-    aware,
-    naive_utc,
+    request_time,
     snapshot_json,
 )
 from diary_server.sync_service.edits import _visible_segment
@@ -75,12 +75,12 @@ def upload_snapshot(user: User, uid: str, body: dict, now: datetime, origin: int
             422, "hash_mismatch", "The snapshot's SHA-256 does not match its data: it was damaged on the way."
         )
     try:
-        taken_at = naive_utc(body["taken_at"])
+        taken_at = request_time(body["taken_at"])
     except Refusal as refusal:
         raise SyncError(422, refusal.code, refusal.message) from None
     width, height = verify_image(data, body["mime"])
     db = diary_db.obj
-    p = db.param
+    p, pg = db.param, is_postgres_db(db)
     with diary_db.atomic():
         found = db.execute_sql(
             "SELECT s.id, s.uuid, s.contract_id, c.freelancer_id, n.id FROM diary_segments s"  # noqa: S608
@@ -98,7 +98,18 @@ def upload_snapshot(user: User, uid: str, body: dict, now: datetime, origin: int
                 db.execute_sql(
                     "INSERT INTO diary_snapshots (uuid, segment_id, kind, taken_at, mime, size_bytes, width, height,"  # noqa: S608
                     f" sha256, created_at) VALUES ({', '.join([p] * 10)})",
-                    (uid, seg_id, body["kind"], taken_at, body["mime"], len(data), width, height, sha, now),
+                    (
+                        uid,
+                        seg_id,
+                        body["kind"],
+                        to_db(taken_at, pg),
+                        body["mime"],
+                        len(data),
+                        width,
+                        height,
+                        sha,
+                        to_db(now, pg),
+                    ),
                 )
         except peewee.IntegrityError:
             return _existing_snapshot(uid, seg_id, seg_uuid, sha), False
@@ -112,7 +123,7 @@ def upload_snapshot(user: User, uid: str, body: dict, now: datetime, origin: int
         "uuid": uid,
         "segment_uuid": seg_uuid,
         "kind": body["kind"],
-        "taken_at": aware(taken_at),
+        "taken_at": taken_at,
         "mime": body["mime"],
         "size_bytes": len(data),
         "width": width,

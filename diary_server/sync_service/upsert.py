@@ -11,6 +11,7 @@ import peewee
 from core import text_rules
 from core.rules import SEGMENT_SECONDS, minute_summary
 from dbkit.database import is_postgres
+from dbkit.fields import UTCDateTimeField
 from diary_server.diary_models import DiaryBlob, DiarySegment, DiarySnapshot
 from diary_server.models import ActivityLabel, Contract, User, diary_db
 from diary_server.sync_service.common import (
@@ -23,8 +24,8 @@ from diary_server.sync_service.common import (
     _record_changes,
     _week_over,
     accepts_time,
-    naive_utc,
     newer,
+    request_time,
     segment_json,
     snapshot_json,
 )
@@ -64,7 +65,7 @@ def push(user: User, segments: list[dict], tombstones: list[dict], now: datetime
         for item in segments:
             if item["uuid"].lower() not in existing:
                 with contextlib.suppress(Refusal):  # refused with its reason when the item is handled
-                    starts.add(naive_utc(item["start"]))
+                    starts.add(request_time(item["start"]))
         if starts and contracts:
             query = DiarySegment.select().where(
                 DiarySegment.contract.in_(list(contracts))
@@ -144,10 +145,17 @@ _SEGMENT_COLUMNS = (
     "updated_at",
 )
 _UPDATED_COLUMNS = (*_SEGMENT_COLUMNS[3:18], "updated_at")
+_TIME_COLUMNS = frozenset(
+    name for name in _SEGMENT_COLUMNS if isinstance(DiarySegment._meta.fields.get(name), UTCDateTimeField)
+)
 
 
 def _values(seg: DiarySegment, columns: tuple[str, ...]) -> tuple:
-    return tuple(getattr(seg, name) for name in columns)
+    """The row's values for plain SQL: times as the field stores them (:mod:`dbkit.fields`)."""
+    fields = DiarySegment._meta.fields
+    return tuple(
+        fields[name].db_value(getattr(seg, name)) if name in _TIME_COLUMNS else getattr(seg, name) for name in columns
+    )
 
 
 def _write_updates(rows: list[DiarySegment]) -> None:
@@ -226,7 +234,7 @@ def _upsert(user, item, current, contracts, labels, now, owners) -> tuple[DiaryS
         problem = text_rules.text_problem(field, item.get(field) or "")
         if problem:
             raise Refusal("invalid_text", problem)
-    start = naive_utc(item["start"])
+    start = request_time(item["start"])
     if start.minute % 10 or start.second or start.microsecond:
         raise Refusal("invalid_segment", "A segment starts on a 10-minute boundary (UTC).")
     if start > now + FUTURE_SKEW:
@@ -235,9 +243,9 @@ def _upsert(user, item, current, contracts, labels, now, owners) -> tuple[DiaryS
     if current is not None and (current.contract_id != contract.id or current.start != start):
         raise Refusal("conflict", "This UUID already names another segment.")
     memo_at, label_at, deleted_at = (
-        naive_utc(item.get("memo_edited_at")),
-        naive_utc(item.get("label_edited_at")),
-        naive_utc(item.get("deleted_at")),
+        request_time(item.get("memo_edited_at")),
+        request_time(item.get("label_edited_at")),
+        request_time(item.get("deleted_at")),
     )
     memo = (item.get("memo") or "").strip() or None
     label = (item.get("label") or "").strip() or None
@@ -342,7 +350,7 @@ def _owned_segment(user: User, segment_uuid: str) -> DiarySegment | None:
 def _tombstone(user: User, item: dict, now: datetime, changes: list) -> dict:
     uid = item["uuid"].lower()
     try:
-        deleted_at = naive_utc(item["deleted_at"])
+        deleted_at = request_time(item["deleted_at"])
         seg = _owned_segment(user, item["segment_uuid"])
         if seg is None:
             raise Refusal("segment_unknown", "Upload the segment of this snapshot first.")

@@ -22,6 +22,7 @@ import httpx
 from playwright.sync_api import Page, expect
 
 from core import rules
+from dbkit.fields import from_db
 from tests.e2e.processes import TeamApp
 
 EMBEDDED_RE = re.compile(r"Embedded Work Diary running at (http://127\.0\.0\.1:\d+)/")
@@ -226,7 +227,7 @@ def _db(app: TeamApp) -> sqlite3.Connection:
 
 
 def _utc(text: str) -> datetime:
-    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+    return from_db(text)
 
 
 SEGMENTS_SQL = (

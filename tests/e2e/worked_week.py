@@ -60,9 +60,7 @@ def server_week(app: TeamApp, cid: int, friday: datetime, **options):
     try:
         with db.connection_context():
             freelancer = User.get(User.email == app.demo["freelancer"].email)
-            return server_work_week(
-                freelancer, cid, rules.week_start(friday), friday.replace(tzinfo=None), until=friday, **options
-            )
+            return server_work_week(freelancer, cid, rules.week_start(friday), friday, until=friday, **options)
     finally:
         db.close()
         diary_db.initialize(None)

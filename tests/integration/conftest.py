@@ -33,11 +33,9 @@ def diary_account(sqlite_diary, clock):
 @pytest.fixture
 def capture_clock(clock):
     """The Team app's Clock port (the capture loop's), at the same instant as the diary's clock."""
-    from datetime import UTC
-
     from tracker.fakes import FakeClock
 
-    return FakeClock(clock().replace(tzinfo=UTC))
+    return FakeClock(clock())
 
 
 @pytest.fixture

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 
 import pytest
 
 from tests.integration.sync.helpers import PASSWORD, segment
 
-START = datetime(2026, 11, 23, 8, 0, 0)  # a 10-minute boundary an hour before the test clock
+START = datetime(2026, 11, 23, 8, 0, 0, tzinfo=UTC)  # a 10-minute boundary an hour before the test clock
 
 
 @pytest.fixture

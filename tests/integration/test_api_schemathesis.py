@@ -14,7 +14,7 @@ so the same requests are sent on every run.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 import pytest
 import schemathesis
@@ -28,7 +28,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-NOW = datetime(2026, 11, 25, 10, 0, 0)
+NOW = datetime(2026, 11, 25, 10, 0, 0, tzinfo=UTC)
 PASSWORD = "correct horse 1"
 #: Examples per operation, each sent as both roles: twice the old 25 where a request is cheap,
 #: fewer on PostgreSQL, where each costs about twice as much (the file stays under a minute on

@@ -73,7 +73,7 @@ def test_the_diary_server_starts_on_a_recovered_file_and_says_so(tmp_path):
     from diary_server.accounts import create_user
 
     with app.extensions["diary_db"].connection_context():
-        create_user("ana@example.com", "Ana Lopez", "freelancer", "correct horse 1", NOW.replace(tzinfo=None))
+        create_user("ana@example.com", "Ana Lopez", "freelancer", "correct horse 1", NOW)
     from dbkit.database import close_cleanly
 
     close_cleanly(app.extensions["diary_db"])

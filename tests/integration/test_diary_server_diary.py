@@ -18,8 +18,8 @@ from diary_server.diary_models import DiarySegment, DiarySnapshot
 from diary_server.models import User
 from tests.support.diary_data import server_work_week
 
-MONDAY = datetime(2026, 11, 23)
-FRIDAY_EVENING = datetime(2026, 11, 27, 18, 0)
+MONDAY = datetime(2026, 11, 23, tzinfo=UTC)
+FRIDAY_EVENING = datetime(2026, 11, 27, 18, 0, tzinfo=UTC)
 HX = {"HX-Request": "true"}
 
 
@@ -62,9 +62,9 @@ def world(diary_app, make_user, clock):
         made = server_work_week(
             User.get_by_id(users["felix"].id),
             cid,
-            MONDAY.replace(tzinfo=UTC),
+            MONDAY,
             FRIDAY_EVENING,
-            until=FRIDAY_EVENING.replace(tzinfo=UTC),
+            until=FRIDAY_EVENING,
             camera_every=7,
         )
 
@@ -176,7 +176,7 @@ def test_a_later_edit_from_a_computer_whose_clock_runs_ahead_stays_and_the_page_
     with world["app"].extensions["diary_db"].connection_context():
         user = User.get_by_id(world["users"]["felix"].id)
         item = sync_service.segment_json(DiarySegment.get(DiarySegment.uuid == ahead))
-        item.update(memo="From the laptop", memo_edited_at=(FRIDAY_EVENING + timedelta(minutes=5)).replace(tzinfo=UTC))
+        item.update(memo="From the laptop", memo_edited_at=(FRIDAY_EVENING + timedelta(minutes=5)))
         assert sync_service.push(user, [item], [], FRIDAY_EVENING)["results"][0]["status"] == "ok"
     form = {"ids": f"{ahead},{other}", "memo": "From the page", "view": "week", "day": str(MONDAY.date()), "tz": "utc"}
     body = text(felix.post(f"/contracts/{cid}/diary/memo", form))
@@ -278,7 +278,7 @@ def test_after_the_week_ends_and_locks_the_controls_go_and_forged_requests_are_r
     felix, cleo = world["sign_in"]("felix@example.com"), world["sign_in"]("cleo@example.com")
     week = f"/contracts/{cid}/diary/week?week={MONDAY.date()}&tz=utc"
     seg = made.segment_uuids[5]
-    clock.now = datetime(2026, 11, 30, 1, 0)  # Monday after: the week ended, not yet locked
+    clock.now = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)  # Monday after: the week ended, not yet locked
     page = text(felix.get(week))
     assert 'id="sel-delete"' not in page and "data-del" not in page and 'id="sel-memo"' in page
     assert "snapshots can no longer be deleted" in page
@@ -293,7 +293,7 @@ def test_after_the_week_ends_and_locks_the_controls_go_and_forged_requests_are_r
     base = {"ids": seg, "view": "week", "day": str(MONDAY.date()), "tz": "utc"}
     assert felix.post(f"/contracts/{cid}/diary/memo", {**base, "memo": "Late fix"}).status_code == 200
     label_before = rows(world, [seg])[seg].label
-    clock.now = datetime(2026, 11, 30, 12, 0)  # the lock
+    clock.now = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)  # the lock
     page = text(felix.get(week))
     assert 'id="diary-selection"' not in page and "locked for invoicing" in page
     assert 'id="diary-selection"' not in text(cleo.get(week))
@@ -333,7 +333,7 @@ def test_records_carry_each_segments_start_counts_and_snapshots(world):
     from core import rules
     from diary_server.diary_records import grid_records_between, records_between
 
-    monday = MONDAY.replace(tzinfo=UTC)
+    monday = MONDAY
     with world["app"].extensions["diary_db"].connection_context():
         week = records_between(world["cid"], monday, monday + rules.WEEK, minutes=False)
         day = records_between(world["cid"], monday, monday + timedelta(days=1))
@@ -344,7 +344,7 @@ def test_records_carry_each_segments_start_counts_and_snapshots(world):
     for rec in week + day:
         row = rows[rec.id]
         counts = [tuple(c) for c in json.loads(row.minutes)]
-        assert rec.start == row.start.replace(tzinfo=UTC) and rec.start.tzinfo is UTC
+        assert rec.start == row.start and rec.start.tzinfo is UTC
         assert rec.activity == sum(1 for c in counts if sum(c) > 0)
         assert rec.sums == tuple(sum(c[i] for c in counts) for i in range(3))
         assert rec.screen_id == shots.get((rec.id, "screen")) and rec.camera_id == shots.get((rec.id, "camera"))

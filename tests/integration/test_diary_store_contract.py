@@ -69,7 +69,7 @@ class ServerKit:
         from diary_server import sync_service
         from diary_server.models import User
 
-        user, uid, now = User.get_by_id(self.freelancer_id), str(uuid.uuid4()), WEDNESDAY_NOON.replace(tzinfo=None)
+        user, uid, now = User.get_by_id(self.freelancer_id), str(uuid.uuid4()), WEDNESDAY_NOON
         item = {
             "uuid": uid,
             "contract_id": self.cid,
@@ -104,9 +104,7 @@ class ServerKit:
         from diary_server.diary_store import ServerDiaryStore
         from diary_server.models import Contract, User
 
-        return ServerDiaryStore(
-            User.get_by_id(self.freelancer_id), Contract.get_by_id(self.cid), now.replace(tzinfo=None)
-        )
+        return ServerDiaryStore(User.get_by_id(self.freelancer_id), Contract.get_by_id(self.cid), now)
 
 
 def _hire(diary, clock) -> tuple[int, int]:

@@ -46,6 +46,19 @@ def mismatches(db: peewee.Database, models: list[type[peewee.Model]]) -> list[st
     return problems
 
 
+def time_column_types(db: peewee.Database, models: list[type[peewee.Model]]) -> set[str]:
+    """The column types of every UTCDateTimeField: one per database (m0010 on the diary)."""
+    from dbkit.fields import UTCDateTimeField
+
+    types = set()
+    for model in models:
+        columns = {c.name: c for c in db.get_columns(model._meta.table_name)}
+        for field in model._meta.sorted_fields:
+            if isinstance(field, UTCDateTimeField):
+                types.add(columns[field.column_name].data_type.lower())
+    return types
+
+
 def test_the_team_apps_cache_matches_its_models(tmp_path):
     import models.capture_store
     import models.segments  # SyncOutbox
@@ -58,6 +71,7 @@ def test_the_team_apps_cache_matches_its_models(tmp_path):
         m._meta.table_name for m in models
     }
     assert mismatches(db, models) == []
+    assert time_column_types(db, models) == {"datetime"}
 
 
 @pytest.mark.postgres
@@ -74,6 +88,9 @@ def test_the_diary_servers_database_matches_its_models(diary_database_url):
             m._meta.table_name for m in models
         }
         assert mismatches(db, models) == []
+        assert time_column_types(db, models) == (
+            {"timestamp with time zone"} if isinstance(db, peewee.PostgresqlDatabase) else {"datetime"}
+        )
     finally:
         db.close()
 

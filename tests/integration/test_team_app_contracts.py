@@ -97,7 +97,7 @@ def test_the_poller_refreshes_in_the_background(team, team_app, hire):
 
     def refresh():
         result = contracts_sync.refresh_contracts(
-            client_factory=svc.client_factory, token_store=svc.token_store, now=svc.naive_now()
+            client_factory=svc.client_factory, token_store=svc.token_store, now=svc.now()
         )
         done.set()
         return result

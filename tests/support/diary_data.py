@@ -215,7 +215,7 @@ class ServerMade:
 def server_work_week(freelancer, contract_id: int, monday: datetime, now: datetime, **options) -> ServerMade:
     """A realistic week written into the diary server's tables through its sync protocol
     (``sync_service.push`` and ``upload_snapshot``, as a Team app's upload would), so the
-    server's pages show what a real week looks like. ``now`` is naive UTC, as the server's
+    server's pages show what a real week looks like. ``now`` is aware UTC, as the server's
     clock; ``diary_db`` must be bound and connected."""
     import base64
     import hashlib

@@ -56,10 +56,10 @@ def signin_post():
             request.form.get("password", ""),
             client_factory=svc.client_factory,
             token_store=svc.token_store,
-            now=svc.naive_now(),
+            now=svc.now(),
         )
         # Fill the contract picker at once; the poller keeps it fresh afterwards.
-        contracts.refresh_contracts(client_factory=svc.client_factory, token_store=svc.token_store, now=svc.naive_now())
+        contracts.refresh_contracts(client_factory=svc.client_factory, token_store=svc.token_store, now=svc.now())
     except DiaryError as exc:
         ctx = _context(form=form, error={"code": exc.code, "message": str(exc)})
         status = 429 if exc.code == "too_many_attempts" else 422

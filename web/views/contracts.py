@@ -47,7 +47,7 @@ def refresh():
         return redirect(url_for("auth.signin"))
     svc = services()
     result = contracts_sync.refresh_contracts(
-        client_factory=svc.client_factory, token_store=svc.token_store, now=svc.naive_now()
+        client_factory=svc.client_factory, token_store=svc.token_store, now=svc.now()
     )
     return _render_picker(account, error=None if result.ok else result.problem, memo_too=False)
 

@@ -37,7 +37,7 @@ def selected_contract(account) -> Contract | None:
 
 
 def picker_context(account, error: str | None = None, notice: str | None = None) -> dict:
-    now = services().naive_now()
+    now = services().now()
     return {
         "rows": contracts_sync.picker_rows(account.diary_url, now),
         "picker_error": error,

@@ -62,7 +62,7 @@ def make_worker(team_app, sqlite_diary, capture_clock, clock, monkeypatch):
 
     svc = services(team_app)
     # The diary's clock follows the Team app's, so time logged "now" is not in the diary's future.
-    monkeypatch.setattr(type(clock), "__call__", lambda self: capture_clock.now().replace(tzinfo=None))
+    monkeypatch.setattr(type(clock), "__call__", lambda self: capture_clock.now())
 
     def make(transport=None, **options):
         transport = transport or FlakyTransport(sqlite_diary)

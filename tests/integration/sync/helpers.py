@@ -21,7 +21,7 @@ def png(width: int = 64, height: int = 40, seed: int = 0) -> bytes:
 
 
 def iso(t: datetime) -> str:
-    return (t if t.tzinfo else t.replace(tzinfo=UTC)).isoformat()
+    return t.astimezone(UTC).isoformat() if t.tzinfo else t.isoformat()
 
 
 def segment(contract_id: int, start: datetime, **extra) -> dict:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -26,7 +26,7 @@ from diary_server.factory import diary_migrations
 from diary_server.models import User
 from tests.integration.sync.helpers import changes, iso, push, segment
 
-MONDAY = datetime(2026, 11, 23, 9, 0)  # the clock fixture's instant
+MONDAY = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # the clock fixture's instant
 
 
 def stored_summaries(db) -> dict[str, tuple[tuple[int, ...], tuple[int, ...]]]:
@@ -80,7 +80,7 @@ def test_the_migration_fills_the_summary_of_segments_stored_before_it(diary_data
         )
         (contract_id,) = db.execute_sql("SELECT id FROM contracts").fetchone()
         # More rows than the migration fills per statement, with varied minutes.
-        start = datetime(2026, 1, 5)
+        start = datetime(2026, 1, 5, tzinfo=UTC)
         rows = []
         for i in range(1203):
             minutes = [[(i + m) % 4, (i * m) % 3, m % 2 * (i % 5)] for m in range(10)]
@@ -188,7 +188,7 @@ def test_the_client_sets_labels_only_and_nobody_edits_a_locked_week(party, week,
     assert refused.value.status == 403
     assert edit(week, "client", [a, b], label="Code") == [a, b]
     assert {memos(week)[u][1] for u in (a, b)} == {"Code"}
-    clock.now = datetime(2026, 11, 30, 12, 0)  # the week's lock (Monday 12:00 UTC)
+    clock.now = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)  # the week's lock (Monday 12:00 UTC)
     with week["db"].connection_context(), pytest.raises(sync_service.SyncError) as refused:
         sync_service.edit_segments(week["client"], week["contract"], [a], clock.now, label="Design")
     assert refused.value.status == 409 and "locked for invoicing" in refused.value.message

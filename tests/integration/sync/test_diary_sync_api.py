@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import base64
 import uuid
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from tests.integration.sync.helpers import PASSWORD, changes, iso, png, push, segment, snapshot_body
 
-MONDAY = datetime(2026, 11, 23, 9, 0)  # the clock fixture's instant
+MONDAY = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # the clock fixture's instant
 
 
 def test_upsert_is_idempotent_and_the_higher_version_wins(diary_http, party):

@@ -4,14 +4,14 @@ deep JSON refused with 400, one bad segment refused alone; the same on SQLite an
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from core import text_rules
 from tests.integration.sync.helpers import push, segment
 
-MONDAY = datetime(2026, 11, 23, 9, 0)
+MONDAY = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
 
 @pytest.mark.parametrize("bad", ["\x00", "\x07", "\x7f", "\x85"])

@@ -181,7 +181,7 @@ def test_contract_changes_and_the_diary_lock_arrive_through_the_pull(
         # so a memo edit here is refused although this computer's clock says it is still open.
         assert seg_store.diary_locked_before() <= seg.start
         ahead = capture_clock.now() + timedelta(days=8)
-        monkeypatch.setattr(type(clock), "__call__", lambda self: ahead.replace(tzinfo=None))
+        monkeypatch.setattr(type(clock), "__call__", lambda self: ahead)
         worker.run_once()
         assert seg_store.diary_locked_before() > seg.start
         assert seg_store.apply_memo(cid, seg.start, "Too late", None, capture_clock.now()) == 0

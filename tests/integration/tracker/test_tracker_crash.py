@@ -18,6 +18,7 @@ import time
 from datetime import UTC, datetime, timedelta
 
 from core import rules
+from dbkit.fields import from_db
 from tests.integration.tracker.conftest import REPO, runner_command, runner_env
 
 SPEED = 120
@@ -26,7 +27,7 @@ START = datetime(2026, 3, 4, 9, 0, tzinfo=UTC)
 
 
 def parse(ts: str) -> datetime:
-    return datetime.fromisoformat(ts).replace(tzinfo=UTC)
+    return from_db(ts)
 
 
 def db_state(path):

@@ -110,11 +110,8 @@ def test_the_rules_in_words():
 @settings(max_examples=300, deadline=None, derandomize=True)
 @given(registers, registers)
 def test_the_diary_server_applies_the_same_register_rule(a, b):
-    """diary_server.sync_service.newer (naive UTC there) agrees with merge_register."""
+    """diary_server.sync_service.newer (aware UTC, as everywhere) agrees with merge_register."""
     from diary_server.sync_service import newer
 
-    def naive(t):
-        return t.replace(tzinfo=None) if t else None
-
-    server_takes_b = newer(naive(b.edited_at), b.value, naive(a.edited_at), a.value)
+    server_takes_b = newer(b.edited_at, b.value, a.edited_at, a.value)
     assert (merge_register(a, b) == b) == (server_takes_b or a == b)
