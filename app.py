@@ -147,6 +147,7 @@ def run_team_app(settings: Settings, out: TextIO = sys.stdout) -> int:
     from desktop import memory
 
     memory.keep_postgres_driver_out()
+    memory.keep_httpx_cli_out()
     memory.tune_allocator()
 
     from web.single_instance import AlreadyRunning, InstanceLock, ask_to_show

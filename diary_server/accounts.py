@@ -9,29 +9,33 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import peewee
-from argon2 import PasswordHasher
 
 from core.refusal import Refused
 from diary_server.models import ROLES, ApiToken, User, diary_db
-from diary_server.passwords import PRODUCTION_HASHER, PasswordHashing, ServerBusy, default_slots, password_problem
+from diary_server.passwords import PasswordHashing, ServerBusy, default_slots
 from diary_server.throttle import Throttle, TooManyAttempts  # noqa: F401  (the web layers catch it from here)
 
-_hashing = PasswordHashing(PRODUCTION_HASHER, default_slots())
+if TYPE_CHECKING:
+    from argon2 import PasswordHasher
+
+_hashing = PasswordHashing(None, default_slots())  # OWASP's parameters, argon2 imported on first use
 
 
 def use_password_hasher(hasher: PasswordHasher) -> None:
     """Swap the Argon2 parameters (the test suite uses cheap ones; production keeps OWASP's)."""
     global _hashing
-    _hashing = PasswordHashing(hasher, _hashing.slots, _hashing.wait_seconds)
+    _hashing = PasswordHashing(hasher, _hashing.slots, _hashing.wait_seconds, _hashing.out_of_process)
 
 
-def configure_hashing(slots: int, wait_seconds: float) -> PasswordHashing:
-    """How many password hashes may run at once, and how long a sign-in waits for a turn."""
+def configure_hashing(slots: int, wait_seconds: float, out_of_process: bool = False) -> PasswordHashing:
+    """How many password hashes may run at once, how long a sign-in waits for a turn, and
+    whether each runs in a short-lived worker process (the diary embedded in the Team app)."""
     global _hashing
-    _hashing = PasswordHashing(_hashing.hasher, slots, wait_seconds)
+    _hashing = PasswordHashing(_hashing._hasher, slots, wait_seconds, out_of_process)
     return _hashing
 
 
@@ -76,7 +80,7 @@ def validate_new_account(email: str, name: str, role: str, password: str) -> New
         raise AccountError("weak_password", f"Use a password of at least {MIN_PASSWORD_LENGTH} characters.", "password")
     if len(password) > MAX_PASSWORD_LENGTH:
         raise AccountError("invalid_password", "That password is too long.", "password")
-    problem = password_problem(password)
+    problem = _hashing.problem(password)
     if problem:
         raise AccountError("weak_password", problem, "password")
     return NewAccount(email, name, role, password)
