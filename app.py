@@ -78,6 +78,8 @@ def setup_logging(level: str, log_dir: Path | None) -> None:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         root.addHandler(handler)
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    # httpx logs every request at INFO: a log line (and a disk write) per sync round for nothing.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
 def cli_values(namespace: argparse.Namespace) -> dict:
@@ -169,7 +171,7 @@ def run_team_app(settings: Settings, out: TextIO = sys.stdout) -> int:
 
 def serve_team_app(settings: Settings, data_dir: Path, instance, out: TextIO) -> int:
     """The Team app on a data dir this process holds the lock of (see run_team_app)."""
-    from dbkit.database import close_cleanly
+    from dbkit.database import close_cleanly, hold_open
     from desktop import window
     from sync import contracts as contracts_sync
     from ui import ICON_PNG
@@ -219,6 +221,7 @@ def serve_team_app(settings: Settings, data_dir: Path, instance, out: TextIO) ->
     )
     services(app).embedded_diary = embedded is not None
     svc = services(app)
+    hold_open(svc.db)  # request threads' closes never checkpoint and delete the WAL
     if embedded is not None:
         follow_embedded_diary(services(app).token_store, diary_app, previous_embedded, diary_url, out)
     try:

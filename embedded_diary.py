@@ -24,6 +24,7 @@ def start_embedded_diary(data_dir: Path, out: TextIO, clock=None):
     caller moves the account over (:func:`sync.account.follow_diary_move`). Returns the
     server, its app, the demo-accounts file and the address it had before (or None).
     ``clock`` (the test clock) is shared so the diary agrees with the app about "now"."""
+    from dbkit.database import hold_open
     from diary_server.demo import DEMO_FILE_NAME, ensure_demo_accounts, format_demo_accounts
     from diary_server.factory import create_app as create_diary_app
     from diary_server.factory import utc_now
@@ -39,6 +40,9 @@ def start_embedded_diary(data_dir: Path, out: TextIO, clock=None):
 
         config["CLOCK"] = lambda: clock.now().astimezone(UTC).replace(tzinfo=None)
     diary_app = create_diary_app(config)
+    # Its request threads open and close connections; one held open keeps each close from
+    # checkpointing and deleting the WAL (see hold_open). app.py's close_cleanly closes it.
+    hold_open(diary_app.extensions["diary_db"])
     if diary_app.extensions.get("diary_damage"):
         out.write("Embedded Work Diary: " + diary_app.extensions["diary_damage"] + "\n")
     created = ensure_demo_accounts(diary_app.extensions["diary_db"], diary_dir, config.get("CLOCK", utc_now)())

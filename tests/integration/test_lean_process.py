@@ -99,3 +99,66 @@ def test_rehash_is_decided_from_the_hash_alone(worker_hashing):
         "memory_cost": 19 * 1024,
         "parallelism": 1,
     }
+
+
+# ---- writes only what changed ------------------------------------------------------------------
+
+
+def test_a_held_connection_keeps_closes_from_checkpointing_and_deleting_the_wal(tmp_path):
+    import threading
+
+    from dbkit.database import close_cleanly, hold_open, open_sqlite
+
+    path = tmp_path / "x.sqlite3"
+    db = open_sqlite(path)
+    with db.connection_context():
+        db.execute_sql("CREATE TABLE t (a INTEGER)")
+    hold_open(db)
+    main_size = path.stat().st_size
+
+    def request_thread() -> None:  # as a web server's thread-per-request does
+        with db.connection_context():
+            db.execute_sql("INSERT INTO t VALUES (1)")
+
+    for _ in range(3):
+        worker = threading.Thread(target=request_thread)
+        worker.start()
+        worker.join()
+        # the close was not the last one: the commit stays in the WAL, the main file untouched
+        assert (tmp_path / "x.sqlite3-wal").stat().st_size > 0
+        assert path.stat().st_size == main_size
+    close_cleanly(db)  # the quit folds it in and closes the held connection too
+    assert not (tmp_path / "x.sqlite3-wal").exists()
+    import sqlite3
+
+    with sqlite3.connect(path) as check:
+        assert check.execute("SELECT COUNT(*) FROM t").fetchone() == (3,)
+
+
+def test_a_token_in_use_is_recorded_at_most_once_an_hour(diary_app, make_user, clock):
+    from datetime import timedelta
+
+    from diary_server.accounts import issue_token, user_for_token
+    from diary_server.models import ApiToken
+
+    user = make_user()
+    with diary_app.extensions["diary_db"].connection_context():
+        token = issue_token(user, "Team app", clock())
+        first = clock()
+        assert user_for_token(token, first).id == user.id
+        for minutes in (1, 5, 30, 59):  # a held pull comes every minute: no write for it
+            clock.now = first + timedelta(minutes=minutes)
+            assert user_for_token(token, clock()).id == user.id
+            assert ApiToken.get().last_used_at.replace(tzinfo=None) == first
+        clock.advance(minutes=2)
+        user_for_token(token, clock())
+        assert ApiToken.get().last_used_at.replace(tzinfo=None) == clock()
+
+
+def test_the_log_gets_no_line_per_http_request():
+    import logging
+
+    import app
+
+    app.setup_logging("info", None)
+    assert not logging.getLogger("httpx").isEnabledFor(logging.INFO)
