@@ -162,3 +162,23 @@ def test_the_log_gets_no_line_per_http_request():
 
     app.setup_logging("info", None)
     assert not logging.getLogger("httpx").isEnabledFor(logging.INFO)
+
+
+def test_new_files_get_small_pages_and_old_ones_keep_theirs(tmp_path):
+    import sqlite3
+
+    from dbkit.database import SQLITE_PAGE_SIZE, close_cleanly, open_sqlite
+
+    db = open_sqlite(tmp_path / "new.sqlite3")
+    with db.connection_context():
+        db.execute_sql("CREATE TABLE t (a TEXT)")
+        assert db.execute_sql("PRAGMA page_size").fetchone() == (SQLITE_PAGE_SIZE,) == (1024,)
+    close_cleanly(db)
+    with sqlite3.connect(tmp_path / "old.sqlite3") as old:  # a file made before: 4 KiB pages
+        old.execute("CREATE TABLE t (a TEXT)")
+    db = open_sqlite(tmp_path / "old.sqlite3")
+    with db.connection_context():
+        db.execute_sql("INSERT INTO t VALUES ('x')")
+        assert db.execute_sql("PRAGMA page_size").fetchone() == (4096,)
+        assert db.execute_sql("PRAGMA journal_mode").fetchone() == ("wal",)
+    close_cleanly(db)
