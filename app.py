@@ -79,6 +79,8 @@ def setup_logging(level: str, log_dir: Path | None) -> None:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         root.addHandler(handler)
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    # httpx logs every request at INFO: a log line (and a disk write) per sync round for nothing.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
 def cli_values(namespace: argparse.Namespace) -> dict:
@@ -148,6 +150,7 @@ def run_team_app(settings: Settings, out: TextIO = sys.stdout) -> int:
     from desktop import memory
 
     memory.keep_postgres_driver_out()
+    memory.keep_httpx_cli_out()
     memory.tune_allocator()
 
     from web.single_instance import AlreadyRunning, InstanceLock, ask_to_show
@@ -169,7 +172,7 @@ def run_team_app(settings: Settings, out: TextIO = sys.stdout) -> int:
 
 def serve_team_app(settings: Settings, data_dir: Path, instance, out: TextIO) -> int:
     """The Team app on a data dir this process holds the lock of (see run_team_app)."""
-    from dbkit.database import close_cleanly
+    from dbkit.database import close_cleanly, hold_open
     from desktop import window
     from sync import contracts as contracts_sync
     from ui import ICON_PNG
@@ -219,6 +222,7 @@ def serve_team_app(settings: Settings, data_dir: Path, instance, out: TextIO) ->
     )
     services(app).embedded_diary = embedded is not None
     svc = services(app)
+    hold_open(svc.db)  # request threads' closes never checkpoint and delete the WAL
     if embedded is not None:
         follow_embedded_diary(services(app).token_store, diary_app, previous_embedded, diary_url, out)
     try:

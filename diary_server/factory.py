@@ -112,7 +112,9 @@ def create_app(config: Mapping[str, Any]) -> APIFlask:
     BEHIND_TLS (bool: cookies Secure and HSTS always), CHANGES_MAX_WAIT (int, longest a held
     pull waits, seconds), CHANGES_POLL_SECONDS (float, how often a waiting pull looks for other
     processes' writes; 0 = this process writes alone), HASH_SLOTS (int, password hashes at once;
-    0 = half the cores), HASH_WAIT_SECONDS (float, how long a sign-in waits for a slot).
+    0 = half the cores), HASH_WAIT_SECONDS (float, how long a sign-in waits for a slot),
+    HASH_OUT_OF_PROCESS (bool: each password hash and common-password check in a short-lived
+    worker process, so their memory is not kept: the diary embedded in the Team app).
     The database is opened and migrated here, so a fresh database is ready at once.
     """
     data_dir = Path(config["DATA_DIR"])
@@ -160,6 +162,7 @@ def create_app(config: Mapping[str, Any]) -> APIFlask:
     configure_hashing(
         int(config.get("HASH_SLOTS", 0)) or default_slots(),
         float(config.get("HASH_WAIT_SECONDS", DEFAULT_WAIT_SECONDS)),
+        out_of_process=bool(config.get("HASH_OUT_OF_PROCESS", False)),
     )
     clock: Callable[[], datetime] = config.get("CLOCK") or utc_now
     app.extensions["diary_clock"] = clock
