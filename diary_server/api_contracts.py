@@ -12,7 +12,7 @@ from flask import g
 from diary_server import contracts as svc
 from diary_server.api import Integer as WholeNumber
 from diary_server.api import api_bp, auth, json_answer
-from diary_server.models import CONTRACT_STATUSES, diary_db
+from diary_server.models import CONTRACT_STATUSES
 
 #: An amount above 0 with at most six digits before the point and two after, as
 #: ``svc.parse_rate`` takes it: "0", "0.00" and "000.0" are refused (a rate of 0 is not a rate),
@@ -148,8 +148,7 @@ def get_contract(contract_id: int):
 def update_contract(contract_id: int, body):
     _check_rate(body)
     try:
-        with diary_db.atomic():
-            contract = svc.update_contract(auth.current_user, contract_id, body, g.now)
+        contract = svc.update_contract(auth.current_user, contract_id, body, g.now)
     except svc.ContractError as exc:
         _fail(exc)
     return json_answer(svc.contract_json(contract, g.now))

@@ -236,11 +236,12 @@ def create_contract(
 
 
 def update_contract(user: User, contract_id: int, changes: dict, now: datetime) -> Contract:
-    """Apply a client's edit. A new rate starts next work week; the rest applies at once."""
-    contract = get_for_client_change(user, contract_id)
-    if contract.status == "ended":
-        raise ContractError(409, "contract_ended", "This contract has ended and can no longer be changed.")
+    """Apply a client's edit, in one transaction with the checks (callers need none of their
+    own). A new rate starts next work week; the rest applies at once."""
     with diary_db.atomic():
+        contract = get_for_client_change(user, contract_id)
+        if contract.status == "ended":
+            raise ContractError(409, "contract_ended", "This contract has ended and can no longer be changed.")
         if "title" in changes:
             contract.title = parse_title(changes["title"])
         if "weekly_limit_hours" in changes:
@@ -267,7 +268,7 @@ def update_contract(user: User, contract_id: int, changes: dict, now: datetime) 
         if "activity_labels" in changes:
             _set_labels(contract, parse_labels(changes["activity_labels"]))
         contract.updated_at = now
-        contract.save()
+        contract.save(only=contract.dirty_fields)  # (the changed columns: composing all cost more)
     return contract
 
 
