@@ -144,13 +144,11 @@ def test_a_held_pull_gives_its_connection_back_while_it_waits(small_pool_app, cl
 
 
 def _queries_of(app, request) -> int:
-    db = app.extensions["diary_db"]
-    seen: list[str] = []
-    db.query_hooks.append(lambda event: seen.append(event.sql))
-    try:
-        response = request()
-    finally:
-        db.query_hooks.pop()
+    """Statements sent on the app's database cursors during ``request()`` (every query, write,
+    BEGIN and COMMIT, also those a push sends past peewee's query hooks with executemany)."""
+    from bench.diary_api_requests import count_statements
+
+    response, seen = count_statements(app.extensions["diary_db"], request)
     assert response.status_code == 200, response.json
     return len(seen)
 
