@@ -26,21 +26,44 @@ _VISIBLE_ORDER = " ORDER BY c.status <> 'active', c.created_at DESC"
 
 
 _CONTRACT_FIELDS = tuple(Contract._meta.fields.items())
-_CONTRACT_BY_ID = "SELECT {columns} FROM contracts WHERE id = {param}".format(  # noqa: S608  (model's columns)
-    columns=", ".join(field.column_name for _, field in _CONTRACT_FIELDS), param="{param}"
-)
+_CONTRACT_COLUMNS = ", ".join(field.column_name for _, field in _CONTRACT_FIELDS)
+
+
+def contracts_by_id(ids: list[int]) -> dict[int, Contract]:
+    """Contract rows as models, by id: one plain statement (``Contract.get_or_none`` and
+    ``select().where(...)`` compose their SQL anew on every call, which cost more than running
+    it)."""
+    if not ids:
+        return {}
+    db = diary_db.obj
+    marks = ", ".join([db.param] * len(ids))
+    found = {}
+    for row in db.execute_sql(f"SELECT {_CONTRACT_COLUMNS} FROM contracts WHERE id IN ({marks})", list(ids)):  # noqa: S608
+        contract = Contract(
+            **{name: field.python_value(v) for (name, field), v in zip(_CONTRACT_FIELDS, row, strict=True)}
+        )
+        contract._dirty.clear()  # (a row as read, as peewee's own select leaves it)
+        found[contract.id] = contract
+    return found
 
 
 def contract_by_id(contract_id: int) -> Contract | None:
-    """The contract row as a model, or None: one plain statement (``Contract.get_or_none``
-    composes its SQL anew on every call, which cost more than running it)."""
+    return contracts_by_id([contract_id]).get(contract_id)
+
+
+def label_names_by_contract(ids: list[int]) -> dict[int, set[str]]:
+    """Every label name of these contracts, archived ones too (segments may still carry them)."""
+    if not ids:
+        return {}
     db = diary_db.obj
-    row = db.execute_sql(_CONTRACT_BY_ID.format(param=db.param), (contract_id,)).fetchone()
-    if row is None:
-        return None
-    contract = Contract(**{name: field.python_value(v) for (name, field), v in zip(_CONTRACT_FIELDS, row, strict=True)})
-    contract._dirty.clear()  # (a row as read, as peewee's own select leaves it)
-    return contract
+    marks = ", ".join([db.param] * len(ids))
+    found: dict[int, set[str]] = {}
+    for contract_id, name in db.execute_sql(
+        f"SELECT contract_id, name FROM activity_labels WHERE contract_id IN ({marks})",  # noqa: S608
+        list(ids),
+    ):
+        found.setdefault(contract_id, set()).add(name)
+    return found
 
 
 def format_rate(cents: int) -> str:
