@@ -12,9 +12,13 @@ import logging
 import os
 import sqlite3
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import peewee
 from playhouse.db_url import connect as connect_url
+
+if TYPE_CHECKING:
+    from dbkit.pool import PoolOptions
 
 log = logging.getLogger(__name__)
 
@@ -36,10 +40,11 @@ SQLITE_PRAGMAS = {
 }
 
 
-def open_sqlite(path: Path | str) -> peewee.SqliteDatabase:
+def open_sqlite(path: Path | str, pool: PoolOptions | None = None) -> peewee.SqliteDatabase:
     """Open (creating if needed) a SQLite file with WAL, foreign keys and a busy timeout.
 
-    The file is created 0600 before SQLite touches it: it holds the user's diary.
+    The file is created 0600 before SQLite touches it: it holds the user's diary. With
+    ``pool``, connections are kept open and shared by threads (:mod:`dbkit.pool`).
     """
     path = Path(path)
     if str(path) != ":memory:":
@@ -50,23 +55,34 @@ def open_sqlite(path: Path | str) -> peewee.SqliteDatabase:
     # BEGIN IMMEDIATE: a transaction that reads then writes would otherwise fail at once with
     # "database is locked" when another thread wrote in between (busy_timeout does not apply
     # to that upgrade); taking the write lock up front makes writers queue instead.
-    db = peewee.SqliteDatabase(str(path), pragmas=SQLITE_PRAGMAS, check_same_thread=False, lock_type="IMMEDIATE")
-    return db
+    options: dict[str, Any] = {"pragmas": SQLITE_PRAGMAS, "check_same_thread": False, "lock_type": "IMMEDIATE"}
+    if pool is not None:
+        from dbkit.pool import SqlitePool
+
+        return SqlitePool(str(path), **options, **pool.peewee_kwargs())
+    return peewee.SqliteDatabase(str(path), **options)
 
 
-def open_database(url: str) -> peewee.Database:
-    """Open a database from a URL: ``sqlite:///path`` or ``postgresql://user@host/db``.
+def open_database(url: str, pool: PoolOptions | None = None) -> peewee.Database:
+    """Open a database from a URL: ``sqlite:///path`` or ``postgresql://user@host/db``; with
+    ``pool``, one whose connections last (:mod:`dbkit.pool`).
 
     Raises ValueError with a message a person can act on for anything else.
     """
     if url.startswith("sqlite:///"):
-        return open_sqlite(url[len("sqlite:///") :])
+        return open_sqlite(url[len("sqlite:///") :], pool)
     if url.startswith(("postgresql://", "postgres://")):
         try:
             import psycopg2  # noqa: F401  (checked here so the error names the fix)
         except ImportError as exc:  # pragma: no cover - psycopg2 is in requirements.txt
             raise ValueError("PostgreSQL needs psycopg2: pip install psycopg2-binary") from exc
         url = "postgresql://" + url.split("://", 1)[1]
+        if pool is not None:
+            from playhouse.db_url import parse
+
+            from dbkit.pool import CheckedPostgresPool
+
+            return CheckedPostgresPool(**parse(url), **pool.peewee_kwargs())
         return connect_url(url)
     raise ValueError(f"unsupported database URL {url!r}: use sqlite:///PATH or postgresql://USER:PASS@HOST/DB")
 
@@ -118,7 +134,15 @@ def close_cleanly(db: peewee.Database) -> None:
     finally:
         if not db.is_closed():
             db.close()
+        close_pool(db)
         held = getattr(db, "_held", None)
         if held is not None:
             db._held = None  # type: ignore[attr-defined]
             held.close()
+
+
+def close_pool(db: peewee.Database) -> None:
+    """Close every connection a pooled database keeps (nothing for a plain one)."""
+    close_all = getattr(db, "close_all", None)
+    if close_all is not None:
+        close_all()

@@ -17,7 +17,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from core import text_rules
-from dbkit.database import open_database
+from dbkit.database import close_pool, open_database
 from dbkit.migrate import discover, migrate
 from diary_server import migrations as migrations_package
 from diary_server.accounts import configure_hashing
@@ -115,6 +115,7 @@ def create_app(config: Mapping[str, Any]) -> APIFlask:
     0 = half the cores), HASH_WAIT_SECONDS (float, how long a sign-in waits for a slot),
     HASH_OUT_OF_PROCESS (bool: each password hash and common-password check in a short-lived
     worker process, so their memory is not kept: the diary embedded in the Team app).
+    POOL_SIZE, POOL_STALE_SECONDS, POOL_WAIT_SECONDS (the connection pool, dbkit.pool).
     The database is opened and migrated here, so a fresh database is ready at once.
     """
     data_dir = Path(config["DATA_DIR"])
@@ -167,9 +168,18 @@ def create_app(config: Mapping[str, Any]) -> APIFlask:
     clock: Callable[[], datetime] = config.get("CLOCK") or utc_now
     app.extensions["diary_clock"] = clock
 
-    db = open_database(database_url)
+    from dbkit.pool import MaxConnectionsExceeded, PoolOptions
+
+    defaults = PoolOptions()
+    pool = PoolOptions(
+        int(config.get("POOL_SIZE", defaults.max_connections)),
+        int(config.get("POOL_STALE_SECONDS", defaults.stale_seconds)),
+        float(config.get("POOL_WAIT_SECONDS", defaults.wait_seconds)),
+    )
+    db = open_database(database_url, pool)
     with db.connection_context():
         migrate(db, diary_migrations())
+    close_pool(db)  # no connection outlives the start (a server that forks after it)
     diary_db.initialize(db)
     app.extensions["diary_db"] = db
     app.extensions["diary_damage"] = damage  # words for the person who started it, or None
@@ -184,7 +194,17 @@ def create_app(config: Mapping[str, Any]) -> APIFlask:
     @app.teardown_request
     def _close_db(exc: BaseException | None) -> None:
         if not db.is_closed():
-            db.close()
+            db.close()  # back to the pool, open
+
+    @app.errorhandler(MaxConnectionsExceeded)
+    def _pool_exhausted(error):
+        from flask import render_template
+
+        retry = {"Retry-After": "1"}
+        message = "The diary server is busy. Try again in a moment."
+        if request.path.startswith("/api/"):
+            return {"code": "busy", "message": message}, 503, retry
+        return render_template("error.html", title="Busy", message=message), 503, retry
 
     from diary_server.change_waiters import ChangeWaiters
     from diary_server.sync_service.feed import parties_changed_after
