@@ -126,7 +126,7 @@
     });
     table.addEventListener("mouseover", function (event) {
       var td = event.target.closest("td");
-      if (td) showDetail(td);
+      if (td && td.dataset.id) showDetail(td); // (an empty slot keeps the last cell's words)
       if (!dragging || !td || !td.dataset.id) return;
       if (td.dataset.id !== dragging.from) dragging.moved = true;
       if (!dragging.moved) return;
