@@ -35,7 +35,9 @@ def week(tmp_path_factory):
             work_week(app.data_dir, cid, monday, until=friday)
             wednesday = monday + timedelta(days=2, hours=17)
             for n in range(36):
-                write_segment(app.data_dir, cid, wednesday + rules.SEGMENT * n, memo="Release night", label="Development")
+                write_segment(
+                    app.data_dir, cid, wednesday + rules.SEGMENT * n, memo="Release night", label="Development"
+                )
             tuesday = monday + timedelta(days=1, hours=17)
             bare = [write_segment(app.data_dir, cid, tuesday + rules.SEGMENT * n)[0] for n in range(3)]
             thursday = monday + timedelta(days=3, hours=17)
@@ -47,7 +49,7 @@ def week(tmp_path_factory):
 
 
 def test_the_fix_list_link_selects_the_segments_a_memo_would_protect(page: Page, week, screenshot):
-    app, cid, monday, bare = week
+    app, bare = week[0], week[3]
     page.goto(app.launch_url)
     line = page.locator("#main-protection")
     expect(line).to_contain_text("of this week's billed time qualifies for Hourly Protection; 3 segments need a memo")
@@ -64,6 +66,7 @@ def test_the_fix_list_link_selects_the_segments_a_memo_would_protect(page: Page,
     links = page.locator("#fix-list a")
     expect(links).to_have_count(1)
     expect(links.first).to_have_text(re.compile(r"^Tue \d\d 17:00–17:30$"))
+    page.evaluate("window.scrollTo(0, 0)")  # (a full-page shot of a scrolled page moves the sticky totals)
     screenshot(page, "protection-week")
     links.first.click()
     expect(page.locator('#week-grid td[aria-selected="true"]')).to_have_count(3)
@@ -79,7 +82,7 @@ def test_the_fix_list_link_selects_the_segments_a_memo_would_protect(page: Page,
 
 
 def test_day_view_marks_and_memo_bars_say_what_they_mean(page: Page, week, screenshot):
-    app, cid, monday, bare = week
+    app, monday = week[0], week[2]
     page.goto(app.launch_url)
     page.goto(app.url(f"/diary?day={(monday + timedelta(days=4)).date()}&tz=utc"))  # Friday: over the limit
     over = page.locator(".memo-bar.k-over").first
@@ -87,11 +90,13 @@ def test_day_view_marks_and_memo_bars_say_what_they_mean(page: Page, week, scree
     mark = page.locator(".dcell.s-over .pmark").first
     expect(mark).to_contain_text("Not protected")
     mark.focus()
-    expect(mark.locator(".ptip")).to_contain_text("beyond the weekly limit")
+    expect(mark.locator(".ptip")).to_contain_text("Beyond the weekly limit")
+    page.evaluate("window.scrollTo(0, 0)")  # (a full-page shot of a scrolled page moves the sticky totals)
     screenshot(page, "protection-day-friday")
     page.goto(app.url(f"/diary?day={(monday + timedelta(days=3)).date()}&tz=utc"))  # Thursday: manual time
     expect(page.locator(".memo-bar.k-manual").first).to_contain_text("Manual time")
     expect(page.locator(".dcell.s-manual .pmark")).to_contain_text("Not protected")
     page.locator(".dcell.s-manual .pmark").hover()
-    expect(page.locator(".dcell.s-manual .ptip")).to_contain_text("manual time is billed but never protected")
+    expect(page.locator(".dcell.s-manual .ptip")).to_contain_text("Manual time is billed but never protected")
+    page.evaluate("window.scrollTo(0, 0)")  # (a full-page shot of a scrolled page moves the sticky totals)
     screenshot(page, "protection-day-thursday")

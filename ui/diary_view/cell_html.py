@@ -113,8 +113,9 @@ def _mark_html(cell: Cell) -> str:
         return ""
     k = verdict_words(v)[0]
     symbol, short = MARK[k]
-    reasons = "qualifies for Hourly Protection" if not v.reasons else "; ".join(REASON_TEXT[r] for r in v.reasons)
+    reasons = "Qualifies for Hourly Protection" if not v.reasons else "; ".join(REASON_TEXT[r] for r in v.reasons)
+    reasons = reasons[0].upper() + reasons[1:]
     return (
         f'<span class="pmark pm-{k}" tabindex="0"><span class="pm-sym" aria-hidden="true">{symbol}</span> {short}'
-        f'<span class="ptip" role="tooltip">: {reasons}</span></span>'
+        f'<span class="ptip" role="tooltip"><span class="sr-only">: </span>{reasons}</span></span>'
     )

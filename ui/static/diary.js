@@ -277,7 +277,7 @@
     if (/^#segs?-/.test(location.hash)) jump(location.hash);
     else if (location.hash === "#fix-list") {
       var list = document.getElementById("fix-list") || document.getElementById("protection");
-      if (list) { list.focus({ preventScroll: true }); list.scrollIntoView({ block: "start" }); }
+      if (list) { list.focus({ preventScroll: true }); list.scrollIntoView({ block: "nearest" }); }
     }
   }
   if (document.readyState !== "loading") start(); else document.addEventListener("DOMContentLoaded", start);
