@@ -49,7 +49,7 @@ def week(tmp_path_factory):
 
 
 def test_the_fix_list_link_selects_the_segments_a_memo_would_protect(page: Page, week, screenshot):
-    app, bare = week[0], week[3]
+    app, monday, bare = week[0], week[2], week[3]
     page.goto(app.launch_url)
     line = page.locator("#main-protection")
     expect(line).to_contain_text("of this week's billed time qualifies for Hourly Protection; 3 segments need a memo")
@@ -68,6 +68,21 @@ def test_the_fix_list_link_selects_the_segments_a_memo_would_protect(page: Page,
     expect(links.first).to_have_text(re.compile(r"^Tue \d\d 17:00–17:30$"))
     page.evaluate("window.scrollTo(0, 0)")  # (a full-page shot of a scrolled page moves the sticky totals)
     screenshot(page, "protection-week")
+    # From Monday's day view the link opens Tuesday's at the first of those segments.
+    week_url = page.url.split("#")[0]
+    page.goto(app.url(f"/diary?day={monday.date()}&tz=utc"))
+    day_link = page.locator("#fix-list a").first
+    tuesday = (monday + timedelta(days=1)).date()
+    expect(day_link).to_have_attribute("href", re.compile(rf"day={tuesday}.*#seg-{bare[0]}$"))
+    day_link.click()
+    expect(page.locator(f"#seg-{bare[0]}")).to_be_focused()
+    page.evaluate("document.activeElement.blur(); window.scrollTo(0, 0)")
+    screenshot(page, "protection-day-tuesday")
+    page.locator("#fix-list a").first.click()  # now the same day: in place
+    expect(page.locator(f"#seg-{bare[0]}")).to_be_focused()
+    expect(page.locator(f"#seg-{bare[0]}")).to_have_attribute("aria-label", re.compile("Not protected: no memo"))
+    page.goto(week_url)
+    links = page.locator("#fix-list a")
     links.first.click()
     expect(page.locator('#week-grid td[aria-selected="true"]')).to_have_count(3)
     expect(first).to_be_focused()

@@ -203,9 +203,15 @@
 
   document.addEventListener("click", function (event) {
     var a = event.target.closest("#fix-list a[href^='#']");
-    if (!a || !jump(a.getAttribute("href"))) return;
-    event.preventDefault();
-    history.replaceState(null, "", a.getAttribute("href"));
+    if (!a) return;
+    var href = a.getAttribute("href");
+    if (href.indexOf("#segs-") === 0) { // no element has that id: select here, keep the address
+      if (!jump(href)) return;
+      event.preventDefault();
+      history.replaceState(null, "", href);
+    } else {
+      setTimeout(function () { jump(href); }, 0); // after the browser moved to the :target
+    }
   });
 
   document.addEventListener("mouseup", function (event) {
