@@ -40,6 +40,13 @@ def build_parser() -> argparse.ArgumentParser:
         const="none",
         help="Only serve and print the URL to open (same as --window none).",
     )
+    parser.add_argument(
+        "--diagnostics",
+        action="store_true",
+        help="Print a diagnostics report for a support request (versions, backends, display server, "
+        "permissions, data-dir usage, outbox, last sync, a database check; no tokens, memos, window "
+        "titles or snapshots) and exit, without starting the app.",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     diary = commands.add_parser(
         "diary-server",
@@ -103,7 +110,20 @@ def main(argv: list[str] | None = None, out: TextIO = sys.stdout) -> int:
     except ValueError as exc:  # e.g. an unsupported database URL
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    if args.diagnostics:
+        return print_diagnostics(settings, out)
     return run_team_app(settings, out)
+
+
+def print_diagnostics(settings: Settings, out: TextIO) -> int:
+    """The Help page's diagnostics report from the data dir alone: nothing is started or changed."""
+    from datetime import UTC, datetime
+
+    from web.diagnostics import command_line_report
+
+    out.write(command_line_report(settings, datetime.now(UTC)))
+    out.flush()
+    return 0
 
 
 def watch_stop_signals(on_stop) -> None:
