@@ -93,6 +93,20 @@ def xdg_autostart_dir(environ: Mapping[str, str] | None = None) -> Path:
     return root / "autostart"
 
 
+def install_menu_entry(environ: Mapping[str, str] | None = None) -> Path:
+    """``make desktop-entry``: put Team in the desktop's application menu for this checkout
+    (``$XDG_DATA_HOME/applications/teamapp.desktop``, running this Python on app.py, with the
+    icon from ui/). Packagers ship ``packaging/linux/`` instead."""
+    environ = os.environ if environ is None else environ
+    base = environ.get("XDG_DATA_HOME", "")
+    root = Path(base) if base and os.path.isabs(base) else Path(environ.get("HOME", str(Path.home()))) / ".local/share"
+    path = root / "applications" / f"{ENTRY_NAME}.desktop"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    icon = REPO / "ui" / "static" / "icon-256.png"
+    path.write_text(desktop_entry(launch_command(), icon=str(icon), autostart=False), encoding="utf-8")
+    return path
+
+
 class XdgAutostart:
     def __init__(self, environ: Mapping[str, str] | None = None) -> None:
         self.path = xdg_autostart_dir(environ) / f"{ENTRY_NAME}.desktop"
@@ -199,3 +213,7 @@ def for_platform(platform: str | None = None, environ: Mapping[str, str] | None 
     if platform == "darwin":
         return LaunchAgentAutostart()
     return XdgAutostart(environ)
+
+
+if __name__ == "__main__":  # make desktop-entry
+    print(f"Team is in the application menu: {install_menu_entry()}")

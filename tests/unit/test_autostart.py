@@ -66,3 +66,28 @@ def test_each_platform_gets_its_own_mechanism(tmp_path):
     linux = autostart.for_platform("linux", {"XDG_CONFIG_HOME": str(tmp_path)})
     assert isinstance(linux, autostart.XdgAutostart)
     assert linux.where() == str(tmp_path / "autostart" / "teamapp.desktop")
+
+
+REPO = autostart.REPO
+
+
+def test_the_shipped_desktop_file_and_icons_match_the_app():
+    shipped = (REPO / "packaging/linux/teamapp.desktop").read_text(encoding="utf-8")
+    assert shipped == autostart.desktop_entry(["teamapp"], autostart=False)
+    assert exec_argv(shipped) == ["teamapp"]
+    icons = REPO / "packaging/linux/icons/hicolor"
+    assert (icons / "256x256/apps/teamapp.png").read_bytes() == (REPO / "ui/static/icon-256.png").read_bytes()
+    assert (icons / "32x32/apps/teamapp.png").read_bytes() == (REPO / "ui/static/favicon-32.png").read_bytes()
+    assert (icons / "scalable/apps/teamapp.svg").read_bytes() == (REPO / "ui/static/icon.svg").read_bytes()
+    from PIL import Image
+
+    with Image.open(icons / "256x256/apps/teamapp.png") as big, Image.open(icons / "32x32/apps/teamapp.png") as small:
+        assert big.size == (256, 256) and small.size == (32, 32)
+
+
+def test_make_desktop_entry_puts_team_in_the_menu_for_this_checkout(tmp_path):
+    path = autostart.install_menu_entry({"XDG_DATA_HOME": str(tmp_path)})
+    assert path == tmp_path / "applications" / "teamapp.desktop"
+    text = path.read_text(encoding="utf-8")
+    assert exec_argv(text) == autostart.launch_command() and "X-GNOME-Autostart" not in text
+    assert f"Icon={REPO / 'ui/static/icon-256.png'}" in text
