@@ -65,5 +65,6 @@ def test_a_blank_screen_is_named_on_the_status_line(signed_in, fake_sources):
             break
     page = status_text(team)
     assert "Screen capture returns a blank image:" in page and "Snapshot taken at" not in page
+    assert "No snapshot stored: screen capture is not working" in page and "your time is still logged" in page
     team.post("/logging/toggle", headers=HX)
     assert "Screen capture returns a blank image:" in status_text(team)  # still true while off
