@@ -292,6 +292,10 @@ def serve_team_app(settings: Settings, data_dir: Path, instance, out: TextIO) ->
     instance.publish(server.base_url + app.config["PATH_PREFIX"])  # a second copy asks there
     if svc.storage_notice:
         out.write(svc.storage_notice + "\n")
+    from tracker.sources.status import WAYLAND, session_problem
+
+    if session_problem() == WAYLAND:  # said at start here and on the main screen's status line
+        out.write(f"Screen capture: {WAYLAND}\n")
     resumed = resume_logging(app)  # before the ready line: whoever waits for it sees the answer
     if resumed:
         out.write(resumed + "\n")
