@@ -183,11 +183,19 @@ def database_rows(db, now: datetime) -> list[str]:
     from dbkit.migrate import current_version
     from models.capture_store import CaptureImage, CaptureSegment
     from models.local import Contract, get_state
-    from sync.sync_state import LAST_OK_KEY, OFFLINE_KEY, PROBLEM_KEY, SERVER_ERROR_KEY
+    from sync.contracts import REFRESHED_KEY
+    from sync.sync_state import OFFLINE_KEY, PROBLEM_KEY, SERVER_ERROR_KEY
 
     check = [row[0] for row in db.execute_sql("PRAGMA quick_check").fetchall()]
     outbox = dict(db.execute_sql("SELECT state, COUNT(*) FROM sync_outbox GROUP BY state").fetchall())
-    last_ok = get_state(LAST_OK_KEY)
+    # No "last round" time is written (it cost writes every logged minute): the last sync is
+    # told by what it left behind, the newest change of this computer the diary acknowledged
+    # (its outbox row is gone) and when the contracts were last read from the diary.
+    uploaded = db.execute_sql(
+        "SELECT MAX(s.updated_at) FROM capture_segment s WHERE s.remote = 0 AND NOT EXISTS"
+        " (SELECT 1 FROM sync_outbox o WHERE o.kind = 'segment' AND o.local_id = s.id)"
+    ).fetchone()[0]
+    refreshed = get_state(REFRESHED_KEY)
     offline = get_state(OFFLINE_KEY)
     server_error = get_state(SERVER_ERROR_KEY)
     return [
@@ -198,7 +206,8 @@ def database_rows(db, now: datetime) -> list[str]:
         f"snapshots: {CaptureImage.select().where(CaptureImage.path.is_null(False)).count()}, "
         f"contracts: {Contract.select().count()}",
         "Outbox: " + (", ".join(f"{count} {state}" for state, count in sorted(outbox.items())) if outbox else "empty"),
-        f"Last sync: {last_ok or 'never'}"
+        f"Last sync: contracts read from the diary {refreshed or 'never'}; "
+        f"uploaded changes up to {uploaded or 'none yet'}"
         + (f"; offline since {offline}" if offline else "")
         + (f"; the diary answered HTTP {server_error}" if server_error else "")
         + ("; sign-in problem (see the app)" if get_state(PROBLEM_KEY) else ""),
