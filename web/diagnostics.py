@@ -273,7 +273,12 @@ def command_line_report(settings, now: datetime) -> str:
             f"Display: {display_server()}\nData dir: {data_dir}\n"
             f"No Team app database at {path}: the app has not run on this data dir yet.\n"
         )
-    db = peewee.SqliteDatabase(f"file:{path}?mode=ro", uri=True)
+    # Read-only. With no write-ahead log beside it the file holds everything and nobody is
+    # writing (the app is not running): read it as immutable, so SQLite does not leave an
+    # empty -wal and -shm behind. With a log (the app runs, or stopped uncleanly) SQLite must
+    # read the log too, which needs its shared-memory file.
+    live = path.with_name(path.name + "-wal").exists()
+    db = peewee.SqliteDatabase(f"file:{path}?mode=ro{'' if live else '&immutable=1'}", uri=True)
     local_db.initialize(db)
     try:
         with db.connection_context():

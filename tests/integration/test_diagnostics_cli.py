@@ -93,3 +93,18 @@ def test_a_data_dir_the_app_never_used_is_said_and_left_alone(tmp_path):
     assert run.returncode == 0, run.stderr
     assert "the app has not run on this data dir yet" in run.stdout
     assert not data_dir.exists()
+
+
+def test_a_data_dir_of_a_stopped_app_is_read_without_leaving_a_file_behind(tmp_path):
+    from models.local import open_local_database
+
+    data_dir = tmp_path / "stopped"
+    data_dir.mkdir(mode=0o700)
+    db = open_local_database(data_dir / "teamapp.sqlite3")
+    db.close()  # the last connection folds the write-ahead log in and removes it
+    before = sorted(p.name for p in data_dir.iterdir())
+    assert before == ["teamapp.sqlite3"]
+    run = _run(data_dir)
+    assert run.returncode == 0, run.stderr
+    assert "Integrity check (PRAGMA quick_check): ok" in run.stdout and "Outbox: empty" in run.stdout
+    assert sorted(p.name for p in data_dir.iterdir()) == before
