@@ -40,6 +40,13 @@ def build_parser() -> argparse.ArgumentParser:
         const="none",
         help="Only serve and print the URL to open (same as --window none).",
     )
+    parser.add_argument(
+        "--diagnostics",
+        action="store_true",
+        help="Print a diagnostics report for a support request (versions, backends, display server, "
+        "permissions, data-dir usage, outbox, last sync, a database check; no tokens, memos, window "
+        "titles or snapshots) and exit, without starting the app.",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     diary = commands.add_parser(
         "diary-server",
@@ -105,7 +112,20 @@ def main(argv: list[str] | None = None, out: TextIO = sys.stdout) -> int:
     except ValueError as exc:  # e.g. an unsupported database URL
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    if args.diagnostics:
+        return print_diagnostics(settings, out)
     return run_team_app(settings, out)
+
+
+def print_diagnostics(settings: Settings, out: TextIO) -> int:
+    """The Help page's diagnostics report from the data dir alone: nothing is started or changed."""
+    from datetime import UTC, datetime
+
+    from web.diagnostics import command_line_report
+
+    out.write(command_line_report(settings, datetime.now(UTC)))
+    out.flush()
+    return 0
 
 
 def watch_stop_signals(on_stop) -> None:
@@ -276,6 +296,10 @@ def serve_team_app(settings: Settings, data_dir: Path, instance, out: TextIO) ->
     instance.publish(server.base_url + app.config["PATH_PREFIX"])  # a second copy asks there
     if svc.storage_notice:
         out.write(svc.storage_notice + "\n")
+    from tracker.sources.status import WAYLAND, session_problem
+
+    if session_problem() == WAYLAND:  # said at start here and on the main screen's status line
+        out.write(f"Screen capture: {WAYLAND}\n")
     resumed = resume_logging(app)  # before the ready line: whoever waits for it sees the answer
     if resumed:
         out.write(resumed + "\n")
