@@ -54,6 +54,12 @@ def log_minutes(team, fake_sources, minutes):
         fake_sources["inputs"].add(keys=3, clicks=1)
         advance(team, 60)
     team.post("/logging/toggle", headers=HX)
+    # The switch answers at once and the last interval is stored in the background: wait for
+    # it, or a test reading the cache races that write (it once found 5 segments, then 6).
+    from web.services import services
+
+    controller = services(team.application).controller
+    assert controller is not None and controller.wait_stopped(30)
 
 
 def local_state(team_app):
