@@ -136,9 +136,13 @@ def _wire_logging(app: Flask, clock, sources: dict | None, data_dir: Path) -> No
     svc = services(app)
     hooks: list = []
 
-    def upload_soon() -> None:  # the outbox has work: the worker pushes it now, not on a timer
+    def upload_soon() -> None:  # the outbox has work: the worker pushes it when due, not on a timer
         if svc.sync_worker is not None:
-            svc.sync_worker.poke()
+            from sync.outbox import earliest_due
+
+            when = earliest_due(clock.now())
+            if when is not None:
+                svc.sync_worker.due_at(when)  # (a segment being logged: at its end)
 
     sink = SqliteCaptureSink(
         data_dir, in_transaction=lambda *args: [hook(*args) for hook in hooks], after_commit=upload_soon
