@@ -117,7 +117,10 @@ def create_app(
     from web.views import sync as sync_views
 
     app.register_blueprint(sync_views.bp)
-    app.config["SOCK_SERVER_OPTIONS"] = {"ping_interval": 20}
+    # No WebSocket pings (a wake-up of the server and the page every 20 s while nothing happens):
+    # the page is on this computer, where no proxy drops an idle connection; a closed page is
+    # noticed by the socket's reader at once, a vanished one at the next send (see KEEPALIVE).
+    app.config["SOCK_SERVER_OPTIONS"] = {"ping_interval": None}
     time_logging.register_socket(app, Sock(app))
     if test_clock:
         time_logging.register_test_clock(app)
