@@ -78,3 +78,28 @@ def test_a_stop_or_a_memo_edit_pushes_the_segment_at_once(logged_in, team_app, s
     with team_app.app_context():
         worker.run_once()
     assert len(transport.pushes) == 2 and _outbox_rows(team_app) == 0
+
+
+def test_a_segment_left_waiting_by_a_crash_goes_at_the_next_start(
+    logged_in, team_app, sqlite_diary, make_worker, fake_sources
+):
+    import threading
+
+    team, _cid, _http, _headers = logged_in
+    team.post("/logging/toggle", headers=HX)
+    for _ in range(3):
+        fake_sources["inputs"].add(keys=3, clicks=1)
+        advance(team, 60)
+    # No stop: as after kill -9, the row waits for 09:10. A worker starting now sends it.
+    transport = Recording(sqlite_diary)
+    worker = make_worker(transport)
+    pushed = threading.Event()
+    original = transport.handle_request
+    transport.handle_request = lambda request: (original(request), transport.pushes and pushed.set())[0]
+    worker.start()
+    try:
+        assert pushed.wait(30), "the waiting segment was not pushed at the start"
+    finally:
+        worker.stop()
+    assert len(transport.pushes) == 1
+    team.post("/logging/toggle", headers=HX)
