@@ -237,8 +237,18 @@ def serve_team_app(settings: Settings, data_dir: Path, instance, out: TextIO) ->
 
         embedded, diary_app, demo_file, previous_embedded = start_embedded_diary(data_dir, out, clock)
         diary_url = embedded.base_url
+    extra = {}
+    if embedded is not None:  # the sync worker, the listener and sign-in reach it in-process
+        from embedded_diary import in_process_client_factory
+
+        extra["client_factory"] = in_process_client_factory(diary_app, embedded.base_url)
     app = create_app(
-        settings, diary_url=diary_url, demo_accounts_file=demo_file, clock=clock, test_clock=settings.test_clock
+        settings,
+        diary_url=diary_url,
+        demo_accounts_file=demo_file,
+        clock=clock,
+        test_clock=settings.test_clock,
+        **extra,
     )
     services(app).embedded_diary = embedded is not None
     svc = services(app)

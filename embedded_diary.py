@@ -64,6 +64,27 @@ def start_embedded_diary(data_dir: Path, out: TextIO, clock=None):
     return server, diary_app, diary_dir / DEMO_FILE_NAME, previous[0] if previous else None
 
 
+def in_process_client_factory(diary_app, embedded_url: str):
+    """The Team app's diary clients: the embedded diary (at ``embedded_url``) is reached in this
+    process, through httpx's WSGI transport over its Flask app: the same requests and the same
+    Flask code path as over HTTP, but no socket, no connection per request and no server thread
+    per request (Werkzeug's server closes every connection). A held pull blocks its caller's own
+    thread, as a socket read did; the embedded diary answers it when the app quits. Its HTTP
+    server stays for the browser's pages. Any other diary goes over the network."""
+    import httpx
+
+    from sync.diary_client import DiaryClient, DiaryError, normalize_server_url
+
+    def client_factory(url: str, token: str | None = None) -> DiaryClient:
+        try:
+            ours = normalize_server_url(url) == embedded_url
+        except DiaryError:  # (a bad address: DiaryClient says what is wrong)
+            ours = False
+        return DiaryClient(url, token, transport=httpx.WSGITransport(app=diary_app) if ours else None)
+
+    return client_factory
+
+
 def _port_is_free(port: int) -> bool:
     import socket
 

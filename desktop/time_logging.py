@@ -260,6 +260,9 @@ class TimeLoggingController:
             if not self.loop.running or self.loop.stop_requested:
                 self._stopped = True  # else it is a late event of a run before the current one
                 resume.mark_off()  # the weekly limit, a source failing: stopped, and said so
+            with local_db.atomic():  # the segment logged last need not wait for its end
+                outbox.release_segments()
+            self.after_edit()
             changed |= {"status", "prompts"}
         elif isinstance(event, SnapshotTaken):
             # A grab that failed or came out blank has no image to review: the status line says why.

@@ -64,6 +64,7 @@ class Tray:
         self._toggle = toggle
         self._open = open_window
         self._icon = None
+        self._shown: str | None = None  # the tooltip shown (the menu follows the same state)
 
     def title(self, logging_on: bool | None = None) -> str:
         contract = self._contract_title()
@@ -86,7 +87,8 @@ class Tray:
             ),
             pystray.MenuItem("Open Team", lambda icon, item: self._open(), default=True),
         )
-        icon = pystray.Icon("team", image, self.title(), menu)
+        self._shown = self.title()
+        icon = pystray.Icon("team", image, self._shown, menu)
         self._icon = icon
         # Our own daemon thread running icon.run (pystray's run_detached leaves a setup thread
         # waiting forever on X11, which then delays stop()).
@@ -98,7 +100,11 @@ class Tray:
         if self._icon is None:
             return
         try:
-            self._icon.title = self.title(logging_on)
+            title = self.title(logging_on)
+            if title == self._shown:  # called after every loop event (each logged minute): no X
+                return  # request, no wake-up of the tray's thread or the panel, when nothing changed
+            self._shown = title
+            self._icon.title = title
             # pystray's X backend renames its window on its own thread but leaves the request in
             # the connection's buffer; without a flush the last rename can wait there forever.
             display = getattr(self._icon, "_display", None)

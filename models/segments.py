@@ -183,7 +183,8 @@ def enqueue_upload(kind: str, uuid: str, local_id: int, now: datetime, not_befor
 
     One row per object: a later change bumps ``seq`` (so an upload in flight does not clear
     it) and gives an item that needed attention a fresh start. Call inside the change's
-    transaction.
+    transaction. ``not_before``: not to be sent before then. Without it a segment is due now
+    (an edit does not wait for the end of the segment), a snapshot keeps its review window.
     """
     ts = CaptureSegment.start.db_value
     local_db.execute_sql(
@@ -193,16 +194,23 @@ def enqueue_upload(kind: str, uuid: str, local_id: int, now: datetime, not_befor
         "  next_attempt_at = CASE WHEN sync_outbox.state = 'attention' THEN NULL"
         "   ELSE sync_outbox.next_attempt_at END,"
         "  state = 'pending', error_code = NULL, error = NULL,"
-        "  not_before = CASE WHEN excluded.not_before IS NULL THEN sync_outbox.not_before"
+        "  not_before = CASE WHEN excluded.not_before IS NULL AND excluded.kind = ? THEN sync_outbox.not_before"
         "   ELSE excluded.not_before END",
-        (kind, uuid, local_id, ts(not_before) if not_before else None, ts(now)),
+        (kind, uuid, local_id, ts(not_before) if not_before else None, ts(now), OUTBOX_SNAPSHOT),
     )
 
 
-def queue_segment(segment_id: int, now: datetime, bump_version: bool = False, uuid: str | None = None) -> None:
+def queue_segment(
+    segment_id: int,
+    now: datetime,
+    bump_version: bool = False,
+    uuid: str | None = None,
+    not_before: datetime | None = None,
+) -> None:
     """Queue the segment's current state for upload (capture writes, edits, deletions); call
     inside the change's transaction. ``bump_version`` for changes of logged time (the higher
-    version wins on the diary); ``uuid`` when the caller has it (one query less)."""
+    version wins on the diary); ``uuid`` when the caller has it (one query less);
+    ``not_before`` when it may wait (a capture write: the segment's end), else it is due now."""
     if bump_version:
         local_db.execute_sql("UPDATE capture_segment SET version = version + 1 WHERE id = ?", (segment_id,))
     if uuid is None:
@@ -210,7 +218,7 @@ def queue_segment(segment_id: int, now: datetime, bump_version: bool = False, uu
         if row is None:
             return
         uuid = row[0]
-    enqueue_upload(OUTBOX_SEGMENT, uuid, segment_id, now)
+    enqueue_upload(OUTBOX_SEGMENT, uuid, segment_id, now, not_before)
 
 
 #: app_state key (plus ":<diary URL>") of the diary's lock boundary, written by each sync pull.

@@ -24,14 +24,20 @@ _dt = CaptureSegment.start.python_value
 
 def capture_hook(review_seconds: Callable[[], int] = lambda: 0):
     """The capture sink's in-transaction hook: every capture write bumps the segment's version
-    and queues it; a new snapshot is queued to upload once its review window has passed
-    (``review_seconds()``: 0 when snapshots are not reviewed)."""
+    and queues it to be pushed at the segment's end (a segment still being logged is pushed
+    once, not after every minute; a stop, an edit or the next start makes it due at once:
+    :func:`release_segments`); a new snapshot is queued to upload once its review window has
+    passed (``review_seconds()``: 0 when snapshots are not reviewed) and its segment went."""
 
     def hook(update, segment_id: int, image_ids: list[int]) -> None:
         now = datetime.now(UTC)  # bookkeeping (created_at) only; never decides anything
-        if local_db.execute_sql("SELECT remote FROM capture_segment WHERE id = ?", (segment_id,)).fetchone()[0]:
+        remote, start = local_db.execute_sql(
+            "SELECT remote, start FROM capture_segment WHERE id = ?", (segment_id,)
+        ).fetchone()
+        if remote:
             _take_over(update, segment_id)
-        queue_segment(segment_id, now, bump_version=True)
+        end = _dt(start) + timedelta(seconds=rules.SEGMENT_SECONDS)
+        queue_segment(segment_id, now, bump_version=True, not_before=end)
         if not image_ids:
             return
         delay = timedelta(seconds=review_seconds() or 0)
@@ -83,24 +89,55 @@ class Item:
     attempts: int
 
 
+#: When a snapshot's segment, still waiting for its end, will be pushed ('' when it does not
+#: wait): the diary takes a snapshot only once it has the segment, so the snapshot waits too.
+_SEGMENT_WAITS = (
+    "COALESCE((SELECT s.not_before FROM capture_image i JOIN sync_outbox s"
+    " ON s.kind = 'segment' AND s.local_id = i.segment_id AND s.state = 'pending'"
+    " WHERE o.kind = 'snapshot' AND i.id = o.local_id), '')"
+)
+#: When a pending item ``o`` becomes due ('' when it is due whatever the time).
+_DUE_AT = f"MAX(COALESCE(o.not_before, ''), COALESCE(o.next_attempt_at, ''), {_SEGMENT_WAITS})"
+
+
 def due(kind: str, now: datetime, limit: int) -> list[Item]:
-    """Pending items of ``kind`` whose review window and retry delay have passed, oldest first."""
+    """Pending items of ``kind`` whose review window and retry delay have passed (and, for a
+    snapshot, whose segment is not waiting for its end), oldest first."""
     rows = local_db.execute_sql(
-        "SELECT id, kind, uuid, local_id, seq, attempts FROM sync_outbox"
-        " WHERE state = 'pending' AND kind = ? AND (not_before IS NULL OR not_before <= ?)"
-        " AND (next_attempt_at IS NULL OR next_attempt_at <= ?) ORDER BY id LIMIT ?",
-        (kind, _ts(now), _ts(now), limit),
+        "SELECT o.id, o.kind, o.uuid, o.local_id, o.seq, o.attempts FROM sync_outbox o"  # noqa: S608
+        f" WHERE o.state = 'pending' AND o.kind = ? AND {_DUE_AT} <= ? ORDER BY o.id LIMIT ?",
+        (kind, _ts(now), limit),
     ).fetchall()
     return [Item(*row) for row in rows]
 
 
+def _earliest() -> str | None:
+    row = local_db.execute_sql(
+        f"SELECT MIN({_DUE_AT}) FROM sync_outbox o WHERE o.state = 'pending'"  # noqa: S608
+    ).fetchone()
+    return row[0] if row else None
+
+
 def next_due_at(now: datetime) -> datetime | None:
     """When the earliest pending item not due yet becomes due (None: nothing waits)."""
-    row = local_db.execute_sql(
-        "SELECT MIN(MAX(COALESCE(not_before, ''), COALESCE(next_attempt_at, ''))) FROM sync_outbox"
-        " WHERE state = 'pending'"
-    ).fetchone()
-    return _dt(row[0]) if row and row[0] else None
+    value = _earliest()
+    return _dt(value) if value else None
+
+
+def earliest_due(now: datetime) -> datetime | None:
+    """When the outbox next has work: ``now`` if an item is due, None if nothing is pending."""
+    value = _earliest()
+    if value is None:
+        return None
+    return now if value == "" else _dt(value)
+
+
+def release_segments() -> int:
+    """Segments waiting for their end are due now: logging stopped, the app quits or starts."""
+    cur = local_db.execute_sql(
+        "UPDATE sync_outbox SET not_before = NULL WHERE kind = 'segment' AND not_before IS NOT NULL"
+    )
+    return cur.rowcount
 
 
 def done(item: Item) -> bool:
@@ -195,8 +232,10 @@ def counts(now: datetime, max_problems: int = 5) -> Counts:
 
 
 def release_snapshot(image_id: int) -> None:
-    """The freelancer pressed Keep: upload the snapshot now instead of after the review window."""
+    """The freelancer pressed Keep: upload the snapshot now instead of after the review window
+    (and its segment with it, which would otherwise wait for its end)."""
     local_db.execute_sql(
-        "UPDATE sync_outbox SET not_before = NULL WHERE kind = ? AND local_id = ? AND state = 'pending'",
-        (OUTBOX_SNAPSHOT, image_id),
+        "UPDATE sync_outbox SET not_before = NULL WHERE state = 'pending' AND ((kind = ? AND local_id = ?)"
+        " OR (kind = 'segment' AND local_id = (SELECT segment_id FROM capture_image WHERE id = ?)))",
+        (OUTBOX_SNAPSHOT, image_id, image_id),
     )

@@ -23,30 +23,25 @@ from pathlib import Path
 
 from models.capture_store import CaptureSegment
 from models.local import get_state, local_db, set_state
-from models.remote_segments import apply_remote_segments, parse_time
 from models.segments import OUTBOX_SEGMENT, OUTBOX_SNAPSHOT
 from sync import outbox
 from sync.account import current_account
 from sync.changes_listener import ChangesListener
-from sync.contracts import store_contracts
 from sync.diary_client import DiaryClient, DiaryError, DiaryUnreachable, NotSignedIn
 from sync.isolation import send_isolating
 from sync.payloads import segment_payloads
+from sync.round_steps import pull_changes, segment_results
 from sync.snapshot_push import SnapshotPush
 from sync.sync_errors import Refused, ServerBusy
 from sync.sync_state import (
     BATCH,
     CONTRACT_REFRESH,
     CRASH_ATTEMPTS,
-    CURSOR_KEY,
     IDLE_SECONDS,
     ITEM_RETRY,
-    LOCKED_KEY,
     MAX_BATCHES_PER_ROUND,
     OFFLINE_KEY,
     PROBLEM_KEY,
-    PULL_LIMIT,
-    RETRYABLE_CODES,
     SAFETY_NET_SECONDS,
     SERVER_ERROR_KEY,
     UPLOAD_STREAMS,
@@ -87,6 +82,10 @@ class SyncWorker:
         self.failures = 0
         self._stop = threading.Event()
         self._wake = threading.Event()
+        self._poked = False  # a round is wanted now (set before _wake)
+        self._plan_lock = threading.Lock()
+        self._planned = None  # when the thread's next round comes (None: in a round)
+        self._hint = None  # an earlier time the outbox has work from (see due_at)
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()  # one round at a time (thread and Retry button)
         self._rounds = threading.Condition()  # counts rounds, for the listener
@@ -112,7 +111,17 @@ class SyncWorker:
         return self
 
     def poke(self) -> None:
-        """Start a round now (after Retry, sign-in, or an edit)."""
+        """Start a round now (after Retry, sign-in, an edit, or a stop)."""
+        self._poked = True
+        self._wake.set()
+
+    def due_at(self, when) -> None:
+        """The outbox has work from ``when`` (after a capture write): the thread's next round
+        comes then if it was planned later; else nothing happens (no wake-up, no round)."""
+        with self._plan_lock:
+            if (self._planned is not None and when >= self._planned) or (self._hint is not None and when >= self._hint):
+                return
+            self._hint = when
         self._wake.set()
 
     def stop_listening(self) -> None:
@@ -134,20 +143,44 @@ class SyncWorker:
     def _run(self) -> None:
         local_db.connect(reuse_if_open=True)  # this thread's own, kept open between rounds
         try:
+            with local_db.atomic():  # a segment left waiting by a crash goes now
+                outbox.release_segments()
             while not self._stop.is_set():
-                try:
-                    delay = self.run_once().delay
-                except Exception:  # the worker must never die; the outbox keeps everything
-                    log.exception("sync round failed")
-                    self.failures += 1
-                    delay = backoff_seconds(self.failures, self._rng)
-                if delay > 0:
-                    self.clock.wait_until(self.clock.now() + timedelta(seconds=delay), self._wake)
-                if not self._stop.is_set():
-                    self._wake.clear()
+                with self._plan_lock:
+                    self._planned = self._hint = None
+                self._poked = False
+                self._wake.clear()
+                self._wait(self._safe_round())
+            if self.failures == 0:  # quitting: what logging left goes now (the diary answered lately)
+                with local_db.atomic():
+                    outbox.release_segments()
+                if outbox.due(OUTBOX_SEGMENT, self.clock.now(), 1):
+                    self._safe_round()
         finally:
             if not local_db.is_closed():
                 local_db.close()
+
+    def _safe_round(self) -> float:
+        try:
+            return self.run_once().delay
+        except Exception:  # the worker must never die; the outbox keeps everything
+            log.exception("sync round failed")
+            self.failures += 1
+            return backoff_seconds(self.failures, self._rng)
+
+    def _wait(self, delay: float) -> None:
+        """Until the planned round, a poke or a stop; an earlier due time (due_at) moves it."""
+        if delay <= 0:
+            return
+        planned = self.clock.now() + timedelta(seconds=delay)
+        with self._plan_lock:
+            self._planned = planned
+        while not self._stop.is_set() and not self._poked:
+            with self._plan_lock:
+                deadline = min(planned, self._hint) if self._hint is not None else planned
+            if not self.clock.wait_until(deadline, self._wake):
+                return
+            self._wake.clear()  # (a poke set _poked first: the loop sees it)
 
     # --- the one HTTP client ------------------------------------------------------------
 
@@ -211,7 +244,7 @@ class SyncWorker:
             client = self._client_for(account.diary_url, token)
             self._push_segments(client, result)
             SnapshotPush(self.clock, self.data_dir, self.batch_size, self.upload_streams).run(client, result)
-            self._pull(client, account.diary_url, result)
+            pull_changes(client, account.diary_url, result)
             self._settle_crashing(result)  # the diary answered the pull: it works
         except (DiaryUnreachable, ServerBusy, NotSignedIn, DiaryError) as exc:
             self.failures += 1
@@ -299,7 +332,7 @@ class SyncWorker:
             answer = client.sync_push([payloads[i.local_id] for i in items])
             by_uuid = {r["uuid"]: r for r in answer.get("results", [])}
             with local_db.atomic():
-                self._segment_results(list(items), by_uuid, result)
+                segment_results(list(items), by_uuid, result, self.clock.now())
 
         return send
 
@@ -326,59 +359,3 @@ class SyncWorker:
                 else:
                     reason = f"The diary failed on this segment (HTTP {error.status})."
                     outbox.retry_later(item, self.clock.now() + ITEM_RETRY, reason)
-
-    def _segment_results(self, items: list[outbox.Item], by_uuid: dict[str, dict], result: RoundResult) -> None:
-        """Apply a batch's answers in one transaction: acknowledged items leave the outbox in one
-        statement, the diary's states are merged in one pass (see :func:`apply_remote_segments`)."""
-        acked: list[outbox.Item] = []
-        merged: list[dict] = []
-        for item in items:
-            answer = by_uuid.get(item.uuid.lower())
-            if answer is None:
-                outbox.retry_later(item, self.clock.now() + ITEM_RETRY, "The diary did not answer for this segment.")
-                continue
-            remote = answer.get("segment")
-            if answer["status"] in ("ok", "duplicate"):
-                if remote:
-                    merged.append(remote)
-                if answer["status"] == "duplicate":
-                    result.duplicates += 1
-                acked.append(item)
-                result.pushed += 1
-                continue
-            code, message = answer.get("code") or "refused", answer.get("message") or "Refused by the diary."
-            if code in RETRYABLE_CODES:
-                outbox.retry_later(item, self.clock.now() + ITEM_RETRY, message)
-                continue
-            if code == "week_locked" and remote:
-                apply_remote_segments([remote], rollback=True)
-                message += " Your change was undone here."
-            outbox.park(item, code, message)
-            result.parked += 1
-        apply_remote_segments(merged)
-        outbox.done_many(acked)
-
-    # --- pull -----------------------------------------------------------------------------
-
-    def _pull(self, client: DiaryClient, diary_url: str, result: RoundResult) -> None:
-        key = f"{CURSOR_KEY}:{diary_url}"
-        cursor = int(get_state(key) or 0)
-        while True:
-            page = client.sync_changes(cursor, PULL_LIMIT)
-            with local_db.atomic():
-                result.pulled += apply_remote_segments(page.get("segments", []), import_missing=True)
-                if page.get("contracts"):
-                    store_contracts(diary_url, page["contracts"], complete=False)
-                    result.contracts_changed = True
-                if page.get("locked_before"):
-                    set_state(f"{LOCKED_KEY}:{diary_url}", page["locked_before"])
-                for snap in page.get("snapshots", []):
-                    if snap.get("deleted_at"):
-                        local_db.execute_sql(
-                            "UPDATE capture_image SET deleted_at = COALESCE(deleted_at, ?) WHERE uuid = ?",
-                            (_ts(parse_time(snap["deleted_at"])), snap["uuid"]),
-                        )
-                cursor = int(page["cursor"])
-                set_state(key, str(cursor))
-            if not page.get("more"):
-                return

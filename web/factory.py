@@ -117,7 +117,10 @@ def create_app(
     from web.views import sync as sync_views
 
     app.register_blueprint(sync_views.bp)
-    app.config["SOCK_SERVER_OPTIONS"] = {"ping_interval": 20}
+    # No WebSocket pings (a wake-up of the server and the page every 20 s while nothing happens):
+    # the page is on this computer, where no proxy drops an idle connection; a closed page is
+    # noticed by the socket's reader at once, a vanished one at the next send (see KEEPALIVE).
+    app.config["SOCK_SERVER_OPTIONS"] = {"ping_interval": None}
     time_logging.register_socket(app, Sock(app))
     if test_clock:
         time_logging.register_test_clock(app)
@@ -136,9 +139,13 @@ def _wire_logging(app: Flask, clock, sources: dict | None, data_dir: Path) -> No
     svc = services(app)
     hooks: list = []
 
-    def upload_soon() -> None:  # the outbox has work: the worker pushes it now, not on a timer
+    def upload_soon() -> None:  # the outbox has work: the worker pushes it when due, not on a timer
         if svc.sync_worker is not None:
-            svc.sync_worker.poke()
+            from sync.outbox import earliest_due
+
+            when = earliest_due(clock.now())
+            if when is not None:
+                svc.sync_worker.due_at(when)  # (a segment being logged: at its end)
 
     sink = SqliteCaptureSink(
         data_dir, in_transaction=lambda *args: [hook(*args) for hook in hooks], after_commit=upload_soon

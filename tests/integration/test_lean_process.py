@@ -182,3 +182,48 @@ def test_new_files_get_small_pages_and_old_ones_keep_theirs(tmp_path):
         assert db.execute_sql("PRAGMA page_size").fetchone() == (4096,)
         assert db.execute_sql("PRAGMA journal_mode").fetchone() == ("wal",)
     close_cleanly(db)
+
+
+IN_PROCESS_RUN = r"""
+import io, json, sys
+from pathlib import Path
+from embedded_diary import in_process_client_factory, start_embedded_diary
+from sync.diary_client import DiaryClient
+
+data_dir = Path(sys.argv[1])
+server, diary_app, demo_file, _ = start_embedded_diary(data_dir, io.StringIO())
+accepted = []
+get_request = server._server.get_request
+server._server.get_request = lambda: accepted.append(1) or get_request()
+line = next(l for l in demo_file.read_text().splitlines() if "freelancer" in l and "password:" in l)
+email, password = line.split("e-mail:")[1].split()[0], line.split("password:")[1].strip()
+factory = in_process_client_factory(diary_app, server.base_url)
+with factory(server.base_url + "/") as client:
+    token, user = client.sign_in(email, password)
+with factory(server.base_url, token=token) as client:
+    contracts = client.contracts()
+    pulled = client.sync_changes(0, limit=5)
+    pushed = client.sync_push([])
+sync_connections = len(accepted)
+with DiaryClient(server.base_url, token) as browser_like:  # the server still serves over TCP
+    browser_like.me()
+server.stop()
+print(json.dumps({"user": user.email == email, "contracts": len(contracts), "cursor": "cursor" in pulled,
+                  "pushed": pushed, "sync_connections": sync_connections, "tcp_after": len(accepted)}))
+"""
+
+
+def test_the_team_app_reaches_its_embedded_diary_without_a_tcp_connection(tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-c", IN_PROCESS_RUN, str(tmp_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    found = json.loads(done.stdout.strip().splitlines()[-1])
+    assert found["user"] and found["contracts"] >= 1 and found["cursor"]
+    assert found["sync_connections"] == 0  # sign-in, contracts, pull and push: all in-process
+    assert found["tcp_after"] >= 1  # (the count works: an HTTP client's request was accepted)

@@ -279,3 +279,12 @@ def test_right_after_switching_on_the_sources_are_starting_not_off(logged_in, te
     finally:
         release.set()
     services(team_app).controller.stop()
+
+
+def test_the_pages_websocket_wakes_nothing_while_nothing_happens(team_app):
+    """No ping every 20 s from the server's socket thread, and the handler's keep-alive (only
+    to notice a vanished page) comes at most every 10 minutes: an open window costs no wake-ups."""
+    from web.views.time_logging import KEEPALIVE_SECONDS
+
+    assert not team_app.config["SOCK_SERVER_OPTIONS"].get("ping_interval")
+    assert KEEPALIVE_SECONDS >= 600

@@ -134,6 +134,11 @@ def snapshot(image_id: int):
     return response
 
 
+#: Longest quiet time on the page's WebSocket before a keep-alive message: only to notice a page
+#: that vanished without closing its socket (a closed one is noticed at once), so it is long.
+KEEPALIVE_SECONDS = 600
+
+
 def register_socket(app, sock) -> None:
     """The page's one WebSocket: the whole state on connect, then every change."""
     hub = services(app).hub
@@ -159,7 +164,7 @@ def register_socket(app, sock) -> None:
             # No state is sent on connect: the page was just rendered, and a push now would replace
             # blocks under the user's first click. A page that *re*connects asks /logging/state.
             while True:
-                html = connection.take(timeout=25)
+                html = connection.take(timeout=KEEPALIVE_SECONDS)
                 socket.send(html if html is not None else "<div id='ws-ping' hidden></div>")
         finally:
             hub.disconnect(connection)

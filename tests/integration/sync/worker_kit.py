@@ -54,12 +54,13 @@ def log_minutes(team, fake_sources, minutes):
         fake_sources["inputs"].add(keys=3, clicks=1)
         advance(team, 60)
     team.post("/logging/toggle", headers=HX)
-    # The switch answers at once and the last interval is stored in the background: wait for
-    # it, or a test reading the cache races that write (it once found 5 segments, then 6).
+    # The switch answers at once; the stop's last write and its handling (which makes the segment
+    # still being logged due now instead of at its end) follow on the loop's and the UI's threads.
     from web.services import services
 
     controller = services(team.application).controller
     assert controller is not None and controller.wait_stopped(30)
+    controller.drain()
 
 
 def local_state(team_app):
