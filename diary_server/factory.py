@@ -112,7 +112,8 @@ def create_app(config: Mapping[str, Any]) -> APIFlask:
     BEHIND_TLS (bool: cookies Secure and HSTS always), CHANGES_MAX_WAIT (int, longest a held
     pull waits, seconds), CHANGES_POLL_SECONDS (float, how often a waiting pull looks for other
     processes' writes; 0 = this process writes alone), HASH_SLOTS (int, password hashes at once;
-    0 = half the cores), HASH_WAIT_SECONDS (float, how long a sign-in waits for a slot).
+    0 = half the cores), HASH_WAIT_SECONDS (float, how long a sign-in waits for a slot),
+    INVOICE_SCHEDULER (bool, run the invoice cycle's thread; default: unless TESTING).
     The database is opened and migrated here, so a fresh database is ready at once.
     """
     data_dir = Path(config["DATA_DIR"])
@@ -170,6 +171,13 @@ def create_app(config: Mapping[str, Any]) -> APIFlask:
     diary_db.initialize(db)
     app.extensions["diary_db"] = db
     app.extensions["diary_damage"] = damage  # words for the person who started it, or None
+    from diary_server.invoice_scheduler import InvoiceScheduler
+
+    # Invoices: catch up with every week missed while down, then wake at each cycle moment.
+    scheduler = app.extensions["invoice_scheduler"] = InvoiceScheduler(db, clock)
+    scheduler.catch_up()
+    if config.get("INVOICE_SCHEDULER", not app.config["TESTING"]):
+        scheduler.start()
 
     @app.before_request
     def _open_db() -> None:
@@ -215,8 +223,10 @@ def create_app(config: Mapping[str, Any]) -> APIFlask:
         return {"status": "ok", "service": "diary-server"}
 
     import diary_server.api_contracts
+    import diary_server.api_invoices
     import diary_server.api_sync
-    import diary_server.pages_contracts  # noqa: F401  (registers its routes on pages_bp)
+    import diary_server.pages_contracts
+    import diary_server.pages_invoices  # noqa: F401  (registers its routes on pages_bp)
     import ui
     from diary_server.api import api_bp, register_error_processor
     from diary_server.pages import pages_bp
