@@ -76,7 +76,9 @@ def issue_due_invoices(now: datetime) -> list[Invoice]:
     }
     issued = []
     query = Contract.select(Contract.id, Contract.created_at, Contract.ended_at).order_by(Contract.id)
-    for contract_id, created_at, ended_at in query.tuples():
+    # Read whole before writing: a SELECT still being read holds a SQLite read snapshot, and a
+    # write after another process's commit would fail at once ("database is locked").
+    for contract_id, created_at, ended_at in list(query.tuples()):
         weeks = invoicing.weeks_due(settled.get(contract_id), from_db(created_at), now)
         if ended_at is not None:  # no time can be logged after the week it ended
             weeks = [w for w in weeks if w <= week_start(from_db(ended_at))]

@@ -25,9 +25,7 @@ def _invoices(d):
         rows = list(Invoice.select().order_by(Invoice.number))
         lines = {
             i.id: list(
-                InvoiceLine.select()
-                .where(InvoiceLine.invoice == i.id)
-                .order_by(InvoiceLine.day, InvoiceLine.kind)
+                InvoiceLine.select().where(InvoiceLine.invoice == i.id).order_by(InvoiceLine.day, InvoiceLine.kind)
             )
             for i in rows
         }
