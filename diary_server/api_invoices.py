@@ -6,7 +6,7 @@ from apiflask import Schema, abort
 from apiflask.fields import Boolean, DateTime, Integer, List, Nested, String
 from apiflask.schemas import FileSchema
 from apiflask.validators import OneOf
-from flask import Response, g
+from flask import g
 
 from diary_server import invoices as svc
 from diary_server.api import api_bp, auth
@@ -95,11 +95,7 @@ def invoice_csv(invoice_id: int):
         invoice = svc.get_visible(auth.current_user, invoice_id)
     except svc.InvoiceError as exc:
         _fail(exc)
-    return Response(
-        svc.invoice_csv(invoice),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="invoice-{invoice.number}.csv"'},
-    )
+    return svc.csv_response(invoice)
 
 
 @api_bp.post("/invoices/<int:invoice_id>/approve")

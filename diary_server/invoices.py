@@ -13,7 +13,7 @@ import csv
 import io
 from datetime import datetime
 
-import peewee
+from flask import Response
 
 from core import invoicing
 from core.refusal import Refused
@@ -177,6 +177,10 @@ def invoice_csv(invoice: Invoice) -> str:
     return out.getvalue()
 
 
-def count_for(user: User) -> int:
-    party = Contract.client if user.role == "client" else Contract.freelancer
-    return Invoice.select(peewee.fn.COUNT(Invoice.id)).join(Contract).where(party == user.id).scalar() or 0
+def csv_response(invoice: Invoice) -> Response:
+    """The CSV as a download (the API's and the page's)."""
+    return Response(
+        invoice_csv(invoice),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="invoice-{invoice.number}.csv"'},
+    )

@@ -4,9 +4,9 @@ approval during the review, and the CSV. Anyone else gets "not found", as for co
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
-from flask import Response, g, redirect, render_template, request, url_for
+from flask import g, redirect, render_template, request, url_for
 
 from diary_server import contracts as contracts_svc
 from diary_server import invoices as svc
@@ -46,6 +46,8 @@ def _page(invoice_id: int, error: svc.InvoiceError | None = None, notice: str | 
     except svc.InvoiceError as exc:
         return _not_found(exc.message)
     data = svc.invoice_json(invoice, g.now)
+    for line in data["lines"]:
+        line["day_label"] = date.fromisoformat(line["day"]).strftime("%a %d %b")
     is_client = invoice.contract.client_id == g.user.id
     page = _render(
         "invoice.html", title=f"Invoice {data['number']}", i=data, is_client=is_client, error=error, notice=notice
@@ -78,8 +80,4 @@ def invoice_csv(invoice_id: int):
         invoice = svc.get_visible(g.user, invoice_id)
     except svc.InvoiceError as exc:
         return _not_found(exc.message)
-    return Response(
-        svc.invoice_csv(invoice),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="invoice-{invoice.number}.csv"'},
-    )
+    return svc.csv_response(invoice)
