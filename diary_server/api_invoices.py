@@ -64,6 +64,14 @@ def _fail(error: svc.InvoiceError):
     abort(error.status, message=error.message, extra_data={"code": error.code})
 
 
+def _visible(invoice_id: int):
+    """The invoice for a party to its contract; 404 for anyone else."""
+    try:
+        return svc.get_visible(auth.current_user, invoice_id)
+    except svc.InvoiceError as exc:
+        _fail(exc)
+
+
 ERRORS = {401: "Not signed in", 404: "Not a party to this invoice's contract"}
 
 
@@ -80,10 +88,7 @@ def list_invoices():
 @api_bp.output(InvoiceOut)
 @api_bp.doc(summary="One invoice", tags=["Invoices"], responses={401: ERRORS[401], 404: ERRORS[404]})
 def get_invoice(invoice_id: int):
-    try:
-        return svc.invoice_json(svc.get_visible(auth.current_user, invoice_id), g.now)
-    except svc.InvoiceError as exc:
-        _fail(exc)
+    return svc.invoice_json(_visible(invoice_id), g.now)
 
 
 @api_bp.get("/invoices/<int:invoice_id>/csv")
@@ -91,11 +96,7 @@ def get_invoice(invoice_id: int):
 @api_bp.output(FileSchema(type="string", format="binary"), content_type="text/csv", description="The invoice as CSV")
 @api_bp.doc(summary="One invoice as CSV", tags=["Invoices"], responses={401: ERRORS[401], 404: ERRORS[404]})
 def invoice_csv(invoice_id: int):
-    try:
-        invoice = svc.get_visible(auth.current_user, invoice_id)
-    except svc.InvoiceError as exc:
-        _fail(exc)
-    return svc.csv_response(invoice)
+    return svc.csv_response(_visible(invoice_id))
 
 
 @api_bp.post("/invoices/<int:invoice_id>/approve")

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flask import g, redirect, render_template, request, url_for
+from flask import abort, g, redirect, render_template, request, url_for
 
 from diary_server import contracts as contracts_svc
 from diary_server import invoices as svc
+from diary_server.invoice_models import Invoice
 from diary_server.pages import login_required, pages_bp
 
 
@@ -18,8 +19,12 @@ def _render(template: str, **context) -> str:
     return render_template(template, delta_day=timedelta(days=1), delta_second=timedelta(seconds=1), **context)
 
 
-def _not_found(message: str):
-    return render_template("error.html", title="Not found", message=message), 404
+def _visible(invoice_id: int) -> Invoice:
+    """The invoice for a party to its contract; "not found" for anyone else."""
+    try:
+        return svc.get_visible(g.user, invoice_id)
+    except svc.InvoiceError:
+        abort(404)
 
 
 @pages_bp.get("/invoices")
@@ -34,17 +39,14 @@ def invoices():
 def contract_invoices(contract_id: int):
     try:
         contract = contracts_svc.get_visible(g.user, contract_id)
-    except contracts_svc.ContractError as exc:
-        return _not_found(exc.message)
+    except contracts_svc.ContractError:
+        abort(404)
     rows = svc.invoices_json(svc.contract_invoices(contract.id), g.now)
     return _render("invoices.html", title=f"Invoices · {contract.title}", invoices=rows, contract=contract)
 
 
 def _page(invoice_id: int, error: svc.InvoiceError | None = None, notice: str | None = None):
-    try:
-        invoice = svc.get_visible(g.user, invoice_id)
-    except svc.InvoiceError as exc:
-        return _not_found(exc.message)
+    invoice = _visible(invoice_id)
     data = svc.invoice_json(invoice, g.now)
     for line in data["lines"]:
         line["day_label"] = date.fromisoformat(line["day"]).strftime("%a %d %b")
@@ -68,7 +70,7 @@ def approve_invoice(invoice_id: int):
         svc.approve(g.user, invoice_id, g.now)
     except svc.InvoiceError as exc:
         if exc.status == 404:
-            return _not_found(exc.message)
+            abort(404)
         return _page(invoice_id, error=exc)
     return redirect(url_for("pages.invoice", invoice_id=invoice_id, approved=1))
 
@@ -76,8 +78,4 @@ def approve_invoice(invoice_id: int):
 @pages_bp.get("/invoices/<int:invoice_id>.csv")
 @login_required
 def invoice_csv(invoice_id: int):
-    try:
-        invoice = svc.get_visible(g.user, invoice_id)
-    except svc.InvoiceError as exc:
-        return _not_found(exc.message)
-    return svc.csv_response(invoice)
+    return svc.csv_response(_visible(invoice_id))
