@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 RUN_STAMP := $(VENV)/.installed-run
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench clean desktop-entry
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,10 @@ run: $(RUN_STAMP)
 test: $(DEV_STAMP)
 	bash scripts/system-deps.sh test
 	bash scripts/test.sh $(PYTEST_ARGS)
+
+## make desktop-entry: Team in the Linux application menu, for this checkout
+desktop-entry: $(RUN_STAMP)
+	$(PY) -m desktop.autostart
 
 lint: $(DEV_STAMP)
 	$(VENV)/bin/ruff check .

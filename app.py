@@ -40,6 +40,13 @@ def build_parser() -> argparse.ArgumentParser:
         const="none",
         help="Only serve and print the URL to open (same as --window none).",
     )
+    parser.add_argument(
+        "--diagnostics",
+        action="store_true",
+        help="Print a diagnostics report for a support request (versions, backends, display server, "
+        "permissions, data-dir usage, outbox, last sync, a database check; no tokens, memos, window "
+        "titles or snapshots) and exit, without starting the app.",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     diary = commands.add_parser(
         "diary-server",
@@ -79,6 +86,8 @@ def setup_logging(level: str, log_dir: Path | None) -> None:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         root.addHandler(handler)
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    # httpx logs every request at INFO: a log line (and a disk write) per sync round for nothing.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
 def cli_values(namespace: argparse.Namespace) -> dict:
@@ -103,7 +112,20 @@ def main(argv: list[str] | None = None, out: TextIO = sys.stdout) -> int:
     except ValueError as exc:  # e.g. an unsupported database URL
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    if args.diagnostics:
+        return print_diagnostics(settings, out)
     return run_team_app(settings, out)
+
+
+def print_diagnostics(settings: Settings, out: TextIO) -> int:
+    """The Help page's diagnostics report from the data dir alone: nothing is started or changed."""
+    from datetime import UTC, datetime
+
+    from web.diagnostics import command_line_report
+
+    out.write(command_line_report(settings, datetime.now(UTC)))
+    out.flush()
+    return 0
 
 
 def watch_stop_signals(on_stop) -> None:
@@ -148,6 +170,7 @@ def run_team_app(settings: Settings, out: TextIO = sys.stdout) -> int:
     from desktop import memory
 
     memory.keep_postgres_driver_out()
+    memory.keep_httpx_cli_out()
     memory.tune_allocator()
 
     from web.single_instance import AlreadyRunning, InstanceLock, ask_to_show
@@ -169,7 +192,7 @@ def run_team_app(settings: Settings, out: TextIO = sys.stdout) -> int:
 
 def serve_team_app(settings: Settings, data_dir: Path, instance, out: TextIO) -> int:
     """The Team app on a data dir this process holds the lock of (see run_team_app)."""
-    from dbkit.database import close_cleanly
+    from dbkit.database import close_cleanly, hold_open
     from desktop import window
     from sync import contracts as contracts_sync
     from ui import ICON_PNG
@@ -219,6 +242,7 @@ def serve_team_app(settings: Settings, data_dir: Path, instance, out: TextIO) ->
     )
     services(app).embedded_diary = embedded is not None
     svc = services(app)
+    hold_open(svc.db)  # request threads' closes never checkpoint and delete the WAL
     if embedded is not None:
         follow_embedded_diary(services(app).token_store, diary_app, previous_embedded, diary_url, out)
     try:
@@ -273,6 +297,10 @@ def serve_team_app(settings: Settings, data_dir: Path, instance, out: TextIO) ->
     instance.publish(server.base_url + app.config["PATH_PREFIX"])  # a second copy asks there
     if svc.storage_notice:
         out.write(svc.storage_notice + "\n")
+    from tracker.sources.status import WAYLAND, session_problem
+
+    if session_problem() == WAYLAND:  # said at start here and on the main screen's status line
+        out.write(f"Screen capture: {WAYLAND}\n")
     resumed = resume_logging(app)  # before the ready line: whoever waits for it sees the answer
     if resumed:
         out.write(resumed + "\n")

@@ -24,6 +24,7 @@ def start_embedded_diary(data_dir: Path, out: TextIO, clock=None):
     caller moves the account over (:func:`sync.account.follow_diary_move`). Returns the
     server, its app, the demo-accounts file and the address it had before (or None).
     ``clock`` (the test clock) is shared so the diary agrees with the app about "now"."""
+    from dbkit.database import hold_open
     from diary_server.demo import DEMO_FILE_NAME, ensure_demo_accounts, format_demo_accounts
     from diary_server.factory import create_app as create_diary_app
     from diary_server.factory import utc_now
@@ -31,12 +32,17 @@ def start_embedded_diary(data_dir: Path, out: TextIO, clock=None):
 
     diary_dir = ensure_private_dir(data_dir / "diary")
     # One process writes this diary: a held pull is woken by the write itself, never by a poll.
-    config = {"DATA_DIR": diary_dir, "CHANGES_POLL_SECONDS": 0}
+    # Password hashes and the common-password list in a short-lived process: their memory
+    # (19 MiB a hash, ~14 MiB of word lists) is not kept by the app that runs all day.
+    config = {"DATA_DIR": diary_dir, "CHANGES_POLL_SECONDS": 0, "HASH_OUT_OF_PROCESS": True}
     if clock is not None:
         from datetime import UTC
 
         config["CLOCK"] = lambda: clock.now().astimezone(UTC)
     diary_app = create_diary_app(config)
+    # Its request threads open and close connections; one held open keeps each close from
+    # checkpointing and deleting the WAL (see hold_open). app.py's close_cleanly closes it.
+    hold_open(diary_app.extensions["diary_db"])
     if diary_app.extensions.get("diary_damage"):
         out.write("Embedded Work Diary: " + diary_app.extensions["diary_damage"] + "\n")
     created = ensure_demo_accounts(diary_app.extensions["diary_db"], diary_dir, config.get("CLOCK", utc_now)())

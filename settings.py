@@ -200,6 +200,32 @@ SETTINGS: tuple[Setting, ...] = (
         scope=("diary",),
         flag="--hash-slots",
     ),
+    Setting(
+        "diary_pool_size",
+        20,
+        "Database connections one diary server process keeps open and shares between its threads "
+        "(per gunicorn worker: keep it at least --threads; PostgreSQL's max_connections must hold "
+        "workers x this). A request that finds them all busy waits (--pool-wait-seconds).",
+        type="int",
+        scope=("diary",),
+        flag="--pool-size",
+    ),
+    Setting(
+        "diary_pool_stale_seconds",
+        300,
+        "Age in seconds after which a pooled database connection is closed and replaced at its next use (0 = never).",
+        type="int",
+        scope=("diary",),
+        flag="--pool-stale-seconds",
+    ),
+    Setting(
+        "diary_pool_wait_seconds",
+        10,
+        "Seconds a request waits for a free pooled database connection before it gets 503 with Retry-After.",
+        type="int",
+        scope=("diary",),
+        flag="--pool-wait-seconds",
+    ),
 )
 
 BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}

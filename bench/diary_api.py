@@ -13,15 +13,21 @@ Ctrl-C): a throwaway PostgreSQL cluster (tests/support/postgres.py), then one af
 (every gunicorn is ``-k gthread --threads 8``, as in the README). Each diary database holds a
 client, a freelancer and 20 contracts. The load is a closed loop: ``--concurrency`` threads,
 each with its own keep-alive httpx client, send requests back to back for ``--seconds``
-(after a short warm-up) and time each one. Two requests are measured:
+(after a short warm-up) and time each one. The requests measured (the API's hot paths):
 
+  GET /api/v1/me                           the sign-in check alone (token lookup)
   GET /api/v1/contracts                    the client's 20 contracts
   PATCH /api/v1/contracts/{id}             a title change (a small authenticated write)
+  POST /api/v1/sync/push                   one segment, a new version each time (the freelancer)
+  GET /api/v1/sync/changes                 a pull with nothing new (what an idle Team app asks)
 
 Each scenario runs ``--runs`` times; the table shows the median req/s of the runs, p50/p99
-latency over all of their requests, and "x hello": how many times slower than the hello
-baseline (hello req/s / scenario req/s). The client runs on the same machine, so figures
-are only comparable within one run; this prints figures and asserts nothing.
+latency over all of their requests, "x hello": how many times slower than the hello
+baseline (hello req/s / scenario req/s), "CPU ms/req": CPU time of the gunicorn processes
+(master and workers, from /proc) over the row's runs divided by its requests, and "queries":
+database statements per request, counted in this process (peewee's query hooks) on the same
+database with the same requests. The client runs on the same machine, so figures are only
+comparable within one run; this prints figures and asserts nothing.
 """
 
 from __future__ import annotations
@@ -48,11 +54,9 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.diary_api_requests import CLIENT, CONTRACTS, FREELANCER, PASSWORD, diary_requests, queries_per_request  # noqa: E402
+
 GUNICORN = ROOT / ".venv" / "bin" / "gunicorn"
-PASSWORD = "bench password 1"  # noqa: S105  (a throwaway account in a throwaway database)
-CLIENT = "client@bench.example"
-FREELANCER = "freelancer@bench.example"
-CONTRACTS = 20
 THREADS_PER_WORKER = 8
 WARMUP_SECONDS = 0.5
 
@@ -106,6 +110,19 @@ class Server:
                         return base_url
             time.sleep(0.1)
         raise RuntimeError(f"{self.name}: no answer on {health} in {timeout} s:\n{self.log_path.read_text()}")
+
+    def cpu_seconds(self) -> float:
+        """utime + stime of the master and its workers (children), from /proc."""
+        tick = os.sysconf("SC_CLK_TCK")
+        total = 0.0
+        pids = [self.proc.pid]
+        with contextlib.suppress(OSError):
+            pids += [int(p) for p in Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children").read_text().split()]
+        for pid in pids:
+            with contextlib.suppress(OSError, IndexError, ValueError):
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                total += (int(fields[11]) + int(fields[12])) / tick
+        return total
 
     def stop(self) -> None:
         if self.proc.poll() is not None:
@@ -167,6 +184,13 @@ class Result:
     request: str
     workers: int
     runs: list[Run] = field(default_factory=list)
+    cpu_seconds: float = 0.0
+    queries: int | None = None
+
+    @property
+    def cpu_ms_per_request(self) -> float:
+        done = sum(len(r.latencies) for r in self.runs)
+        return self.cpu_seconds * 1000 / done if done else 0.0
 
     @property
     def rate(self) -> float:
@@ -229,27 +253,6 @@ def closed_loop(base_url: str, make_request, seconds: float, concurrency: int) -
     return Run(len(flat), seconds, flat, merged)
 
 
-def sign_in(base_url: str) -> dict[str, str]:
-    r = httpx.post(f"{base_url}/api/v1/sessions", json={"email": CLIENT, "password": PASSWORD}, timeout=30)
-    r.raise_for_status()
-    return {"Authorization": f"Bearer {r.json()['token']}"}
-
-
-def diary_requests(base_url: str) -> dict[str, object]:
-    auth = sign_in(base_url)
-    ids = [c["id"] for c in httpx.get(f"{base_url}/api/v1/contracts", headers=auth).json()["contracts"]]
-    assert len(ids) == CONTRACTS, ids
-
-    def list_contracts(http: httpx.Client, i: int, n: int) -> httpx.Response:
-        return http.get("/api/v1/contracts", headers=auth)
-
-    def patch_title(http: httpx.Client, i: int, n: int) -> httpx.Response:
-        contract_id = ids[(i + n) % len(ids)]
-        return http.patch(f"/api/v1/contracts/{contract_id}", headers=auth, json={"title": f"Contract {i}-{n}"})
-
-    return {"GET /api/v1/contracts": list_contracts, "PATCH /api/v1/contracts/{id}": patch_title}
-
-
 # ---- report --------------------------------------------------------------------------------
 
 
@@ -270,7 +273,7 @@ def machine_info() -> list[str]:
 
 
 def table(results: list[Result], baseline: float) -> str:
-    head = ("scenario", "request", "workers", "req/s", "p50 ms", "p99 ms", "errors", "x hello", "runs req/s")
+    head = ("scenario", "request", "workers", "req/s", "p50 ms", "p99 ms", "errors", "x hello", "CPU ms/req", "queries")
     rows = [head]
     for r in results:
         rows.append(
@@ -283,7 +286,8 @@ def table(results: list[Result], baseline: float) -> str:
                 f"{r.percentile(0.99):.1f}",
                 r.errors,
                 f"{baseline / r.rate:.1f}",
-                " ".join(f"{run.rate:.0f}" for run in r.runs),
+                f"{r.cpu_ms_per_request:.2f}",
+                "-" if r.queries is None else str(r.queries),
             )
         )
     widths = [max(len(row[i]) for row in rows) for i in range(len(head))]
@@ -322,11 +326,13 @@ def main(argv: list[str] | None = None) -> int:
     cluster = None
     results: list[Result] = []
 
-    def measure(scenario: str, server: Server, requests: dict[str, object]) -> None:
+    def measure(scenario: str, server: Server, requests: dict[str, object], queries: dict[str, int]) -> None:
         for label, make_request in requests.items():
-            result = Result(scenario, label, server.workers)
+            result = Result(scenario, label, server.workers, queries=queries.get(label))
+            cpu = server.cpu_seconds()
             for _ in range(args.runs):
                 result.runs.append(closed_loop(server.base_url, make_request, args.seconds, args.concurrency))
+            result.cpu_seconds = server.cpu_seconds() - cpu  # (warm-ups too: a slight overstatement)
             results.append(result)
             print(f"  {scenario:<12} {label:<28} {result.rate:8.0f} req/s", flush=True)
 
@@ -339,7 +345,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         cluster = PostgresCluster().start()
         hello = start("hello", "bench.hello_app:app", 1, {}, "/hello")
-        measure("hello", hello, {"GET /hello": lambda http, i, n: http.get("/hello")})
+        measure("hello", hello, {"GET /hello": lambda http, i, n: http.get("/hello")}, {"GET /hello": 0})
         hello.stop()
 
         diary_env = {"TEAMAPP_DIARY_SECRET_KEY": "bench-secret-key-0123456789abcdef0123456789"}
@@ -348,6 +354,10 @@ def main(argv: list[str] | None = None) -> int:
         seed(sqlite_url, sqlite_dir)
         pg_url = cluster.url(cluster.create_database())
         seed(pg_url, tmp / "pg")
+        queries = {
+            "sqlite": queries_per_request(sqlite_url, sqlite_dir),
+            "postgres": queries_per_request(pg_url, tmp / "pg"),
+        }
         for scenario, url, data_dir, workers in (
             ("sqlite", sqlite_url, sqlite_dir, 1),
             ("postgres", pg_url, tmp / "pg", 1),
@@ -355,7 +365,9 @@ def main(argv: list[str] | None = None) -> int:
         ):
             env = {**diary_env, "TEAMAPP_DIARY_DATABASE": url, "TEAMAPP_DIARY_DATA_DIR": str(data_dir)}
             server = start(f"{scenario} {workers}w", "diary_server.wsgi:app", workers, env, "/healthz")
-            measure(f"{scenario} {workers}w", server, diary_requests(server.base_url))
+            with httpx.Client(base_url=server.base_url, timeout=30) as http:
+                requests = diary_requests(http)
+            measure(f"{scenario} {workers}w", server, requests, queries[scenario])
             server.stop()
         ok = True
     finally:

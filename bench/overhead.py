@@ -213,6 +213,11 @@ def report(args, on: Measured, off: Measured, floor: Measured, sent: Sent, floor
         [kb(max(0, m.per10(w - i))) for m, w, i in zip(cols, wb, img, strict=True)],
         "ON <= 0.5 MB, OFF <= 50 KB",
     )
+    row(
+        "4 KiB pages written per minute, images aside",
+        [f"{max(0, w - i) / 4096 / (m.wall / 60):.1f}" for m, w, i in zip(cols, wb, img, strict=True)],
+        "ON <= 12.5, OFF <= 1.25",
+    )
     row("wchar (bytes through write calls)", [kb(m.last.io["wchar"] - m.first.io["wchar"]) for m in cols])
     row(
         "data-dir growth",

@@ -173,12 +173,29 @@ def _repair_magic(work: Path) -> None:
         size = work.stat().st_size
         page_size = struct.unpack(">H", header[16:18])[0]
         if page_size not in {512 << i for i in range(8)}:
-            page_size = 4096
+            page_size = _guess_page_size(fh, size)
         fresh = bytearray(_template_header(page_size))
         fresh[28:32] = struct.pack(">I", max(1, size // page_size))
         fresh[32:40] = b"\x00" * 8  # no freelist: it cannot be trusted
         fh.seek(0)
         fh.write(bytes(fresh))
+
+
+#: First byte of a b-tree page (interior/leaf, index/table): what page 2 usually starts with.
+_BTREE_PAGE_TYPES = {2, 5, 10, 13}
+
+
+def _guess_page_size(fh, size: int) -> int:
+    """The page size of a file whose header is garbage: the first of the sizes the programs
+    use (1 KiB for files made now, 4 KiB before) at which page 2 starts like a b-tree page."""
+    for candidate in (1024, 4096, 512, 2048, 8192, 16384, 32768, 65536):
+        if size < 2 * candidate or size % candidate:
+            continue
+        fh.seek(candidate)
+        first = fh.read(1)
+        if first and first[0] in _BTREE_PAGE_TYPES:
+            return candidate
+    return 4096
 
 
 def _template_header(page_size: int) -> bytes:

@@ -51,6 +51,14 @@ def keep_postgres_driver_out() -> None:
         sys.modules.setdefault("psycopg2", None)  # type: ignore[arg-type]  # import now fails
 
 
+def keep_httpx_cli_out() -> None:
+    """``import httpx`` also imports its command-line client (click, pygments and rich, ~3.5 MB
+    of RSS) whenever those happen to be installed; the Team app never runs it. Blocked, httpx
+    falls back to a stub ``main``. Call before the first import of httpx."""
+    if "httpx" not in sys.modules:
+        sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
+
+
 @cache
 def _malloc_trim() -> Callable[[int], int] | None:
     libc = _libc()

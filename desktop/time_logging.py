@@ -262,14 +262,15 @@ class TimeLoggingController:
                 resume.mark_off()  # the weekly limit, a source failing: stopped, and said so
             changed |= {"status", "prompts"}
         elif isinstance(event, SnapshotTaken):
-            if prefs.notifications and event.snapshot_id is not None:
+            # A grab that failed or came out blank has no image to review: the status line says why.
+            if prefs.notifications and event.snapshot_id is not None and event.record.screen is not None:
                 deadline = event.record.taken_at + timedelta(seconds=prefs.review_seconds)
                 with self._lock:
                     self.state.reviews[event.snapshot_id] = Review(
                         event.snapshot_id, event.segment, event.contract_id, deadline
                     )
                 self._notify(self._review_notice(event, prefs))
-            changed.add("prompts")
+            changed |= {"prompts", "status"}  # the status line names a blank or frozen capture
         elif isinstance(event, SegmentUpdated):
             with self._lock:
                 if self.state.flash or self.state.flash_error:

@@ -9,33 +9,39 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import peewee
-from argon2 import PasswordHasher
 
 from core.refusal import Refused
 from diary_server.models import ROLES, ApiToken, User, diary_db
-from diary_server.passwords import PRODUCTION_HASHER, PasswordHashing, ServerBusy, default_slots, password_problem
+from diary_server.passwords import PasswordHashing, ServerBusy, default_slots
 from diary_server.throttle import Throttle, TooManyAttempts  # noqa: F401  (the web layers catch it from here)
 
-_hashing = PasswordHashing(PRODUCTION_HASHER, default_slots())
+if TYPE_CHECKING:
+    from argon2 import PasswordHasher
+
+_hashing = PasswordHashing(None, default_slots())  # OWASP's parameters, argon2 imported on first use
 
 
 def use_password_hasher(hasher: PasswordHasher) -> None:
     """Swap the Argon2 parameters (the test suite uses cheap ones; production keeps OWASP's)."""
     global _hashing
-    _hashing = PasswordHashing(hasher, _hashing.slots, _hashing.wait_seconds)
+    _hashing = PasswordHashing(hasher, _hashing.slots, _hashing.wait_seconds, _hashing.out_of_process)
 
 
-def configure_hashing(slots: int, wait_seconds: float) -> PasswordHashing:
-    """How many password hashes may run at once, and how long a sign-in waits for a turn."""
+def configure_hashing(slots: int, wait_seconds: float, out_of_process: bool = False) -> PasswordHashing:
+    """How many password hashes may run at once, how long a sign-in waits for a turn, and
+    whether each runs in a short-lived worker process (the diary embedded in the Team app)."""
     global _hashing
-    _hashing = PasswordHashing(_hashing.hasher, slots, wait_seconds)
+    _hashing = PasswordHashing(_hashing._hasher, slots, wait_seconds, out_of_process)
     return _hashing
 
 
 MIN_PASSWORD_LENGTH = 10
+#: How stale an API token's ``last_used_at`` may get before a request records it again.
+TOKEN_USE_RESOLUTION = timedelta(hours=1)
 MAX_PASSWORD_LENGTH = 1024
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
 
@@ -76,7 +82,7 @@ def validate_new_account(email: str, name: str, role: str, password: str) -> New
         raise AccountError("weak_password", f"Use a password of at least {MIN_PASSWORD_LENGTH} characters.", "password")
     if len(password) > MAX_PASSWORD_LENGTH:
         raise AccountError("invalid_password", "That password is too long.", "password")
-    problem = password_problem(password)
+    problem = _hashing.problem(password)
     if problem:
         raise AccountError("weak_password", problem, "password")
     return NewAccount(email, name, role, password)
@@ -109,16 +115,34 @@ def issue_token(user: User, label: str, now: datetime) -> str:
     return token
 
 
+_USER_FIELDS = tuple(User._meta.fields.items())
+_TOKEN_USER = (
+    "SELECT t.id, t.last_used_at, "  # noqa: S608  (column names from the model, no input)
+    + ", ".join(f"u.{field.column_name}" for _, field in _USER_FIELDS)
+    + " FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = {param}"
+)
+
+
 def user_for_token(token: str, now: datetime) -> User | None:
     if not token or len(token) > 200:
         return None
-    row = ApiToken.select(ApiToken, User).join(User).where(ApiToken.token_hash == hash_token(token)).first()
+    # One plain statement: this runs on every API request, and peewee's composed join with
+    # its two model rows cost more than the query.
+    db = diary_db.obj
+    row = db.execute_sql(_TOKEN_USER.format(param=db.param), (hash_token(token),)).fetchone()
     if row is None:
         return None
-    # Record use at most once a minute, so reads do not turn into writes on every request.
-    if row.last_used_at is None or now - row.last_used_at > timedelta(minutes=1):
-        ApiToken.update(last_used_at=now).where(ApiToken.id == row.id).execute()
-    return row.user
+    token_id, last_used_at, *user_columns = row
+    user = User(
+        **{name: field.python_value(value) for (name, field), value in zip(_USER_FIELDS, user_columns, strict=True)}
+    )
+    user._dirty.clear()  # (a row as read, as peewee's own select leaves it)
+    # Record use at most once an hour, so reads do not turn into writes (a held pull comes
+    # every minute; nothing shows the time closer than that).
+    last_used_at = ApiToken.last_used_at.python_value(last_used_at)
+    if last_used_at is None or now - last_used_at > TOKEN_USE_RESOLUTION:
+        ApiToken.update(last_used_at=now).where(ApiToken.id == token_id).execute()
+    return user
 
 
 def revoke_token(token: str) -> bool:

@@ -11,8 +11,8 @@ from flask import g
 
 from diary_server import contracts as svc
 from diary_server.api import Integer as WholeNumber
-from diary_server.api import api_bp, auth
-from diary_server.models import CONTRACT_STATUSES, diary_db
+from diary_server.api import api_bp, auth, json_answer
+from diary_server.models import CONTRACT_STATUSES
 
 #: An amount above 0 with at most six digits before the point and two after, as
 #: ``svc.parse_rate`` takes it: "0", "0.00" and "000.0" are refused (a rate of 0 is not a rate),
@@ -104,8 +104,7 @@ ERRORS = {401: "Not signed in", 404: "Not a party to this contract", 422: "Inval
 @api_bp.output(ContractListOut)
 @api_bp.doc(summary="Contracts the signed-in user is a party to", tags=["Contracts"], responses={401: ERRORS[401]})
 def list_contracts():
-    user = auth.current_user
-    return {"contracts": svc.contracts_json(list(svc.visible_contracts(user)), g.now)}
+    return json_answer({"contracts": svc.visible_contracts_json(auth.current_user, g.now)})
 
 
 @api_bp.post("/contracts")
@@ -132,7 +131,7 @@ def create_contract(body):
 @api_bp.doc(summary="One contract", tags=["Contracts"], responses={401: ERRORS[401], 404: ERRORS[404]})
 def get_contract(contract_id: int):
     try:
-        return svc.contract_json(svc.get_visible(auth.current_user, contract_id), g.now)
+        return json_answer(svc.contract_json(svc.get_visible(auth.current_user, contract_id), g.now))
     except svc.ContractError as exc:
         _fail(exc)
 
@@ -149,11 +148,10 @@ def get_contract(contract_id: int):
 def update_contract(contract_id: int, body):
     _check_rate(body)
     try:
-        with diary_db.atomic():
-            contract = svc.update_contract(auth.current_user, contract_id, body, g.now)
+        contract = svc.update_contract(auth.current_user, contract_id, body, g.now)
     except svc.ContractError as exc:
         _fail(exc)
-    return svc.contract_json(contract, g.now)
+    return json_answer(svc.contract_json(contract, g.now))
 
 
 @api_bp.post("/contracts/<int:contract_id>/status")

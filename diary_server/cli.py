@@ -22,6 +22,9 @@ def app_config(settings: Settings, **extra) -> dict:
         "TRUSTED_PROXIES": settings.diary_trusted_proxies,
         "BEHIND_TLS": settings.diary_behind_tls,
         "HASH_SLOTS": settings.diary_hash_slots,
+        "POOL_SIZE": settings.diary_pool_size,
+        "POOL_STALE_SECONDS": settings.diary_pool_stale_seconds,
+        "POOL_WAIT_SECONDS": settings.diary_pool_wait_seconds,
         **extra,
     }
 

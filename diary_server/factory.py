@@ -17,7 +17,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from core import text_rules
-from dbkit.database import open_database
+from dbkit.database import close_pool, open_database
 from dbkit.migrate import discover, migrate
 from diary_server import migrations as migrations_package
 from diary_server.accounts import configure_hashing
@@ -113,6 +113,9 @@ def create_app(config: Mapping[str, Any]) -> APIFlask:
     pull waits, seconds), CHANGES_POLL_SECONDS (float, how often a waiting pull looks for other
     processes' writes; 0 = this process writes alone), HASH_SLOTS (int, password hashes at once;
     0 = half the cores), HASH_WAIT_SECONDS (float, how long a sign-in waits for a slot),
+    HASH_OUT_OF_PROCESS (bool: each password hash and common-password check in a short-lived
+    worker process, so their memory is not kept: the diary embedded in the Team app).
+    POOL_SIZE, POOL_STALE_SECONDS, POOL_WAIT_SECONDS (the connection pool, dbkit.pool).
     INVOICE_SCHEDULER (bool, run the invoice cycle's thread; default: unless TESTING).
     The database is opened and migrated here, so a fresh database is ready at once.
     """
@@ -161,13 +164,23 @@ def create_app(config: Mapping[str, Any]) -> APIFlask:
     configure_hashing(
         int(config.get("HASH_SLOTS", 0)) or default_slots(),
         float(config.get("HASH_WAIT_SECONDS", DEFAULT_WAIT_SECONDS)),
+        out_of_process=bool(config.get("HASH_OUT_OF_PROCESS", False)),
     )
     clock: Callable[[], datetime] = config.get("CLOCK") or utc_now
     app.extensions["diary_clock"] = clock
 
-    db = open_database(database_url)
+    from dbkit.pool import MaxConnectionsExceeded, PoolOptions
+
+    defaults = PoolOptions()
+    pool = PoolOptions(
+        int(config.get("POOL_SIZE", defaults.max_connections)),
+        int(config.get("POOL_STALE_SECONDS", defaults.stale_seconds)),
+        float(config.get("POOL_WAIT_SECONDS", defaults.wait_seconds)),
+    )
+    db = open_database(database_url, pool)
     with db.connection_context():
         migrate(db, diary_migrations())
+    close_pool(db)  # no connection outlives the start (a server that forks after it)
     diary_db.initialize(db)
     app.extensions["diary_db"] = db
     app.extensions["diary_damage"] = damage  # words for the person who started it, or None
@@ -176,6 +189,7 @@ def create_app(config: Mapping[str, Any]) -> APIFlask:
     # Invoices: catch up with every week missed while down, then wake at each cycle moment.
     scheduler = app.extensions["invoice_scheduler"] = InvoiceScheduler(db, clock)
     scheduler.catch_up()
+    close_pool(db)  # the catch-up's connection does not outlive the start either
     if config.get("INVOICE_SCHEDULER", not app.config["TESTING"]):
         scheduler.start()
 
@@ -189,7 +203,17 @@ def create_app(config: Mapping[str, Any]) -> APIFlask:
     @app.teardown_request
     def _close_db(exc: BaseException | None) -> None:
         if not db.is_closed():
-            db.close()
+            db.close()  # back to the pool, open
+
+    @app.errorhandler(MaxConnectionsExceeded)
+    def _pool_exhausted(error):
+        from flask import render_template
+
+        retry = {"Retry-After": "1"}
+        message = "The diary server is busy. Try again in a moment."
+        if request.path.startswith("/api/"):
+            return {"code": "busy", "message": message}, 503, retry
+        return render_template("error.html", title="Busy", message=message), 503, retry
 
     from diary_server.change_waiters import ChangeWaiters
     from diary_server.sync_service.feed import parties_changed_after

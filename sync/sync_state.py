@@ -39,7 +39,6 @@ OFFLINE_KEY = "sync_offline_since"
 #: The HTTP status of the diary's last 5xx answer while it is failing (reached, not offline).
 SERVER_ERROR_KEY = "sync_server_error"
 PROBLEM_KEY = "sync_problem"
-LAST_OK_KEY = "sync_last_ok"
 #: The diary's lock boundary (time before it is locked for invoicing), per diary URL.
 LOCKED_KEY = LOCKED_BEFORE_KEY
 

@@ -41,7 +41,6 @@ from sync.sync_state import (
     CURSOR_KEY,
     IDLE_SECONDS,
     ITEM_RETRY,
-    LAST_OK_KEY,
     LOCKED_KEY,
     MAX_BATCHES_PER_ROUND,
     OFFLINE_KEY,
@@ -236,13 +235,12 @@ class SyncWorker:
         failed_alone = result.crash_error if result.crashing and not result.pushed else None
         if failed_alone is not None:  # it answers, but failed on all we sent: say so
             result.failure = str(failed_alone)
-        moved = bool(result.pushed or result.uploaded or result.pulled or result.parked)
-        with local_db.atomic():  # (set_state writes nothing when the value is the same)
+        # (set_state writes nothing when the value is the same: a round that went well after
+        # one that went well writes nothing here; no "last round" time is kept either)
+        with local_db.atomic():
             set_state(OFFLINE_KEY, None)
             set_state(SERVER_ERROR_KEY, str(failed_alone.status) if failed_alone else None)
             set_state(PROBLEM_KEY, None)
-            if moved:  # a round that found nothing writes nothing
-                set_state(LAST_OK_KEY, now.isoformat())
         self._maybe_refresh_contracts(now)
         nxt = outbox.next_due_at(now)
         if outbox.due(OUTBOX_SEGMENT, now, 1) or outbox.due(OUTBOX_SNAPSHOT, now, 1):

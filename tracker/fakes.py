@@ -123,11 +123,23 @@ class FakeClock:
 
 
 class FakeScreen:
-    """Monitors of given sizes; ``grab`` returns a flat image of the region."""
+    """Monitors of given sizes; ``grab`` returns a flat image of the region with its top
+    row numbering the grab (a screen that changes, as a real one does while you work).
+    ``frozen`` returns the very same image every time, ``blank`` an all-black one (what a
+    broken capture returns: ``tracker.capture_check``)."""
 
-    def __init__(self, monitors: list[Rect] | None = None, fail: str | None = None) -> None:
+    def __init__(
+        self,
+        monitors: list[Rect] | None = None,
+        fail: str | None = None,
+        *,
+        frozen: bool = False,
+        blank: bool = False,
+    ) -> None:
         self._monitors = monitors or [Rect(0, 0, 160, 90)]
         self.fail = fail
+        self.frozen = frozen
+        self.blank = blank
         self.grabs: list[Rect | None] = []
         self.started = False
 
@@ -154,7 +166,14 @@ class FakeScreen:
             size = (right - left, bottom - top)
         else:
             size = (region.width, region.height)
-        return PILImage.new("RGB", size, (200, 120, 40))
+        if self.blank:
+            return PILImage.new("RGB", size)
+        image = PILImage.new("RGB", size, (200, 120, 40))
+        if not self.frozen:
+            n = len(self.grabs)  # in binary along the top row: survives the palette step
+            for bit in range(min(16, size[0])):
+                image.putpixel((bit, 0), (255, 255, 255) if n >> bit & 1 else (0, 0, 0))
+        return image
 
     def health(self) -> str:
         return self.fail or OK

@@ -23,6 +23,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from core import rules
+from tracker.capture_check import BLANK_SCREEN, CaptureCheck, Shot
 from tracker.events import Event, EventBus, Listener, LoggingStopped
 from tracker.ports import (
     OK,
@@ -110,6 +111,10 @@ class CaptureLoop:
         self._session: CaptureSession | None = None
         self._contract_id: int | None = None
         self._error: str | None = None
+        #: What the last snapshots showed was wrong (blank, frozen): the status line says it
+        #: until a good snapshot comes (tracker.capture_check).
+        self._capture_flag: str | None = None
+        self._check = CaptureCheck()
 
     # --- API for the UI -----------------------------------------------------------------
 
@@ -194,7 +199,7 @@ class CaptureLoop:
             segment=seg.start if seg else None,
             logged_seconds=seg.logged if seg else 0.0,
             activity_level=rules.activity_level(c.total for c in seg.minutes) if seg else 0,
-            capture=self._error or self._screen.health(),
+            capture=self._error or self._capture_flag or self._screen.health(),
             input=self._inputs.health(),
             window=self._window.health(),
             camera=camera,
@@ -220,7 +225,29 @@ class CaptureLoop:
         self._thread = None
 
     def _snapshot(self, at: datetime) -> SnapshotRecord:
-        return take_snapshot(at, self._screen, self._window, self._camera, self._prefs)
+        record = take_snapshot(at, self._screen, self._window, self._camera, self._prefs)
+        seg = self._session.segment if self._session is not None else None
+        counted = any(c.total for c in seg.minutes) if seg is not None else False
+        shot = Shot(
+            blank=record.screen_status == BLANK_SCREEN,
+            sha256=record.screen.sha256 if record.screen is not None else None,
+            input_counted=counted or self._inputs_seen(),
+        )
+        verdict = self._check.judge(shot)
+        if verdict is not None:
+            self._capture_flag = verdict
+            if record.screen_status != verdict:  # frozen: the image stays, its row says why
+                record = replace(record, screen_status=verdict)
+        elif record.screen is not None:
+            self._capture_flag = None
+        return record
+
+    def _inputs_seen(self) -> bool:
+        peek = getattr(self._inputs, "peek", None)
+        try:
+            return bool(peek is not None and peek().total)
+        except Exception:  # a source without a usable peek: the segment's counts decide
+            return False
 
     def _run(self, contract_id: int, stop: threading.Event, ready: threading.Event) -> None:
         started: list = []

@@ -238,7 +238,10 @@ class CaptureSession:
         snapshot = self._take_snapshot(now)
         seg.has_snapshot = True
         seg.snapshot_at = None
-        update = SegmentUpdate(self.contract_id, seg.start, 0.0, self._floor or now, {}, snapshot)
+        # Logged until the floor, but never past the segment: after the clock went back into
+        # an earlier segment, the floor lies in a later one.
+        until = min(self._floor or now, seg.start + rules.SEGMENT)
+        update = SegmentUpdate(self.contract_id, seg.start, 0.0, until, {}, snapshot)
         snapshot_id = self._record(update)
         self._emit(SnapshotTaken(self.contract_id, seg.start, snapshot_id, snapshot))
 

@@ -1,7 +1,8 @@
 """The snapshot moment: screen (desktop or active screen), active window, optional camera.
 
 Each part is independent: a failing camera or window source leaves a status string in the
-record and the screen snapshot still happens; nothing here raises.
+record and the screen snapshot still happens; nothing here raises. An all-black screen grab is
+not encoded: the record carries ``BLANK_SCREEN`` instead (see ``tracker.capture_check``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from enum import StrEnum
 
 from core.capture import CAMERA_OFF
 from tracker import imaging
+from tracker.capture_check import BLANK_SCREEN
 from tracker.ports import OK, CameraSource, ScreenSource, SnapshotRecord, WindowSource
 from tracker.privacy import DEFAULT_HIDDEN_TITLE_PATTERNS, redact_title
 
@@ -64,8 +66,11 @@ def take_snapshot(
             point = rect.center if rect is not None else window.pointer()
             region = imaging.choose_monitor(screen.monitors(), point)
         raw = screen.grab(region)
-        screen_img = imaging.encode_screen(raw, prefs.screen_quality)
-        screen_status = screen.health()
+        if imaging.is_blank(raw):  # nothing on it to keep: the row says why instead
+            screen_status = BLANK_SCREEN
+        else:
+            screen_img = imaging.encode_screen(raw, prefs.screen_quality)
+            screen_status = screen.health()
     except Exception as exc:
         log.warning("screen snapshot failed: %s", exc)
         screen_status = f"screen snapshot failed: {exc}"

@@ -66,10 +66,9 @@ def changes(user: User, since: int, limit: int, now: datetime | None = None, ori
     contract_ids = list(dict.fromkeys(r.contract_id for r in rows if r.entity == "contract"))
     contracts = []
     if contract_ids:
-        from diary_server.contracts import contracts_json
+        from diary_server.contract_reads import contracts_json_by_id
 
-        found_contracts = list(Contract.select().where(Contract.id.in_(contract_ids)).order_by(Contract.id))
-        contracts = contracts_json(found_contracts, now or datetime.now(UTC))
+        contracts = contracts_json_by_id(sorted(contract_ids), now or datetime.now(UTC))
     return {
         "cursor": cursor,
         "more": more,

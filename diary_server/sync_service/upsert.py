@@ -12,8 +12,9 @@ from core import text_rules
 from core.rules import SEGMENT_SECONDS, minute_summary
 from dbkit.database import is_postgres
 from dbkit.fields import UTCDateTimeField
+from diary_server.contract_reads import contracts_by_id, label_names_by_contract
 from diary_server.diary_models import DiaryBlob, DiarySegment, DiarySnapshot
-from diary_server.models import ActivityLabel, Contract, User, diary_db
+from diary_server.models import Contract, User, diary_db
 from diary_server.sync_service.common import (
     FUTURE_SKEW,
     MAX_BATCH,
@@ -51,14 +52,8 @@ def push(user: User, segments: list[dict], tombstones: list[dict], now: datetime
             if uuids
             else {}
         )
-        contract_ids = {s["contract_id"] for s in segments}
-        contracts = (
-            {c.id: c for c in Contract.select().where(Contract.id.in_(list(contract_ids)))} if contract_ids else {}
-        )
-        labels: dict[int, set[str]] = {}
-        if contracts:
-            for lab in ActivityLabel.select().where(ActivityLabel.contract.in_(list(contracts))):
-                labels.setdefault(lab.contract_id, set()).add(lab.name)
+        contracts = contracts_by_id(list({s["contract_id"] for s in segments}))  # (plain SQL: cheaper)
+        labels = label_names_by_contract(list(contracts))
         # Who bills each (contract, 10 minutes) of the new items: one query for the batch.
         owners: dict[tuple[int, datetime], DiarySegment] = {}
         starts = set()

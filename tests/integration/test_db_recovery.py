@@ -14,8 +14,9 @@ NOW = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
 ROWS = 3000
 
 
-def make_db(path: Path) -> None:
+def make_db(path: Path, page_size: int = 4096) -> None:
     conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA page_size = {page_size}")
     conn.execute("CREATE TABLE capture_segment (id INTEGER PRIMARY KEY, memo TEXT)")
     conn.executemany("INSERT INTO capture_segment (memo) VALUES (?)", [(f"memo {i} " + "x" * 80,) for i in range(ROWS)])
     conn.commit()
@@ -84,3 +85,12 @@ def test_the_diary_server_starts_on_a_recovered_file_and_says_so(tmp_path):
     assert list(tmp_path.glob("diary.sqlite3.damaged-*"))
     r = app.test_client().post("/api/v1/sessions", json={"email": "ana@example.com", "password": "correct horse 1"})
     assert r.status_code == 201
+
+
+@pytest.mark.parametrize("page_size", [1024, 4096])  # files made now, and before
+def test_a_garbage_header_is_rebuilt_with_the_files_own_page_size(tmp_path, page_size):
+    path = tmp_path / "teamapp.sqlite3"
+    make_db(path, page_size)
+    damage(path, "garbage header")
+    found = recover_if_damaged(path, NOW, "")  # table by table: it reads the header
+    assert found is not None and recovered(path) == ROWS

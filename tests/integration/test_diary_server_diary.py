@@ -7,6 +7,7 @@ stands on the Friday evening of that week, then moves past the week's end and it
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from datetime import UTC, datetime, timedelta
@@ -360,3 +361,31 @@ def test_records_carry_each_segments_start_counts_and_snapshots(world):
     assert [(r.id, r.activity, r.sums) for r in for_day] == [(r.id, r.activity, r.sums) for r in week]
     fields = ("id", "start", "logged_seconds", "memo", "label", "manual", "deleted", "screen_id", "activity")
     assert [[getattr(r, f) for f in fields] for r in grid] == [[getattr(r, f) for f in fields] for r in week]
+
+
+def test_protection_score_and_fix_list_on_the_diary_pages(world):
+    """The score in both views for both parties; the fix list (links that select the run in
+    the week grid) for the freelancer only; a week-grid edit swaps the score in place."""
+    felix, cleo, cid, made = (
+        world["sign_in"]("felix@example.com"),
+        world["sign_in"]("cleo@example.com"),
+        world["cid"],
+        world["made"],
+    )
+    bare = made.segment_uuids[30:32]
+    form = {"ids": bare, "memo": "", "label": "", "view": "day", "day": str(MONDAY.date()), "tz": "utc"}
+    assert felix.post(f"/contracts/{cid}/diary/memo", form).status_code == 200
+    week = f"/contracts/{cid}/diary/week?week={MONDAY.date()}&tz=utc"
+    for party in (felix, cleo):
+        for path in (week, f"/contracts/{cid}/diary?day={MONDAY.date()}&tz=utc"):
+            page = html.unescape(text(party.get(path)))
+            assert re.search(
+                r"\d+ % of this week's billed time qualifies for Hourly Protection; 2 segments need a memo", page
+            )
+            assert ('id="fix-list"' in page) is (party is felix)
+    page = text(felix.get(week))
+    assert f'href="#segs-{bare[0]}~{bare[1]}" data-segs="{bare[0]}~{bare[1]}"' in page
+    assert page.count(' fx" data-id=') == 2 and "Fix before Monday 12:00 UTC" in page
+    form = {"ids": ",".join(bare), "memo": "Reviews", "view": "week", "day": str(MONDAY.date()), "tz": "utc"}
+    body = text(felix.post(f"/contracts/{cid}/diary/memo", form))
+    assert 'id="protection" role="group"' in body and 'hx-swap-oob="true"' in body and "need a memo" not in body

@@ -240,3 +240,39 @@ def test_edits_are_refused_after_the_lock(kit):
         assert refused.value.status == 409
         (record,) = _day(locked, MONDAY)
         assert record.memo == "Still editable" and not record.deleted
+
+
+def test_both_programs_show_the_same_protection_marks_and_score(kit):
+    """Hourly Protection from each store's records: the same verdict per cell, the same grid
+    marks, the same score and fix list, in the week grid and in the day view."""
+    with kit.connected():
+        ids = [kit.add_segment(MONDAY + timedelta(hours=9, minutes=10 * n), "Checkout", "Design") for n in range(3)]
+        ids += [kit.add_segment(MONDAY + timedelta(hours=9, minutes=30 + 10 * n), None, None) for n in range(2)]
+        ids.append(kit.add_segment(MONDAY + timedelta(hours=9, minutes=50), None, "Design"))  # a label protects
+        store = kit.store(WEDNESDAY_NOON)
+        week = dv.week_view(
+            store.grid_records(MONDAY, MONDAY + rules.WEEK),
+            week=MONDAY,
+            tz=UTC,
+            now=store.now(),
+            weekly_limit_hours=store.weekly_limit_hours,
+        )
+        start, end = dv.records_range_for_day(MONDAY.date(), UTC)
+        day = dv.day_view(
+            store.records(start, end, minutes_for=dv.day_bounds(MONDAY.date(), UTC)),
+            day=MONDAY.date(),
+            tz=UTC,
+            now=store.now(),
+            weekly_limit_hours=store.weekly_limit_hours,
+        )
+        for view in (week, day):
+            assert [c.verdict.words() for c in view.cells] == ["Qualifies for Hourly Protection"] * 3 + [
+                "Not protected: no memo and no Activity label: add one before the week locks"
+            ] * 2 + ["Qualifies for Hourly Protection"]
+            p = view.protection
+            assert p.text == "66 % of this week's billed time qualifies for Hourly Protection; 2 segments need a memo"
+            assert [(f.ids, f.minutes) for f in p.fixes] == [(tuple(ids[3:5]), 20)] and p.show_fixes
+        assert week.protection == day.protection
+        grid = str(week.grid_rows())
+        assert grid.count(' p" data-id=') == 4 and grid.count(' fx" data-id=') == 2
+        assert [str(c.mark_html()).count("Needs a memo") for c in day.cells] == [0, 0, 0, 1, 1, 0]

@@ -362,3 +362,21 @@ def test_other_contracts_and_signed_out_get_nothing(diary, team_app):
     team.post("/signout")
     r = team.get("/diary")
     assert r.status_code == 302 and "/signin" in r.headers["Location"]
+
+
+def test_main_screen_shows_the_weeks_protection_score_and_links_to_the_fix_list(diary, team_app):
+    team, cid, _ids, monday = diary
+    with team_app.app_context():
+        from models.local import local_db
+
+        with local_db.connection_context():
+            bare, _ = write_segment(services(team_app).settings.data_dir, cid, monday + timedelta(hours=8, minutes=50))
+    score = "83 % of this week's billed time qualifies for Hourly Protection; 1 segment needs a memo"
+    main = text(team.get("/"))
+    assert score in main  # billed 120 min: 100 protected (the idle segment and 08:50 are not)
+    link = re.search(r'<a href="([^"]+)" id="fix-link">Fix before Monday 12:00 UTC</a>', main).group(1)
+    assert link.endswith(f"/diary/week?contract={cid}&week={monday.date()}&tz=local#fix-list")
+    week = text(team.get(link[link.index("/diary/") :].split("#")[0]))
+    assert score in week and 'id="fix-list"' in week and f'href="#segs-{bare}~{bare}"' in week
+    day = text(team.get(f"/diary?day={monday.date()}&tz=utc"))
+    assert score in day and f'href="#seg-{bare}"' in day and "Needs a memo" in day

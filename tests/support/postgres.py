@@ -90,6 +90,14 @@ class PostgresCluster:
     def drop_database(self, name: str) -> None:
         self._admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
+    def restart(self) -> None:
+        """Stop the server (``-m fast``: every session is ended) and start it again on the same
+        port, as an upgrade or a crash-restart does; pooled connections die with it."""
+        data = str(self.dir / "data")
+        r = self._run(_bin("pg_ctl"), "-D", data, "-l", str(self.dir / "log"), "-m", "fast", "-w", "restart")
+        if r.returncode != 0:
+            raise PostgresUnavailable(f"pg_ctl restart failed: {r.stderr}\n{(self.dir / 'log').read_text()}")
+
     def stop(self) -> None:
         self._run(_bin("pg_ctl"), "-D", str(self.dir / "data"), "-m", "fast", "-w", "stop")
         shutil.rmtree(self.dir, ignore_errors=True)

@@ -43,6 +43,7 @@ from ui.diary_view.cells import (
 )
 from ui.diary_view.day import DayRow, DayView, Group, MemoBar, day_bounds, day_view, records_range_for_day
 from ui.diary_view.export import CSV_HEADER, csv_rows, csv_text
+from ui.diary_view.protection import FixRun, Protection, protection
 from ui.diary_view.week import ChartBar, MemoRun, WeekDay, WeekRow, WeekView, selection_minutes, week_view
 from ui.diary_view.zones import ZoneChoice, zone_choices, zone_name
 
@@ -66,10 +67,12 @@ __all__ = [
     "DayRow",
     "DayView",
     "DeletionPlan",
+    "FixRun",
     "Group",
     "LockState",
     "MemoBar",
     "MemoRun",
+    "Protection",
     "SegmentRecord",
     "Totals",
     "WeekDay",
@@ -84,6 +87,7 @@ __all__ = [
     "day_view",
     "hm",
     "lock_state",
+    "protection",
     "records_range_for_day",
     "selection_minutes",
     "totals",

@@ -11,6 +11,7 @@ from markupsafe import Markup, escape
 
 from core import rules
 from core.diary import DELETED, REMOVED, STATE_TEXT
+from core.protection import REASON_TEXT, Verdict
 
 if TYPE_CHECKING:  # annotations only: cells.py builds its HTML with this module
     from ui.diary_view.cells import Cell
@@ -18,6 +19,20 @@ if TYPE_CHECKING:  # annotations only: cells.py builds its HTML with this module
 _BAR = ('<span class="b"></span>', '<span class="b on"></span>')  # a meter's bar: idle, active minute
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 EMPTY_TD = Markup('<td role="gridcell" class="e" tabindex="-1"></td>')
+
+#: The week grid's class of a verdict: ``p`` qualifies, ``fx`` a memo or label would protect
+#: it, ``np`` not protected (CSS puts a symbol in the cell: colour is never the only signal).
+OK, FIX, NO = "p", "fx", "np"
+_WORDS: dict[Verdict, tuple[str, str]] = {}
+
+
+def verdict_words(v: Verdict) -> tuple[str, str]:
+    """``(class, sentence)`` of a verdict (:meth:`Verdict.words`), remembered per verdict:
+    a week has a handful of distinct ones and 1,008 cells."""
+    known = _WORDS.get(v)
+    if known is None:
+        known = _WORDS[v] = (OK if not v.reasons else (FIX if v.fixable else NO), v.words())
+    return known
 
 
 def _escaper() -> Callable[[str], str]:
@@ -62,7 +77,7 @@ def _describe(cell: Cell, when: str, text: Callable[[str], str]) -> str:
         f"{_MINUTES[minutes] if 0 <= minutes <= 10 else f', {minutes} min'}"
         f"{', memo: ' + text(memo) if memo else ', no memo'}"
         f"{', label: ' + text(label) if label else ''}"
-        f"{', protected' if cell.protected else ''}"
+        f"{'. ' + verdict_words(cell.verdict)[1] if cell.verdict is not None else ''}"
     )
 
 
@@ -74,7 +89,7 @@ def _grid_td(cell: Cell, when: str, text: Callable[[str], str], oob: bool = Fals
     """The markup of :meth:`Cell.grid_td` as a plain string (every user text escaped)."""
     ident = cell.record.id
     ident = str(ident) if type(ident) is int else text(str(ident))
-    cls = cell.color + " p" if cell.protected else cell.color
+    cls = cell.color if cell.verdict is None else f"{cell.color} {verdict_words(cell.verdict)[0]}"
     extra = ' data-del="1"' if cell.can_delete else ""
     if cell.state in (DELETED, REMOVED):
         extra += ' aria-disabled="true"'
@@ -83,4 +98,24 @@ def _grid_td(cell: Cell, when: str, text: Callable[[str], str], oob: bool = Fals
     return (
         f'<td role="gridcell" class="c {cls}" data-id="{ident}" data-m="{cell.billable}"{extra}'
         f' aria-selected="false" tabindex="-1" aria-label="{_describe(cell, when, text)}"></td>'
+    )
+
+
+#: The day view's mark per kind of verdict: symbol and short words.
+MARK = {OK: ("✓", "Protected"), FIX: ("!", "Needs a memo"), NO: ("✕", "Not protected")}
+
+
+def _mark_html(cell: Cell) -> str:
+    """:meth:`Cell.mark_html`: symbol and short words, the reasons in a tip shown on hover and
+    on keyboard focus and read by screen readers (visually hidden until then). Our words only."""
+    v = cell.verdict
+    if v is None:
+        return ""
+    k = verdict_words(v)[0]
+    symbol, short = MARK[k]
+    reasons = "Qualifies for Hourly Protection" if not v.reasons else "; ".join(REASON_TEXT[r] for r in v.reasons)
+    reasons = reasons[0].upper() + reasons[1:]
+    return (
+        f'<span class="pmark pm-{k}" tabindex="0"><span class="pm-sym" aria-hidden="true">{symbol}</span> {short}'
+        f'<span class="ptip" role="tooltip"><span class="sr-only">: </span>{reasons}</span></span>'
     )

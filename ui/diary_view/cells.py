@@ -11,7 +11,8 @@ from markupsafe import Markup
 
 from core import rules
 from core.diary import CLIENT, DELETED, FREELANCER, IDLE, LOGGED, MANUAL, OVER, REMOVED, STATE_TEXT, SegmentRecord
-from ui.diary_view.cell_html import _BAR, _HHMM, _describe, _escaper, _grid_td, _when_text
+from core.protection import SegmentFacts, Verdict, verdict
+from ui.diary_view.cell_html import _BAR, _HHMM, _describe, _escaper, _grid_td, _mark_html, _when_text
 
 SLOTS_PER_DAY = 144
 SLOTS_PER_HOUR = 6
@@ -33,6 +34,8 @@ class Cell:
     memo_editable: bool
     label_editable: bool
     counts: tuple[tuple[int, int, int], ...]
+    #: Hourly Protection (:func:`core.protection.verdict`); None for deleted time.
+    verdict: Verdict | None = None
 
     @property
     def id(self) -> int | str:
@@ -90,6 +93,10 @@ class Cell:
         templates (``ui/templates/diary/week.html``, ``_week_edit.html``) write it as is; the
         whole grid goes through :meth:`WeekView.grid_rows`, which writes the same ``<td>``."""
         return Markup(_grid_td(self, _when_text(self.start, tz), _escaper(), oob))  # noqa: S704 (escaped in _grid_td)
+
+    def mark_html(self) -> Markup:
+        """The day view's Hourly Protection mark (symbol, words, the reasons on hover and focus)."""
+        return Markup(_mark_html(self))  # noqa: S704 (our own words only)
 
     def meter_html(self, tz: tzinfo) -> Markup:
         """The day view's 10-bar activity meter: a ``<details>`` whose summary shows the bars
@@ -272,14 +279,20 @@ def annotate(
             else:
                 state = LOGGED
         live = not rec.deleted
-        protected = live and rules.is_protected(
-            manual=rec.manual,
-            has_screen_snapshot=rec.screen_id is not None,
-            activity=level,
-            memo=rec.memo,
-            label=rec.label,
-            within_weekly_limit=billable > 0 and billed == billable,
-        )
+        judged = None
+        if live:  # the stores know idle-discarded time as a segment whose logged time went to 0
+            judged = verdict(
+                SegmentFacts(
+                    rec.manual,
+                    rec.screen_id is not None,
+                    level,
+                    rec.memo,
+                    rec.label,
+                    billed == billable,
+                    not rec.manual and billable == 0,
+                )
+            )
+        protected = judged is not None and not judged.reasons
         editable = live and editable_week
         cells.append(  # positional (the field order): 1,008 keyword calls cost a millisecond
             Cell(
@@ -294,6 +307,7 @@ def annotate(
                 freelancer and editable,
                 editable,
                 counts,
+                judged,
             )
         )
     return cells

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
 
 from core import rules
-from core.diary import FREELANCER, SegmentRecord
+from core.diary import FREELANCER, LOGGED, MANUAL, OVER, SegmentRecord
 from ui.diary_view.cells import SLOTS_PER_HOUR, Cell, LockState, Totals, annotate, lock_state, totals
+from ui.diary_view.protection import Protection, protection
 
 # --- day view ----------------------------------------------------------------------------
 
@@ -27,10 +28,26 @@ class MemoBar:
     editable: bool
     label_editable: bool
     continued: bool
+    #: Upwork's colour meaning: ``logged`` by the app, ``manual`` time, ``over`` the weekly
+    #: limit (not billed); the bar also says it in words (:attr:`kind_text`).
+    kind: str = LOGGED
 
     @property
     def text(self) -> str:
         return self.memo or ("" if self.label else "No memo")
+
+    @property
+    def kind_text(self) -> str:
+        return KIND_TEXT[self.kind]
+
+
+#: What a memo bar's colour means, in words ("" for time logged by the app, the usual case).
+KIND_TEXT = {LOGGED: "", MANUAL: "Manual time", OVER: "Over the limit, not billed"}
+
+
+def bar_kind(cell: Cell) -> str:
+    """The memo bar kind of a segment: manual, over the weekly limit, or logged by the app."""
+    return MANUAL if cell.record.manual else (OVER if cell.billed < cell.billable else LOGGED)
 
 
 @dataclass
@@ -79,6 +96,7 @@ class DayView:
     previous_day: date
     next_day: date
     viewer: str
+    protection: Protection  # of the work week the day lies in (mostly)
 
     @property
     def empty(self) -> bool:
@@ -109,13 +127,17 @@ def records_range_for_day(day: date, tz: tzinfo) -> tuple[datetime, datetime]:
 
 
 def _runs(cells: Sequence[Cell]) -> list[list[Cell]]:
-    """Runs of consecutive live segments that share memo and label."""
+    """Runs of consecutive live segments that share memo, label and :func:`bar_kind`."""
     runs: list[list[Cell]] = []
     for c in cells:
         if not c.selectable:
             continue
         last = runs[-1][-1] if runs else None
-        if last is not None and c.start == last.end and (c.memo, c.label) == (last.memo, last.label):
+        if (
+            last is not None
+            and c.start == last.end
+            and (c.memo, c.label, bar_kind(c)) == (last.memo, last.label, bar_kind(last))
+        ):
             runs[-1].append(c)
         else:
             runs.append([c])
@@ -162,6 +184,7 @@ def day_view(
         row_start += hour
     week_of = rules.week_start(start + (end - start) / 2)
     week_cells = [c for c in all_cells if rules.week_start(c.start) == week_of]
+    lock = lock_state(week_of, now)
     return DayView(
         day=day,
         tz=tz,
@@ -171,10 +194,11 @@ def day_view(
         cells=cells,
         totals=totals(cells, weekly_limit_hours),
         week_totals=totals(week_cells, weekly_limit_hours),
-        lock=lock_state(week_of, now),
+        lock=lock,
         previous_day=day - timedelta(days=1),
         next_day=day + timedelta(days=1),
         viewer=viewer,
+        protection=protection(week_cells, lock, viewer),
     )
 
 
@@ -205,6 +229,7 @@ def _bars(row_cells: list[Cell | None], run_of: dict[datetime, list[Cell]]) -> l
                 editable=all(x.memo_editable for x in run),
                 label_editable=all(x.label_editable for x in run),
                 continued=run[0] is not c,
+                kind=bar_kind(c),
             )
         )
         col += span

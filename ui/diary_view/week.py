@@ -26,6 +26,7 @@ from ui.diary_view.cells import (
     totals,
 )
 from ui.diary_view.day import _runs
+from ui.diary_view.protection import Protection, protection
 
 # --- week view ---------------------------------------------------------------------------
 
@@ -76,6 +77,7 @@ class WeekView:
     rate: Decimal | None
     currency: str
     viewer: str
+    protection: Protection
 
     @property
     def amount(self) -> Decimal | None:
@@ -193,6 +195,7 @@ def week_view(
         t = start + rules.SEGMENT * slot
         local = t.astimezone(tz)
         rows.append(WeekRow(slot, _HHMM[local.hour * 60 + local.minute], slot % SLOTS_PER_HOUR == 0))
+    lock = lock_state(start, now)
     return WeekView(
         start=start,
         end=end,
@@ -201,10 +204,11 @@ def week_view(
         rows=rows,
         cells=cells,
         totals=_sum(d.totals for d in days),  # every cell of the week is in one day
-        lock=lock_state(start, now),
+        lock=lock,
         rate=Decimal(str(rate)) if rate not in (None, "") else None,
         currency=currency,
         viewer=viewer,
+        protection=protection(cells, lock, viewer),
     )
 
 

@@ -126,7 +126,7 @@
     });
     table.addEventListener("mouseover", function (event) {
       var td = event.target.closest("td");
-      if (td) showDetail(td);
+      if (td && td.dataset.id) showDetail(td); // (an empty slot keeps the last cell's words)
       if (!dragging || !td || !td.dataset.id) return;
       if (td.dataset.id !== dragging.from) dragging.moved = true;
       if (!dragging.moved) return;
@@ -175,6 +175,44 @@
       }
     });
   }
+
+  // The Hourly Protection fix list: "#segs-first~last" selects those segments in the week
+  // grid and focuses the first; "#seg-id" focuses that segment of the day view.
+  function jump(hash) {
+    var m = /^#segs-(.+)~(.+)$/.exec(hash || ""), table = grid();
+    if (m && table) {
+      var from = decodeURIComponent(m[1]), to = decodeURIComponent(m[2]);
+      var ids = range(table, from, to);
+      if (!ids.length) return false;
+      if (table.classList.contains("editable")) {
+        selected.clear();
+        ids.forEach(function (x) { selected.add(x); });
+        anchor = from;
+        render(table);
+      }
+      var td = byId(table, from);
+      focusCell(table, td);
+      td.scrollIntoView({ block: "center" });
+      return true;
+    }
+    var d = /^#seg-(.+)$/.exec(hash || "");
+    var cell = d && document.getElementById("seg-" + decodeURIComponent(d[1]));
+    if (cell) { cell.focus({ preventScroll: true }); cell.scrollIntoView({ block: "center" }); return true; }
+    return false;
+  }
+
+  document.addEventListener("click", function (event) {
+    var a = event.target.closest("#fix-list a[href^='#']");
+    if (!a) return;
+    var href = a.getAttribute("href");
+    if (href.indexOf("#segs-") === 0) { // no element has that id: select here, keep the address
+      if (!jump(href)) return;
+      event.preventDefault();
+      history.replaceState(null, "", href);
+    } else {
+      setTimeout(function () { jump(href); }, 0); // after the browser moved to the :target
+    }
+  });
 
   document.addEventListener("mouseup", function (event) {
     if (!dragging) return;
@@ -240,6 +278,13 @@
     var table = grid();
     if (table && table.dataset.ready) render(table); // cells swapped out of band: re-mark the selection
   });
-  document.addEventListener("DOMContentLoaded", init);
-  if (document.readyState !== "loading") init();
+  function start() {
+    init();
+    if (/^#segs?-/.test(location.hash)) jump(location.hash);
+    else if (location.hash === "#fix-list") {
+      var list = document.getElementById("fix-list") || document.getElementById("protection");
+      if (list) { list.focus({ preventScroll: true }); list.scrollIntoView({ block: "nearest" }); }
+    }
+  }
+  if (document.readyState !== "loading") start(); else document.addEventListener("DOMContentLoaded", start);
 })();

@@ -13,12 +13,15 @@ from datetime import UTC, datetime
 from jinja2_fragments.flask import render_block
 
 from core import rules
+from models import diary_records
 from models import segments as seg_store
 from models.capture_store import CaptureImage, CaptureSegment
 from models.local import Contract, get_state
 from sync import contracts as contracts_sync
 from tracker.ports import OK, STARTING
+from ui import diary_view as dv
 from web import preferences as prefs_mod
+from web.diary_store import TeamDiaryUrls
 from web.services import services
 
 #: Screen parts that can be pushed alone, by name -> block of log.html.
@@ -79,6 +82,7 @@ def screen_context(account, **extra) -> dict:
         "memo_max": seg_store.MEMO_MAX_LENGTH,
         "reviews": [],
         "totals": None,
+        "protection": None,
         "meter": [0] * rules.MINUTES_PER_SEGMENT,
         "last": None,
         "health_items": health_items(status, prefs),
@@ -116,6 +120,7 @@ def screen_context(account, **extra) -> dict:
                 week_minutes=totals.week_minutes + status.unsaved_minutes,
             )
         ctx["totals"] = totals
+        ctx["protection"], ctx["protection_url"] = week_protection(contract, now)
         last = seg_store.last_snapshot(contract.id)
         if last is not None:
             ctx["last"] = {"segment": last[0], "image": last[1]}
@@ -126,6 +131,16 @@ def screen_context(account, **extra) -> dict:
     ctx.update(picker)
     ctx.update(extra)
     return ctx
+
+
+def week_protection(contract: Contract, now: datetime) -> tuple[dv.Protection, str]:
+    """This week's Hourly Protection score of ``contract`` (the Work Diary's, from the same
+    view-model) and the link to its fix list in the week view."""
+    start = rules.week_start(now)
+    records = diary_records.grid_records_between(contract.id, start, start + rules.WEEK)
+    cells = dv.annotate(records, now=now, weekly_limit_hours=contract.weekly_limit_hours)
+    url = TeamDiaryUrls(contract.id).week(start.date(), "local") + "#fix-list"
+    return dv.protection(cells, dv.lock_state(start, now)), url
 
 
 HEALTH_LABELS = {"capture": "Screen", "input": "Input", "window": "Window", "camera": "Camera", "storage": "Storage"}

@@ -8,6 +8,7 @@ import io
 from flask import Blueprint, redirect, render_template, request, url_for
 from jinja2_fragments.flask import render_block
 
+from desktop import autostart as autostart_mod
 from sync.account import current_account
 from tracker.privacy import PATTERN_SYNTAX
 from web import preferences as prefs_mod
@@ -28,9 +29,39 @@ def apply(prefs: prefs_mod.Preferences) -> None:
         camera.source = parse_camera_source(prefs.camera_source)
 
 
+def autostart():
+    """Start at login: the platform's entry (tests may swap it through the services)."""
+    svc = services()
+    entry = getattr(svc, "autostart", None)
+    return entry if entry is not None else autostart_mod.for_platform()
+
+
+def _login_command() -> list[str]:
+    settings = services().settings
+    custom = settings.sources.get("data_dir", "default") != "default"
+    return autostart_mod.launch_command(settings.data_dir if custom else None)
+
+
+def _set_start_at_login(wanted: bool) -> str | None:
+    """Make the login entry match the switch; the error message when the OS refuses."""
+    entry = autostart()
+    try:
+        if wanted and not entry.enabled():
+            entry.enable(_login_command())
+        elif not wanted and entry.enabled():
+            entry.disable()
+    except OSError as exc:
+        what = "switched on" if wanted else "switched off"
+        return f"Start at login could not be {what}: {exc.strerror or exc} ({entry.where()})."
+    return None
+
+
 def _page(prefs, error=None, saved=False, status=200):
     account = current_account()
+    entry = autostart()
     ctx = {
+        "start_at_login": entry.enabled(),
+        "autostart_where": entry.where(),
         "title": "Preferences",
         "account": account,
         "prefs": prefs,
@@ -65,6 +96,9 @@ def save():
         return _page(current, error=exc, status=422)
     prefs_mod.save(prefs)
     apply(prefs)
+    problem = _set_start_at_login(request.form.get("start_at_login") == "on")
+    if problem is not None:
+        return _page(prefs, error=prefs_mod.PreferenceError("start_at_login", problem), status=500)
     return _page(prefs, saved=True)
 
 

@@ -37,6 +37,10 @@ def test_logged_time_memos_and_deletions_reach_the_diary_once(
     assert_same(team_app, sqlite_diary)
     # Its own pushes did not come back through its pulls (the push answers had them).
     assert transport.pulled == []
+    with team_app.app_context():  # no bookkeeping row rewritten by every round that moved something
+        from models.local import get_state
+
+        assert get_state("sync_last_ok") is None
     # A snapshot deleted in the Team app deletes its segment's time on the diary too.
     from models.capture_store import CaptureImage
 

@@ -115,9 +115,17 @@ def test_snapshot_shows_the_window_and_names_it(xterm):
             assert not close_to(image.getpixel((1900, 1060)), GREEN)
             thumb = Image.open(io.BytesIO(record.screen.thumbnail))
             assert thumb.size == (320, 180)
+            # no mss instance (and its desktop-sized shared buffer) is kept between snapshots
+            assert screen._instances == [] and not _shared_buffers()
     finally:
         screen.stop()
         window.stop()
+
+
+def _shared_buffers() -> list[str]:
+    """This process's mappings of mss's shared-memory capture buffer."""
+    with open("/proc/self/maps") as maps:
+        return [line for line in maps if "mss-shm-buf" in line]
 
 
 def test_hidden_title_pattern_replaces_the_title(xterm):

@@ -279,6 +279,23 @@ ops = st.lists(
 )
 
 
+def test_a_clock_set_back_into_an_earlier_segment_before_the_stop_keeps_its_snapshot_inside_it():
+    """Found by the property test below: 09:00-09:01 logged, the clock jumps to 09:10, a
+    minute is logged, the clock goes back to 09:09:59, logging stops. The 09:00 segment
+    gets its snapshot at the stop, logged until its end, not until the later floor."""
+    h = Harness(rng=random.Random(0))
+    h.session.begin()
+    for op, amount in [("run", 60), ("jump", 540), ("run", 60), ("jump", -61)]:
+        if op == "run":
+            h.run_until(h.clock.now() + timedelta(seconds=amount))
+        else:
+            h.clock.jump(timedelta(seconds=amount))
+    h.session.finish()
+    stop_shot = [u for u in h.sink.updates if u.segment == T0 and u.snapshot is not None]
+    assert len(stop_shot) == 1 and stop_shot[0].logged_until == T0 + 10 * MIN
+    assert_invariants(h.sink)
+
+
 @settings(max_examples=60, deadline=None)
 @given(ops, st.integers(min_value=0, max_value=10**6))
 def test_any_sequence_of_runs_jumps_and_restarts_keeps_the_invariants(steps, seed):
