@@ -265,6 +265,7 @@ def serve_team_app(settings: Settings, data_dir: Path, instance, out: TextIO) ->
         svc.shutdown()
         if embedded is not None:
             embedded.stop()
+            diary_app.extensions["invoice_scheduler"].stop()  # before its database closes
             close_cleanly(diary_app.extensions["diary_db"])
         close_cleanly(svc.db)
         return 1
@@ -348,6 +349,7 @@ def serve_team_app(settings: Settings, data_dir: Path, instance, out: TextIO) ->
         sync_worker.stop()  # closes its connections before the diary's side does (no TIME_WAIT there)
         if embedded is not None:
             embedded.stop()
+            diary_app.extensions["invoice_scheduler"].stop()  # before its database closes
             close_cleanly(diary_app.extensions["diary_db"])
         close_cleanly(services(app).db)
         out.write("Team app stopped.\n")

@@ -57,6 +57,7 @@ def serve(settings: Settings, out: TextIO = sys.stdout) -> int:
         pass
     finally:
         server.server_close()
+        app.extensions["invoice_scheduler"].stop()
         from dbkit.database import close_cleanly
 
         close_cleanly(app.extensions["diary_db"])

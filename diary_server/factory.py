@@ -116,6 +116,7 @@ def create_app(config: Mapping[str, Any]) -> APIFlask:
     HASH_OUT_OF_PROCESS (bool: each password hash and common-password check in a short-lived
     worker process, so their memory is not kept: the diary embedded in the Team app).
     POOL_SIZE, POOL_STALE_SECONDS, POOL_WAIT_SECONDS (the connection pool, dbkit.pool).
+    INVOICE_SCHEDULER (bool, run the invoice cycle's thread; default: unless TESTING).
     The database is opened and migrated here, so a fresh database is ready at once.
     """
     data_dir = Path(config["DATA_DIR"])
@@ -183,6 +184,14 @@ def create_app(config: Mapping[str, Any]) -> APIFlask:
     diary_db.initialize(db)
     app.extensions["diary_db"] = db
     app.extensions["diary_damage"] = damage  # words for the person who started it, or None
+    from diary_server.invoice_scheduler import InvoiceScheduler
+
+    # Invoices: catch up with every week missed while down, then wake at each cycle moment.
+    scheduler = app.extensions["invoice_scheduler"] = InvoiceScheduler(db, clock)
+    scheduler.catch_up()
+    close_pool(db)  # the catch-up's connection does not outlive the start either
+    if config.get("INVOICE_SCHEDULER", not app.config["TESTING"]):
+        scheduler.start()
 
     @app.before_request
     def _open_db() -> None:
@@ -238,8 +247,10 @@ def create_app(config: Mapping[str, Any]) -> APIFlask:
         return {"status": "ok", "service": "diary-server"}
 
     import diary_server.api_contracts
+    import diary_server.api_invoices
     import diary_server.api_sync
-    import diary_server.pages_contracts  # noqa: F401  (registers its routes on pages_bp)
+    import diary_server.pages_contracts
+    import diary_server.pages_invoices  # noqa: F401  (registers its routes on pages_bp)
     import ui
     from diary_server.api import api_bp, register_error_processor
     from diary_server.pages import pages_bp

@@ -54,9 +54,13 @@ def request_time(t: datetime | None) -> datetime | None:
     Instants outside 2000-2100 are refused."""
     if t is None:
         return None
-    t = t.astimezone(UTC) if t.tzinfo else t.replace(tzinfo=UTC)
+    out_of_range = Refusal("invalid_time", "Times must lie between the years 2000 and 2100.")
+    try:
+        t = t.astimezone(UTC) if t.tzinfo else t.replace(tzinfo=UTC)
+    except OverflowError:  # 0001-01-01T00:00:00+00:01 is before year 1 in UTC
+        raise out_of_range from None
     if not EARLIEST <= t <= LATEST:
-        raise Refusal("invalid_time", "Times must lie between the years 2000 and 2100.")
+        raise out_of_range
     return t
 
 

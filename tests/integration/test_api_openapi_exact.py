@@ -168,3 +168,12 @@ def test_integral_floats_are_integers_in_a_push(diary_http, api):
         r = diary_http.post("/api/v1/sync/push", json={"segments": [bad]}, headers=api["free"])
         assert r.status_code == 422, (field, wrong, r.json)
     assert [s["uuid"] for s in _segments(diary_http, api["client"])] == [seg["uuid"]]
+
+
+def test_a_start_before_year_one_in_utc_is_refused_not_a_server_error(diary_http, api):
+    """Found by schemathesis: 0001-01-01T00:00:00+00:01 is a valid date-time that has no UTC form."""
+    seg = {**segment(api["contract"], START), "start": "0001-01-01T00:00:00+00:01"}
+    r = diary_http.post("/api/v1/sync/push", json={"segments": [seg]}, headers=api["free"])
+    assert r.status_code in (200, 422), r.json
+    text = str(r.json)
+    assert "invalid_time" in text and "2000 and 2100" in text, r.json

@@ -50,7 +50,7 @@ def test_old_rows_read_compare_and_sort_as_aware_utc(diary_database_url):
             db.execute_sql("SET TIME ZONE 'Asia/Kolkata'")
         migrate(db, migrations, target=9)
         _old_rows(db)
-        assert migrate(db, migrations) == 10
+        assert migrate(db, migrations) == len(migrations)
         with db.bind_ctx([User, Contract, DiarySegment]):
             segments = list(DiarySegment.select().order_by(DiarySegment.start))
             assert [s.start for s in segments] == [MONDAY, MONDAY + timedelta(minutes=10)]

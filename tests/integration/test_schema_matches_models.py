@@ -76,7 +76,8 @@ def test_the_team_apps_cache_matches_its_models(tmp_path):
 
 @pytest.mark.postgres
 def test_the_diary_servers_database_matches_its_models(diary_database_url):
-    import diary_server.diary_models  # noqa: F401
+    import diary_server.diary_models
+    import diary_server.invoice_models  # noqa: F401
     from diary_server.factory import diary_migrations
     from diary_server.models import BaseModel
 
@@ -84,9 +85,9 @@ def test_the_diary_servers_database_matches_its_models(diary_database_url):
     try:
         migrate(db, diary_migrations())
         models = models_of(BaseModel)
-        assert {"users", "contracts", "diary_segments", "diary_snapshots", "diary_changes"} <= {
-            m._meta.table_name for m in models
-        }
+        tables = {m._meta.table_name for m in models}
+        assert {"users", "contracts", "diary_segments", "diary_snapshots", "diary_changes"} <= tables
+        assert {"invoices", "invoice_lines", "invoice_counters", "invoice_weeks"} <= tables
         assert mismatches(db, models) == []
         assert time_column_types(db, models) == (
             {"timestamp with time zone"} if isinstance(db, peewee.PostgresqlDatabase) else {"datetime"}
@@ -116,7 +117,8 @@ def test_every_table_of_the_cache_has_a_model(tmp_path):
 
 @pytest.mark.postgres
 def test_every_table_of_the_diary_has_a_model(diary_database_url):
-    import diary_server.diary_models  # noqa: F401
+    import diary_server.diary_models
+    import diary_server.invoice_models  # noqa: F401
     from diary_server.factory import diary_migrations
     from diary_server.models import BaseModel
 
