@@ -174,7 +174,8 @@ async def team_app(
                     )
                     await timed(stats, "diary page view", page)
                 k += 1
-                await asyncio.sleep(max(0.0, tick + segment_seconds - loop.time()))
+                # (never past the end of the run: the last app would keep it waiting a segment)
+                await asyncio.sleep(max(0.0, min(tick + segment_seconds, stop_at) - loop.time()))
         finally:
             listener.cancel()
             with contextlib.suppress(asyncio.CancelledError):
