@@ -38,9 +38,7 @@ import os
 import platform
 import re
 import shutil
-import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -55,6 +53,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.diary_api_requests import CLIENT, CONTRACTS, FREELANCER, PASSWORD, diary_requests, queries_per_request  # noqa: E402
+from bench.servers import Server  # noqa: E402
 
 GUNICORN = ROOT / ".venv" / "bin" / "gunicorn"
 THREADS_PER_WORKER = 8
@@ -62,79 +61,6 @@ WARMUP_SECONDS = 0.5
 
 
 # ---- servers -------------------------------------------------------------------------------
-
-
-class Server:
-    """A gunicorn master in its own process group, output in a log file."""
-
-    def __init__(self, name: str, app: str, workers: int, env: dict[str, str], log_dir: Path, health: str):
-        self.name = name
-        self.log_path = log_dir / (re.sub(r"\W+", "-", name) + ".log")
-        self.workers = workers
-        with self.log_path.open("wb") as log:
-            self.proc = subprocess.Popen(
-                [
-                    str(GUNICORN),
-                    "-k",
-                    "gthread",
-                    "-w",
-                    str(workers),
-                    "--threads",
-                    str(THREADS_PER_WORKER),
-                    "-b",
-                    "127.0.0.1:0",
-                    "--no-control-socket",
-                    app,
-                ],
-                cwd=ROOT,
-                env={**os.environ, **env, "PYTHONUNBUFFERED": "1"},
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        self.base_url = self._wait(health)
-
-    def _wait(self, health: str, timeout: float = 60) -> str:
-        deadline = time.monotonic() + timeout
-        base_url = None
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"{self.name}: gunicorn exited:\n{self.log_path.read_text()}")
-            log = self.log_path.read_text(errors="replace")
-            if base_url is None:
-                match = re.search(r"Listening at: (http://127\.0\.0\.1:\d+)", log)
-                base_url = match.group(1) if match else None
-            if base_url and log.count("Booting worker with pid") >= self.workers:
-                with contextlib.suppress(httpx.TransportError):
-                    if httpx.get(base_url + health, timeout=5).status_code == 200:
-                        return base_url
-            time.sleep(0.1)
-        raise RuntimeError(f"{self.name}: no answer on {health} in {timeout} s:\n{self.log_path.read_text()}")
-
-    def cpu_seconds(self) -> float:
-        """utime + stime of the master and its workers (children), from /proc."""
-        tick = os.sysconf("SC_CLK_TCK")
-        total = 0.0
-        pids = [self.proc.pid]
-        with contextlib.suppress(OSError):
-            pids += [int(p) for p in Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children").read_text().split()]
-        for pid in pids:
-            with contextlib.suppress(OSError, IndexError, ValueError):
-                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-                total += (int(fields[11]) + int(fields[12])) / tick
-        return total
-
-    def stop(self) -> None:
-        if self.proc.poll() is not None:
-            return
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.proc.pid, signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(timeout=10)
 
 
 def seed(database_url: str, data_dir: Path) -> None:

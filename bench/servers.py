@@ -83,6 +83,10 @@ class Server:
         """The master and its workers."""
         return [self.proc.pid, *children(self.proc.pid)]
 
+    def cpu_seconds(self) -> float:
+        """utime + stime of the master and its workers, from /proc."""
+        return usage(self.pids()).cpu_seconds
+
     def stop(self) -> None:
         if self.proc.poll() is not None:
             return
