@@ -11,9 +11,6 @@ every pull that it concerns.
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -21,17 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
-from tests.integration.test_gunicorn_postgres import (
-    CLIENT,
-    FREELANCER,
-    GUNICORN,
-    PASSWORD,
-    ROOT,
-    WORKERS,
-    Gunicorn,
-    _create_user,
-    _wait_for_start,
-)
+from tests.integration.test_gunicorn_postgres import CLIENT, FREELANCER, PASSWORD, WORKERS, Gunicorn, running_gunicorn
 
 HELD = 24  # pulls held at once: three times the threads of the README's gthread worker
 
@@ -39,49 +26,13 @@ HELD = 24  # pulls held at once: three times the threads of the README's gthread
 @pytest.fixture(scope="module")
 def gevent_server(postgres, tmp_path_factory) -> Iterator[Gunicorn]:
     database = postgres.create_database()
-    database_url = postgres.url(database)
-    tmp = tmp_path_factory.mktemp("gevent")
-    log_path = tmp / "gunicorn.log"
-    env = {
-        **os.environ,
-        "TEAMAPP_DIARY_DATABASE": database_url,
-        "TEAMAPP_DIARY_DATA_DIR": str(tmp / "diary"),
-        "TEAMAPP_DIARY_SECRET_KEY": "gevent-test-secret-key-0123456789abcdef",
-        "PYTHONUNBUFFERED": "1",
-    }
-    args = [
-        "-k",
-        "gevent",
-        "-w",
-        str(WORKERS),
-        "--worker-connections",
-        "200",
-        "-b",
-        "127.0.0.1:0",
-        "--no-control-socket",
-    ]
-    with log_path.open("wb") as log_file:
-        proc = subprocess.Popen(
-            [str(GUNICORN), *args, "diary_server.wsgi:app"],
-            cwd=ROOT,
-            env=env,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-        )
+    args = ["-k", "gevent", "-w", str(WORKERS), "--worker-connections", "200"]
     try:
-        server = Gunicorn(proc, log_path, _wait_for_start(proc, log_path), database_url, tmp / "diary")
-        with server.dump_on_failure():
-            _create_user(server, "client", CLIENT, "Big Boss")
-            _create_user(server, "freelancer", FREELANCER, "Felix Freelancer")
-        yield server
+        with running_gunicorn(
+            postgres.url(database), tmp_path_factory.mktemp("gevent"), args, "gevent-test-secret-key-0123456789abcdef"
+        ) as server:
+            yield server
     finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=10)
         postgres.drop_database(database)
 
 

@@ -124,48 +124,31 @@ def _create_user(server: Gunicorn, role: str, email: str, name: str) -> None:
     assert f"Created {role} {name} <{email}>" in r.stdout
 
 
-@pytest.fixture(scope="module")
-def gunicorn(postgres, tmp_path_factory) -> Iterator[Gunicorn]:
-    database = postgres.create_database()
-    database_url = postgres.url(database)
-    tmp = tmp_path_factory.mktemp("gunicorn")
+@contextmanager
+def running_gunicorn(
+    database_url: str, tmp: Path, worker_args: list[str], secret: str, env: dict[str, str] | None = None
+) -> Iterator[Gunicorn]:
+    """``gunicorn <worker_args> diary_server.wsgi:app`` on a free port, its access log naming
+    each request's worker, the README's two accounts made by ``create-user``; stopped with
+    SIGTERM at the end (killed if it ignores it, which fails the test)."""
     data_dir = tmp / "diary"
     log_path = tmp / "gunicorn.log"
-    env = {
+    full_env = {
         **os.environ,
         "TEAMAPP_DIARY_DATABASE": database_url,
         "TEAMAPP_DIARY_DATA_DIR": str(data_dir),
-        "TEAMAPP_DIARY_SECRET_KEY": "gunicorn-test-secret-key-0123456789abcdef",
+        "TEAMAPP_DIARY_SECRET_KEY": secret,
         "PYTHONUNBUFFERED": "1",
+        **(env or {}),
     }
+    # -b 127.0.0.1:0: gunicorn picks a free port and logs it (no race with other tests);
+    # gunicorn 27 opens a control socket in ~/.gunicorn by default: not in a test.
+    command = [str(GUNICORN), *worker_args, "-b", "127.0.0.1:0", "--no-control-socket"]
+    command += ["--access-logfile", "-", "--access-logformat", ACCESS_FORMAT, "diary_server.wsgi:app"]
     with log_path.open("wb") as log_file:
-        proc = subprocess.Popen(
-            [
-                str(GUNICORN),
-                "-k",
-                "gthread",
-                "-w",
-                str(WORKERS),
-                "--threads",
-                "4",
-                "-b",
-                "127.0.0.1:0",  # gunicorn picks a free port and logs it: no race with other tests
-                # gunicorn 27 opens a control socket in ~/.gunicorn by default: not in a test.
-                "--no-control-socket",
-                "--access-logfile",
-                "-",
-                "--access-logformat",
-                ACCESS_FORMAT,
-                "diary_server.wsgi:app",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-        )
+        proc = subprocess.Popen(command, cwd=ROOT, env=full_env, stdout=log_file, stderr=subprocess.STDOUT)
     try:
-        base_url = _wait_for_start(proc, log_path)
-        server = Gunicorn(proc, log_path, base_url, database_url, data_dir)
+        server = Gunicorn(proc, log_path, _wait_for_start(proc, log_path), database_url, data_dir)
         with server.dump_on_failure():
             _create_user(server, "client", CLIENT, "Big Boss")
             _create_user(server, "freelancer", FREELANCER, "Felix Freelancer")
@@ -179,8 +162,23 @@ def gunicorn(postgres, tmp_path_factory) -> Iterator[Gunicorn]:
                 proc.kill()
                 proc.wait(timeout=10)
                 raise AssertionError(f"gunicorn ignored SIGTERM for 30 s:\n{log_path.read_text()}") from None
-        postgres.drop_database(database)
     assert proc.returncode == 0, f"gunicorn exited with {proc.returncode} on SIGTERM:\n{log_path.read_text()}"
+
+
+@pytest.fixture(scope="module")
+def gunicorn(postgres, tmp_path_factory) -> Iterator[Gunicorn]:
+    database = postgres.create_database()
+    args = ["-k", "gthread", "-w", str(WORKERS), "--threads", "4"]
+    try:
+        with running_gunicorn(
+            postgres.url(database),
+            tmp_path_factory.mktemp("gunicorn"),
+            args,
+            "gunicorn-test-secret-key-0123456789abcdef",
+        ) as server:
+            yield server
+    finally:
+        postgres.drop_database(database)
 
 
 def _api_sign_in(http: httpx.Client, email: str) -> dict[str, str]:

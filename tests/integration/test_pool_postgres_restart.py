@@ -9,25 +9,12 @@ real gunicorn (2 workers x 4 threads) started as the README says.
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
 from concurrent.futures import ThreadPoolExecutor
 
 import psycopg2
 import pytest
 
-from tests.integration.test_gunicorn_postgres import (
-    ACCESS_FORMAT,
-    CLIENT,
-    FREELANCER,
-    GUNICORN,
-    PASSWORD,
-    ROOT,
-    Gunicorn,
-    _create_user,
-    _wait_for_start,
-)
+from tests.integration.test_gunicorn_postgres import CLIENT, FREELANCER, PASSWORD, running_gunicorn
 from tests.support.postgres import PostgresCluster, PostgresUnavailable
 
 
@@ -43,35 +30,12 @@ def cluster():
 
 @pytest.fixture
 def pooled_server(cluster, tmp_path):
-    database_url = cluster.url(cluster.create_database())
-    log_path = tmp_path / "gunicorn.log"
-    env = {
-        **os.environ,
-        "TEAMAPP_DIARY_DATABASE": database_url,
-        "TEAMAPP_DIARY_DATA_DIR": str(tmp_path / "diary"),
-        "TEAMAPP_DIARY_SECRET_KEY": "pool-restart-secret-key-0123456789abcdef",
-        "TEAMAPP_DIARY_POOL_SIZE": "4",
-        "PYTHONUNBUFFERED": "1",
-    }
-    command = [str(GUNICORN), "-k", "gthread", "-w", "2", "--threads", "4", "-b", "127.0.0.1:0"]
-    command += ["--no-control-socket", "--access-logfile", "-", "--access-logformat", ACCESS_FORMAT]
-    with log_path.open("wb") as log_file:
-        proc = subprocess.Popen(
-            [*command, "diary_server.wsgi:app"], cwd=ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT
-        )
-    try:
-        server = Gunicorn(proc, log_path, _wait_for_start(proc, log_path), database_url, tmp_path / "diary")
-        with server.dump_on_failure():
-            _create_user(server, "client", CLIENT, "Big Boss")
-            _create_user(server, "freelancer", FREELANCER, "Felix Freelancer")
+    args = ["-k", "gthread", "-w", "2", "--threads", "4"]
+    secret = "pool-restart-secret-key-0123456789abcdef"
+    with running_gunicorn(
+        cluster.url(cluster.create_database()), tmp_path, args, secret, {"TEAMAPP_DIARY_POOL_SIZE": "4"}
+    ) as server:
         yield server
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
 
 
 def _backends(database_url: str) -> int:
