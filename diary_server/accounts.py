@@ -10,11 +10,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from zoneinfo import ZoneInfo, available_timezones
 
 import peewee
 
 from core.refusal import Refused
+from diary_server.contract_reads import zone_name
 from diary_server.models import ROLES, ApiToken, User, diary_db
 from diary_server.passwords import PasswordHashing, ServerBusy, default_slots
 from diary_server.throttle import Throttle, TooManyAttempts  # noqa: F401  (the web layers catch it from here)
@@ -199,8 +200,5 @@ def timezones_of(user_ids: list[int]) -> dict[int, ZoneInfo]:
     """The time zones of some accounts (UTC for a name this machine does not know)."""
     zones = {}
     for row in User.select(User.id, User.timezone).where(User.id.in_(user_ids)):
-        try:
-            zones[row.id] = ZoneInfo(row.timezone or "UTC")
-        except (ZoneInfoNotFoundError, ValueError):
-            zones[row.id] = ZoneInfo("UTC")
+        zones[row.id] = ZoneInfo(zone_name(row.timezone))
     return zones

@@ -107,7 +107,7 @@ def _contracts(sql: str, params: list, now: datetime) -> list[dict]:
     created, updated, manual = Contract.created_at.python_value, Contract.updated_at.python_value, bool
     result = []
     for row in rows:
-        current, upcoming = _rates(rates[row[0]], now)
+        current, upcoming = rates_at(rates[row[0]], now)
         result.append(
             {
                 "id": row[0],
@@ -129,10 +129,11 @@ def _contracts(sql: str, params: list, now: datetime) -> list[dict]:
     return result
 
 
-def _rates(rates: list[tuple[datetime, int]], now: datetime) -> tuple[int, tuple[datetime, int] | None]:
-    """The rate in effect at ``now`` (the earliest one if none has started) and the latest
-    upcoming one, as ``contracts.rate_info`` tells them."""
-    rates.sort()
+def rates_at(rates: list[tuple[datetime, int]], now: datetime) -> tuple[int, tuple[datetime, int] | None]:
+    """Of a contract's ``(effective_from, cents)`` rates: the one in effect at ``now`` (the
+    earliest if none has started yet) and the latest upcoming one (a change takes effect from
+    the next work week)."""
+    rates = sorted(rates, key=lambda r: r[0])
     started = [r for r in rates if r[0] <= now]
     upcoming = [r for r in rates if r[0] > now]
     return (started[-1] if started else rates[0])[1], (upcoming[-1] if upcoming else None)

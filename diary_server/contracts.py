@@ -16,7 +16,13 @@ import peewee
 from core.refusal import Refused
 from core.rules import week_end, week_start
 from diary_server.accounts import normalize_email
-from diary_server.contract_reads import contract_by_id, contracts_json_by_id, format_rate, visible_contracts_json  # noqa: F401
+from diary_server.contract_reads import (  # noqa: F401
+    contract_by_id,
+    contracts_json_by_id,
+    format_rate,
+    rates_at,
+    visible_contracts_json,
+)
 from diary_server.models import ActivityLabel, Contract, ContractRate, User, diary_db
 
 MAX_RATE_CENTS = 99_999_999  # 999,999.99 an hour
@@ -159,12 +165,8 @@ class RateInfo:
 def rate_info(contract: Contract, now: datetime, rates: list[ContractRate] | None = None) -> RateInfo:
     if rates is None:
         rates = list(ContractRate.select().where(ContractRate.contract == contract.id))
-    rates = sorted(rates, key=lambda r: r.effective_from)
-    current = [r for r in rates if r.effective_from <= now]
-    upcoming = [r for r in rates if r.effective_from > now]
-    cur = current[-1] if current else rates[0]
-    nxt = upcoming[-1] if upcoming else None
-    return RateInfo(cur.rate_cents, nxt.rate_cents if nxt else None, nxt.effective_from if nxt else None)
+    current, upcoming = rates_at([(r.effective_from, r.rate_cents) for r in rates], now)
+    return RateInfo(current, upcoming[1] if upcoming else None, upcoming[0] if upcoming else None)
 
 
 def active_labels(contract: Contract) -> list[str]:

@@ -59,14 +59,10 @@ def clock() -> FakeClock:
 
 @pytest.fixture(scope="session")
 def postgres():
-    from tests.support.postgres import PostgresCluster, PostgresUnavailable
+    from tests.support.postgres import running_cluster
 
-    try:
-        cluster = PostgresCluster().start()
-    except PostgresUnavailable as exc:
-        pytest.fail(str(exc))
-    yield cluster
-    cluster.stop()
+    with running_cluster() as cluster:
+        yield cluster
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

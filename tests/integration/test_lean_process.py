@@ -47,18 +47,19 @@ print(json.dumps({"signed_in": bool(token) and user.email == email, "wrong": wro
 """
 
 
-def test_the_embedded_diary_never_loads_argon2_or_the_common_password_list(tmp_path):
-    # Demo accounts created (two hashes, two list checks), one sign-in, one wrong password.
+def _run_script(code: str, tmp_path) -> dict:
+    """Run ``code`` in a fresh interpreter (what it imports is then its own) and return the
+    JSON object it printed last."""
     done = subprocess.run(
-        [sys.executable, "-c", EMBEDDED_RUN, str(tmp_path)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+        [sys.executable, "-c", code, str(tmp_path)], cwd=ROOT, capture_output=True, text=True, timeout=120, check=False
     )
     assert done.returncode == 0, done.stderr
-    found = json.loads(done.stdout.strip().splitlines()[-1])
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_the_embedded_diary_never_loads_argon2_or_the_common_password_list(tmp_path):
+    # Demo accounts created (two hashes, two list checks), one sign-in, one wrong password.
+    found = _run_script(EMBEDDED_RUN, tmp_path)
     assert found == {"signed_in": True, "wrong": "refused", "loaded": []}
 
 
@@ -214,16 +215,7 @@ print(json.dumps({"user": user.email == email, "contracts": len(contracts), "cur
 
 
 def test_the_team_app_reaches_its_embedded_diary_without_a_tcp_connection(tmp_path):
-    done = subprocess.run(
-        [sys.executable, "-c", IN_PROCESS_RUN, str(tmp_path)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    found = json.loads(done.stdout.strip().splitlines()[-1])
+    found = _run_script(IN_PROCESS_RUN, tmp_path)
     assert found["user"] and found["contracts"] >= 1 and found["cursor"]
     assert found["sync_connections"] == 0  # sign-in, contracts, pull and push: all in-process
     assert found["tcp_after"] >= 1  # (the count works: an HTTP client's request was accepted)

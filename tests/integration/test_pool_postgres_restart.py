@@ -15,17 +15,13 @@ import psycopg2
 import pytest
 
 from tests.integration.test_gunicorn_postgres import CLIENT, FREELANCER, PASSWORD, running_gunicorn
-from tests.support.postgres import PostgresCluster, PostgresUnavailable
+from tests.support.postgres import running_cluster
 
 
 @pytest.fixture
 def cluster():
-    try:
-        cluster = PostgresCluster().start()
-    except PostgresUnavailable as exc:
-        pytest.fail(str(exc))
-    yield cluster
-    cluster.stop()
+    with running_cluster() as cluster:  # its own: a restart would cut the session's from other tests
+        yield cluster
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ PostgreSQL refuses to run as root), listening on 127.0.0.1 and a free port, trus
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import pwd
@@ -14,6 +15,7 @@ import socket
 import subprocess
 import tempfile
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 
@@ -101,3 +103,19 @@ class PostgresCluster:
     def stop(self) -> None:
         self._run(_bin("pg_ctl"), "-D", str(self.dir / "data"), "-m", "fast", "-w", "stop")
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def running_cluster() -> Iterator[PostgresCluster]:
+    """A cluster of its own, stopped at the end. A machine without PostgreSQL fails the test
+    with the reason: it never skips it."""
+    import pytest
+
+    try:
+        cluster = PostgresCluster().start()
+    except PostgresUnavailable as exc:
+        pytest.fail(str(exc))
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
